@@ -1,0 +1,156 @@
+//! Cellhire settings carried by a unified [`crate::PortRequest`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::carrier::cellhire::{PortType, Service};
+
+/// What Cellhire needs beyond the common request: the networks, the tariff
+/// and how to provision. Applied to every line of the request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CellhireOptions {
+    /// The port's name (at most 255 characters).
+    pub name: String,
+    /// The target network id (see [`crate::carrier::cellhire::CellhireClient::networks`]).
+    pub target_network_id: i64,
+    /// The source network id.
+    pub source_network_id: i64,
+    /// The port type (default [`PortType::PortIn`]).
+    pub port_type: PortType,
+    /// The tariff id.
+    pub tariff_id: i64,
+    /// Bolt-on ids.
+    #[serde(default)]
+    pub bolt_ons: Vec<i64>,
+    /// Services to configure.
+    #[serde(default)]
+    pub services: Vec<Service>,
+    /// An existing provisioning order's id.
+    #[serde(default)]
+    pub provisioning_order: Option<i64>,
+    /// A new provisioning order's name.
+    #[serde(default)]
+    pub provisioning_order_name: Option<String>,
+    /// The group name; derived from tariff + bolt-ons + services when `None`.
+    #[serde(default)]
+    pub group_name: Option<String>,
+}
+
+impl CellhireOptions {
+    /// Options for a port-in to `target_network_id` from `source_network_id`
+    /// on `tariff_id`. Set a provisioning order before submitting.
+    pub fn new(
+        name: impl Into<String>,
+        target_network_id: i64,
+        source_network_id: i64,
+        tariff_id: i64,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            target_network_id,
+            source_network_id,
+            port_type: PortType::PortIn,
+            tariff_id,
+            bolt_ons: Vec::new(),
+            services: Vec::new(),
+            provisioning_order: None,
+            provisioning_order_name: None,
+            group_name: None,
+        }
+    }
+
+    /// Uses an existing provisioning order.
+    pub fn with_provisioning_order(mut self, id: i64) -> Self {
+        self.provisioning_order = Some(id);
+        self
+    }
+
+    /// Creates a new provisioning order with this name.
+    pub fn with_provisioning_order_name(mut self, name: impl Into<String>) -> Self {
+        self.provisioning_order_name = Some(name.into());
+        self
+    }
+
+    /// Sets the bolt-ons.
+    pub fn with_bolt_ons(mut self, bolt_ons: Vec<i64>) -> Self {
+        self.bolt_ons = bolt_ons;
+        self
+    }
+
+    /// Adds a service.
+    pub fn with_service(mut self, service: Service) -> Self {
+        self.services.push(service);
+        self
+    }
+
+    /// Sets the port type.
+    pub fn with_port_type(mut self, port_type: PortType) -> Self {
+        self.port_type = port_type;
+        self
+    }
+
+    /// Sets the group name.
+    pub fn with_group_name(mut self, name: impl Into<String>) -> Self {
+        self.group_name = Some(name.into());
+        self
+    }
+
+    /// The group name: the one set, or one derived from the tariff, the
+    /// sorted bolt-ons and the sorted services, so that rows with the same
+    /// configuration share a group (as Cellhire asks) and others do not.
+    /// Cut to Cellhire's 255-character limit.
+    pub fn effective_group_name(&self) -> String {
+        if let Some(name) = &self.group_name {
+            return name.clone();
+        }
+        let mut bolt_ons = self.bolt_ons.clone();
+        bolt_ons.sort_unstable();
+        bolt_ons.dedup();
+        let mut services = self.services.clone();
+        services.sort();
+        let mut name = format!("T{}", self.tariff_id);
+        if !bolt_ons.is_empty() {
+            let ids: Vec<String> = bolt_ons.iter().map(ToString::to_string).collect();
+            name.push_str(&format!("-B{}", ids.join("+")));
+        }
+        if !services.is_empty() {
+            let s: Vec<String> = services
+                .iter()
+                .map(|s| format!("{}={}", s.name, s.value))
+                .collect();
+            name.push_str(&format!("-S{}", s.join("+")));
+        }
+        name.chars().take(255).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_group_name_ignores_order() {
+        let a = CellhireOptions::new("n", 1, 5, 102344)
+            .with_bolt_ons(vec![2, 1])
+            .with_service(Service::new("voice", "true"))
+            .with_service(Service::new("data", "true"));
+        let b = CellhireOptions::new("n", 1, 5, 102344)
+            .with_bolt_ons(vec![1, 2])
+            .with_service(Service::new("data", "true"))
+            .with_service(Service::new("voice", "true"));
+        assert_eq!(
+            a.effective_group_name(),
+            "T102344-B1+2-Sdata=true+voice=true"
+        );
+        assert_eq!(a.effective_group_name(), b.effective_group_name());
+        assert_eq!(
+            CellhireOptions::new("n", 1, 5, 7).effective_group_name(),
+            "T7"
+        );
+        assert_eq!(
+            CellhireOptions::new("n", 1, 5, 7)
+                .with_group_name("G")
+                .effective_group_name(),
+            "G"
+        );
+    }
+}

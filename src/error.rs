@@ -1,0 +1,514 @@
+//! The one error type every operation returns.
+//!
+//! [`Error`] says what went wrong and, where it can, what to fix: a validation
+//! error lists every problem by field before anything is sent; a carrier's
+//! rejection keeps its own words in `message` and a typed [`RejectReason`] when
+//! the words allow one. No variant ever holds a secret: PACs, PINs, account
+//! numbers and credentials live in types that cannot be formatted.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::provider::{Carrier, Operation};
+
+/// A `Result` whose error is [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// One problem with one field of an input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field's path, such as `lines[2].iccid` or `connection_date`.
+    pub field: String,
+    /// What is wrong, phrased to complete "`field` ...", such as "is empty".
+    pub problem: String,
+}
+
+impl FieldError {
+    /// A problem with `field`.
+    pub fn new(field: impl Into<String>, problem: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            problem: problem.into(),
+        }
+    }
+
+    /// The same problem under a parent path: `at("lines[0]")` turns `pac` into
+    /// `lines[0].pac`.
+    pub fn at(mut self, parent: &str) -> Self {
+        self.field = if self.field.is_empty() {
+            parent.to_owned()
+        } else {
+            format!("{parent}.{}", self.field)
+        };
+        self
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.field, self.problem)
+    }
+}
+
+impl std::error::Error for FieldError {}
+
+/// Collects [`FieldError`]s so that every problem is reported at once.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Problems(Vec<FieldError>);
+
+impl Problems {
+    /// No problems yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records a problem.
+    pub fn push(&mut self, error: FieldError) {
+        self.0.push(error);
+    }
+
+    /// Records a problem with `field`.
+    pub fn add(&mut self, field: impl Into<String>, problem: impl Into<String>) {
+        self.0.push(FieldError::new(field, problem));
+    }
+
+    /// Keeps the value of `result`, or records its error (under `parent` when
+    /// it is not empty) and returns `None`.
+    pub fn take<T>(&mut self, parent: &str, result: Result<T, FieldError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(e) => {
+                self.0
+                    .push(if parent.is_empty() { e } else { e.at(parent) });
+                None
+            }
+        }
+    }
+
+    /// True when nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(())` when nothing was recorded, else [`Error::Validation`].
+    pub fn finish(self) -> Result<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Validation(self.0))
+        }
+    }
+
+    /// The problems recorded so far.
+    pub fn into_vec(self) -> Vec<FieldError> {
+        self.0
+    }
+}
+
+/// Why a carrier refused a request, where its words allow a typed reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RejectReason {
+    /// The PAC (or RIO) was refused by the losing network.
+    PacInvalid,
+    /// Cellhire: "The following MSISDN's already exists on our stock records";
+    /// the carrier's account manager must release the number first.
+    AlreadyInStock,
+    /// A port for this number is already open; cancel it before booking again.
+    DuplicatePort,
+    /// The service address does not match the losing carrier's records.
+    AddressMismatch,
+    /// The ICCID is unknown, used, or not assigned to this account.
+    InvalidIccid,
+    /// The losing carrier's PIN or passcode is wrong.
+    IncorrectPin,
+    /// The number is not active, or already pending another port.
+    MdnInactive,
+    /// The service plan (or plan id) is not valid for this account.
+    PlanInvalid,
+    /// The carrier reports the number cannot be ported.
+    NotPortable,
+    /// The carrier refused fields of the request (see `field_errors`).
+    InvalidFields,
+    /// No typed reason could be read; the carrier's text is in `message`.
+    Other,
+}
+
+impl fmt::Display for RejectReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = match self {
+            Self::PacInvalid => "PAC invalid",
+            Self::AlreadyInStock => "number already on the carrier's stock records",
+            Self::DuplicatePort => "a port for this number is already open",
+            Self::AddressMismatch => "address mismatch",
+            Self::InvalidIccid => "invalid ICCID",
+            Self::IncorrectPin => "incorrect PIN",
+            Self::MdnInactive => "number inactive or pending another port",
+            Self::PlanInvalid => "plan invalid",
+            Self::NotPortable => "not portable",
+            Self::InvalidFields => "invalid fields",
+            Self::Other => "rejected",
+        };
+        f.write_str(text)
+    }
+}
+
+/// Everything that can go wrong, from bad input to a carrier outage.
+///
+/// `Display` shows the carrier's own message where there is one. Use the `is_*`
+/// predicates and [`Error::is_retryable`] rather than matching on text.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input is invalid; nothing was sent. Holds every problem found.
+    #[error("invalid input: {}", join(.0))]
+    Validation(Vec<FieldError>),
+
+    /// The client's configuration is invalid (base URL, credentials, limits).
+    #[error("invalid configuration: {0}")]
+    Config(String),
+
+    /// The carrier has no such operation; nothing was sent.
+    #[error("{carrier} does not support {operation}")]
+    Unsupported {
+        /// The carrier asked.
+        carrier: Carrier,
+        /// The operation it lacks.
+        operation: Operation,
+    },
+
+    /// The credentials were refused (HTTP 401/403, or the token endpoint said no).
+    #[error("{carrier} refused the credentials{}: {message}", status_suffix(*.status))]
+    Auth {
+        /// The carrier.
+        carrier: Carrier,
+        /// The HTTP status, when there was one.
+        status: Option<u16>,
+        /// The carrier's message (never the credential itself).
+        message: String,
+    },
+
+    /// The order (or another named resource) does not exist at the carrier.
+    #[error("{carrier}: not found: {message}")]
+    NotFound {
+        /// The carrier.
+        carrier: Carrier,
+        /// The carrier's message, or what was looked up.
+        message: String,
+    },
+
+    /// The carrier refused the request.
+    #[error("{carrier} rejected the request ({reason}): {message}")]
+    Rejected {
+        /// The carrier.
+        carrier: Carrier,
+        /// The HTTP status, when the refusal came over HTTP.
+        status: Option<u16>,
+        /// The typed reason read from the carrier's words.
+        reason: RejectReason,
+        /// The carrier's text, unaltered.
+        message: String,
+        /// Field-level problems the carrier named, if any.
+        field_errors: Vec<FieldError>,
+    },
+
+    /// The order is in a state that does not allow the operation (for example a
+    /// cancel after the port is locked).
+    #[error("{carrier}: invalid state: {message}")]
+    InvalidState {
+        /// The carrier.
+        carrier: Carrier,
+        /// The carrier's message, or the state that forbids the operation.
+        message: String,
+    },
+
+    /// A precondition the carrier requires was not met (for example a
+    /// portability check that is missing or stale).
+    #[error("{carrier}: precondition failed: {message}")]
+    Precondition {
+        /// The carrier.
+        carrier: Carrier,
+        /// The carrier's message.
+        message: String,
+    },
+
+    /// The carrier asked us to slow down (HTTP 429).
+    #[error("{carrier} rate-limited the request{}: {message}", retry_suffix(*.retry_after))]
+    RateLimited {
+        /// The carrier.
+        carrier: Carrier,
+        /// How long the carrier asked us to wait, when it said.
+        retry_after: Option<Duration>,
+        /// The carrier's message.
+        message: String,
+    },
+
+    /// Any other HTTP error status.
+    #[error("{carrier} answered HTTP {status}: {message}")]
+    Api {
+        /// The carrier.
+        carrier: Carrier,
+        /// The HTTP status.
+        status: u16,
+        /// The carrier's message, or the start of its body.
+        message: String,
+    },
+
+    /// No answer came within the configured timeout.
+    #[error("{carrier}: timed out during {operation}")]
+    Timeout {
+        /// The carrier.
+        carrier: Carrier,
+        /// The operation that timed out.
+        operation: Operation,
+    },
+
+    /// The request could not be sent or its answer not received.
+    #[error("{carrier}: transport error during {operation}: {source}")]
+    Transport {
+        /// The carrier.
+        carrier: Carrier,
+        /// The operation.
+        operation: Operation,
+        /// True when the request provably never left this machine (a failed
+        /// connect), so repeating it cannot duplicate an order.
+        never_sent: bool,
+        /// The underlying error.
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// The carrier answered with a body we could not read.
+    #[error("{carrier}: could not read the answer to {operation}: {message}")]
+    Decode {
+        /// The carrier.
+        carrier: Carrier,
+        /// The operation.
+        operation: Operation,
+        /// What did not fit, with the start of the body.
+        message: String,
+    },
+}
+
+fn join(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn status_suffix(status: Option<u16>) -> String {
+    status.map(|s| format!(" (HTTP {s})")).unwrap_or_default()
+}
+
+fn retry_suffix(after: Option<Duration>) -> String {
+    after
+        .map(|d| format!(" (retry after {}s)", d.as_secs()))
+        .unwrap_or_default()
+}
+
+impl Error {
+    /// A validation error for one field.
+    pub fn invalid(field: impl Into<String>, problem: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, problem)])
+    }
+
+    /// True when the same call may succeed if repeated later: timeouts, rate
+    /// limits, transport failures and 5xx answers. A validation, auth or
+    /// rejection error is never retryable. Whether a *create* may be repeated
+    /// is a separate question: see [`Error::is_never_sent`].
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Timeout { .. } | Self::RateLimited { .. } | Self::Transport { .. } => true,
+            Self::Api { status, .. } => *status >= 500,
+            _ => false,
+        }
+    }
+
+    /// True when the request provably never reached the carrier.
+    pub fn is_never_sent(&self) -> bool {
+        matches!(
+            self,
+            Self::Validation(_) | Self::Config(_) | Self::Unsupported { .. }
+        ) || matches!(
+            self,
+            Self::Transport {
+                never_sent: true,
+                ..
+            }
+        )
+    }
+
+    /// True for [`Error::Validation`].
+    pub fn is_validation(&self) -> bool {
+        matches!(self, Self::Validation(_))
+    }
+
+    /// True for [`Error::Unsupported`].
+    pub fn is_unsupported(&self) -> bool {
+        matches!(self, Self::Unsupported { .. })
+    }
+
+    /// True for [`Error::Auth`].
+    pub fn is_auth(&self) -> bool {
+        matches!(self, Self::Auth { .. })
+    }
+
+    /// True for [`Error::NotFound`].
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Self::NotFound { .. })
+    }
+
+    /// True for [`Error::Rejected`].
+    pub fn is_rejected(&self) -> bool {
+        matches!(self, Self::Rejected { .. })
+    }
+
+    /// True for [`Error::RateLimited`].
+    pub fn is_rate_limited(&self) -> bool {
+        matches!(self, Self::RateLimited { .. })
+    }
+
+    /// True for [`Error::Timeout`].
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Self::Timeout { .. })
+    }
+
+    /// The field problems of a validation error or a carrier's field-level
+    /// rejection; empty otherwise.
+    pub fn field_errors(&self) -> &[FieldError] {
+        match self {
+            Self::Validation(errors) => errors,
+            Self::Rejected { field_errors, .. } => field_errors,
+            _ => &[],
+        }
+    }
+
+    /// The typed rejection reason, for [`Error::Rejected`].
+    pub fn reject_reason(&self) -> Option<RejectReason> {
+        match self {
+            Self::Rejected { reason, .. } => Some(*reason),
+            _ => None,
+        }
+    }
+
+    /// How long the carrier asked us to wait, for [`Error::RateLimited`].
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::RateLimited { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// The HTTP status the carrier answered with, when the error came from one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Auth { status, .. } | Self::Rejected { status, .. } => *status,
+            Self::Api { status, .. } => Some(*status),
+            Self::NotFound { .. } => Some(404),
+            Self::RateLimited { .. } => Some(429),
+            _ => None,
+        }
+    }
+
+    /// The carrier involved, when the error came from (or concerns) one.
+    pub fn carrier(&self) -> Option<Carrier> {
+        match self {
+            Self::Validation(_) | Self::Config(_) => None,
+            Self::Unsupported { carrier, .. }
+            | Self::Auth { carrier, .. }
+            | Self::NotFound { carrier, .. }
+            | Self::Rejected { carrier, .. }
+            | Self::InvalidState { carrier, .. }
+            | Self::Precondition { carrier, .. }
+            | Self::RateLimited { carrier, .. }
+            | Self::Api { carrier, .. }
+            | Self::Timeout { carrier, .. }
+            | Self::Transport { carrier, .. }
+            | Self::Decode { carrier, .. } => Some(*carrier),
+        }
+    }
+
+    /// The carrier's own message, when it sent one.
+    pub fn carrier_message(&self) -> Option<&str> {
+        match self {
+            Self::Auth { message, .. }
+            | Self::NotFound { message, .. }
+            | Self::Rejected { message, .. }
+            | Self::InvalidState { message, .. }
+            | Self::Precondition { message, .. }
+            | Self::RateLimited { message, .. }
+            | Self::Api { message, .. } => Some(message),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_display_lists_every_field() {
+        let mut p = Problems::new();
+        p.add("lines[0].pac", "is empty");
+        p.push(FieldError::new("name", "is longer than 255 characters").at("cellhire"));
+        let err = p.finish().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid input: lines[0].pac is empty; cellhire.name is longer than 255 characters"
+        );
+        assert!(err.is_validation() && err.is_never_sent() && !err.is_retryable());
+        assert_eq!(err.field_errors().len(), 2);
+    }
+
+    #[test]
+    fn predicates_and_accessors() {
+        let e = Error::RateLimited {
+            carrier: Carrier::Cellhire,
+            retry_after: Some(Duration::from_secs(7)),
+            message: "slow down".into(),
+        };
+        assert!(e.is_retryable() && e.is_rate_limited());
+        assert_eq!(e.status(), Some(429));
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(7)));
+        assert_eq!(e.carrier(), Some(Carrier::Cellhire));
+        assert_eq!(
+            e.to_string(),
+            "Cellhire rate-limited the request (retry after 7s): slow down"
+        );
+
+        let e = Error::Api {
+            carrier: Carrier::Cellhire,
+            status: 502,
+            message: "bad gateway".into(),
+        };
+        assert!(e.is_retryable());
+        let e = Error::Api {
+            carrier: Carrier::Cellhire,
+            status: 418,
+            message: "teapot".into(),
+        };
+        assert!(!e.is_retryable());
+        assert_eq!(e.carrier_message(), Some("teapot"));
+    }
+
+    #[test]
+    fn rejected_display_shows_carrier_message() {
+        let e = Error::Rejected {
+            carrier: Carrier::Cellhire,
+            status: Some(400),
+            reason: RejectReason::AlreadyInStock,
+            message: "The following MSISDN's already exists on our stock records: 447700900123"
+                .into(),
+            field_errors: vec![],
+        };
+        assert_eq!(
+            e.to_string(),
+            "Cellhire rejected the request (number already on the carrier's stock records): \
+             The following MSISDN's already exists on our stock records: 447700900123"
+        );
+        assert_eq!(e.reject_reason(), Some(RejectReason::AlreadyInStock));
+    }
+}

@@ -1,0 +1,297 @@
+//! Reading carriers' error bodies and turning error statuses into [`Error`]s.
+//!
+//! Carriers answer errors in many shapes: ASP.NET problem details, Django
+//! REST framework bodies, `{"error": ...}` envelopes, plain text, an HTML page
+//! from a proxy, or nothing at all. [`ErrorBody::parse`] reads any of them
+//! into a message and field errors; nothing here panics on a body.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::error::{Error, FieldError, RejectReason};
+use crate::provider::Carrier;
+
+const MAX_MESSAGE: usize = 500;
+
+/// What an error body said.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct ErrorBody {
+    /// The carrier's message, trimmed to a readable length.
+    pub message: String,
+    /// Field-level problems, when the body named fields.
+    pub field_errors: Vec<FieldError>,
+    /// A machine code from the body, when there was one.
+    pub code: Option<String>,
+}
+
+impl ErrorBody {
+    /// Reads any body.
+    pub fn parse(body: &[u8]) -> Self {
+        let text = String::from_utf8_lossy(body);
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            return Self {
+                message: "(empty body)".into(),
+                ..Self::default()
+            };
+        }
+        if let Ok(json) = serde_json::from_str::<Value>(trimmed) {
+            return Self::from_json(&json);
+        }
+        if looks_like_html(trimmed) {
+            let title = html_title(trimmed);
+            return Self {
+                message: match title {
+                    Some(t) => format!("HTML error page: {t}"),
+                    None => "HTML error page".into(),
+                },
+                ..Self::default()
+            };
+        }
+        Self {
+            message: truncate(trimmed),
+            ..Self::default()
+        }
+    }
+
+    fn from_json(json: &Value) -> Self {
+        match json {
+            Value::String(s) => Self {
+                message: truncate(s),
+                ..Self::default()
+            },
+            Value::Object(map) => {
+                let mut out = Self::default();
+                let mut parts: Vec<String> = Vec::new();
+                for key in ["title", "detail", "message", "error_description"] {
+                    if let Some(s) = map.get(key).and_then(Value::as_str) {
+                        if !s.is_empty() && !parts.iter().any(|p| p == s) {
+                            parts.push(s.to_owned());
+                        }
+                    }
+                }
+                match map.get("error") {
+                    Some(Value::String(s)) => {
+                        out.code = Some(s.clone());
+                        if parts.is_empty() {
+                            parts.push(s.clone());
+                        }
+                    }
+                    Some(Value::Object(inner)) => {
+                        if let Some(m) = inner.get("message").and_then(Value::as_str) {
+                            parts.push(m.to_owned());
+                        }
+                        out.code = inner.get("code").map(scalar_text);
+                    }
+                    _ => {}
+                }
+                if let Some(Value::Object(errors)) = map.get("errors") {
+                    collect_fields(errors, &mut out.field_errors);
+                }
+                // Django REST framework: {"field": ["message", ...]}.
+                for (key, value) in map {
+                    if let Value::Array(items) = value {
+                        if key != "errors"
+                            && items.iter().all(Value::is_string)
+                            && !items.is_empty()
+                        {
+                            for item in items {
+                                out.field_errors
+                                    .push(FieldError::new(key, scalar_text(item)));
+                            }
+                        }
+                    }
+                }
+                if parts.is_empty() && !out.field_errors.is_empty() {
+                    parts.push(
+                        out.field_errors
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    );
+                }
+                if parts.is_empty() {
+                    parts.push(truncate(&json.to_string()));
+                }
+                out.message = truncate(&parts.join(": "));
+                out
+            }
+            other => Self {
+                message: truncate(&other.to_string()),
+                ..Self::default()
+            },
+        }
+    }
+}
+
+fn collect_fields(errors: &serde_json::Map<String, Value>, out: &mut Vec<FieldError>) {
+    for (field, value) in errors {
+        match value {
+            Value::Array(items) => {
+                for item in items {
+                    out.push(FieldError::new(field, scalar_text(item)));
+                }
+            }
+            other => out.push(FieldError::new(field, scalar_text(other))),
+        }
+    }
+}
+
+fn scalar_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn looks_like_html(text: &str) -> bool {
+    let head: String = text
+        .chars()
+        .take(200)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    head.starts_with("<!doctype html") || head.starts_with("<html") || head.contains("<body")
+}
+
+fn html_title(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    let start = lower.find("<title>")? + "<title>".len();
+    let end = start + lower[start..].find("</title>")?;
+    let title = text.get(start..end)?.trim();
+    (!title.is_empty()).then(|| truncate(title))
+}
+
+fn truncate(s: &str) -> String {
+    if s.chars().count() <= MAX_MESSAGE {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(MAX_MESSAGE).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// Turns an error status and its body into the matching [`Error`].
+///
+/// `reason` reads a typed [`RejectReason`] from the carrier's words for
+/// 400/422 answers; `retry_after` is the parsed header for 429.
+pub(crate) fn error_for_status(
+    carrier: Carrier,
+    status: u16,
+    body: ErrorBody,
+    retry_after: Option<Duration>,
+    reason: fn(&str) -> RejectReason,
+) -> Error {
+    let ErrorBody {
+        message,
+        field_errors,
+        ..
+    } = body;
+    match status {
+        401 | 403 => Error::Auth {
+            carrier,
+            status: Some(status),
+            message,
+        },
+        404 | 410 => Error::NotFound { carrier, message },
+        409 => Error::InvalidState { carrier, message },
+        412 => Error::Precondition { carrier, message },
+        429 => Error::RateLimited {
+            carrier,
+            retry_after,
+            message,
+        },
+        400 | 422 => {
+            let mut typed = reason(&message);
+            if typed == RejectReason::Other {
+                typed = field_errors
+                    .iter()
+                    .map(|f| reason(&f.problem))
+                    .find(|r| *r != RejectReason::Other)
+                    .unwrap_or(if field_errors.is_empty() {
+                        RejectReason::Other
+                    } else {
+                        RejectReason::InvalidFields
+                    });
+            }
+            Error::Rejected {
+                carrier,
+                status: Some(status),
+                reason: typed,
+                message,
+                field_errors,
+            }
+        }
+        _ => Error::Api {
+            carrier,
+            status,
+            message,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problem_details() {
+        let body = br#"{"title":"One or more validation errors occurred.","status":400,
+            "errors":{"Rows[0].Pac":["The PAC is invalid."]}}"#;
+        let b = ErrorBody::parse(body);
+        assert_eq!(b.message, "One or more validation errors occurred.");
+        assert_eq!(
+            b.field_errors,
+            vec![FieldError::new("Rows[0].Pac", "The PAC is invalid.")]
+        );
+    }
+
+    #[test]
+    fn drf_and_envelopes() {
+        let b = ErrorBody::parse(br#"{"iccid":["ICCID is already in use."]}"#);
+        assert_eq!(
+            b.field_errors,
+            vec![FieldError::new("iccid", "ICCID is already in use.")]
+        );
+        assert_eq!(b.message, "iccid ICCID is already in use.");
+        let b = ErrorBody::parse(br#"{"detail":"Authentication credentials were not provided."}"#);
+        assert_eq!(b.message, "Authentication credentials were not provided.");
+        let b = ErrorBody::parse(
+            br#"{"status":"error","error":{"code":402,"message":"Insufficient balance"}}"#,
+        );
+        assert_eq!(
+            (b.message.as_str(), b.code.as_deref()),
+            ("Insufficient balance", Some("402"))
+        );
+        let b = ErrorBody::parse(br#"{"error":"invalid_client"}"#);
+        assert_eq!(
+            (b.message.as_str(), b.code.as_deref()),
+            ("invalid_client", Some("invalid_client"))
+        );
+    }
+
+    #[test]
+    fn text_html_and_empty() {
+        assert_eq!(ErrorBody::parse(b"  bad PAC  ").message, "bad PAC");
+        assert_eq!(
+            ErrorBody::parse(
+                b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head></html>"
+            )
+            .message,
+            "HTML error page: 502 Bad Gateway"
+        );
+        assert_eq!(ErrorBody::parse(b"").message, "(empty body)");
+        assert_eq!(
+            ErrorBody::parse(b"\"plain json string\"").message,
+            "plain json string"
+        );
+        assert_eq!(ErrorBody::parse(&[0xff, 0xfe]).message, "\u{fffd}\u{fffd}");
+        let long = "x".repeat(2000);
+        assert_eq!(
+            ErrorBody::parse(long.as_bytes()).message.chars().count(),
+            MAX_MESSAGE + 1
+        );
+    }
+}

@@ -1,0 +1,25 @@
+//! The HTTP transport shared by every carrier: base URLs, timeouts, retries
+//! with jittered capped backoff, `Retry-After`, and error-body reading.
+//!
+//! What is retried: reads, cancels and amendments on 5xx, 429, timeouts and
+//! transport errors. What is never retried: a request that creates a port
+//! order, unless it provably never left this machine (the connection was never
+//! made), because repeating it could book the same numbers twice.
+
+mod backoff;
+mod base_url;
+mod config;
+pub(crate) mod error_body;
+mod retry_after;
+mod retry_policy;
+mod sleep;
+mod transport;
+
+pub use backoff::Backoff;
+pub use base_url::BaseUrl;
+pub use config::HttpConfig;
+pub use retry_after::parse_retry_after;
+pub use retry_policy::{Idempotency, RetryPolicy};
+pub use sleep::{Sleep, TokioSleep};
+pub use transport::USER_AGENT_VALUE;
+pub(crate) use transport::{Reply, Transport};

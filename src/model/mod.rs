@@ -1,0 +1,24 @@
+//! The typed models every carrier shares.
+//!
+//! Identifiers and secrets are newtypes validated at construction, so a value
+//! of one of these types is always well-formed.
+
+mod address;
+mod document;
+mod iccid;
+mod order;
+mod phone;
+mod request;
+mod secret;
+
+pub use address::{Address, Subscriber};
+pub use document::{ACCEPTED_MEDIA_TYPES, Document, DocumentKind};
+pub use iccid::Iccid;
+pub use order::{
+    Amendment, LineChange, PortId, PortLineDetail, PortOrder, PortSummary, Portability, Submission,
+    SubmittedOrder,
+};
+pub use phone::PhoneNumber;
+pub(crate) use request::check_text;
+pub use request::{PortLine, PortRequest};
+pub use secret::{AccountNumber, Credential, Pac, Pin};

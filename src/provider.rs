@@ -1,0 +1,171 @@
+//! The [`PortProvider`] trait every carrier adapter implements.
+
+use std::fmt;
+
+use async_trait::async_trait;
+use futures::stream::BoxStream;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::model::{
+    Amendment, PhoneNumber, PortId, PortOrder, PortRequest, PortSummary, Portability, Submission,
+};
+
+/// The carriers this crate speaks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Carrier {
+    /// Cellhire (UK and European MNP, PAC based).
+    Cellhire,
+    /// Apeiron (US cellular port-in).
+    Apeiron,
+    /// iNumbering by VoiceTel (US LNP).
+    INumbering,
+}
+
+impl fmt::Display for Carrier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Cellhire => "Cellhire",
+            Self::Apeiron => "Apeiron",
+            Self::INumbering => "iNumbering",
+        })
+    }
+}
+
+/// The operations of [`PortProvider`], for errors and [`Capabilities`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Operation {
+    /// [`PortProvider::check_portability`].
+    CheckPortability,
+    /// [`PortProvider::submit`].
+    Submit,
+    /// [`PortProvider::order`].
+    Order,
+    /// [`PortProvider::orders`].
+    ListOrders,
+    /// [`PortProvider::amend`].
+    Amend,
+    /// [`PortProvider::cancel`].
+    Cancel,
+    /// A carrier's own operation outside the trait (networks, PIN update, ...).
+    Native(&'static str),
+    /// Obtaining credentials (token grant, key exchange).
+    Authenticate,
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::CheckPortability => "check_portability",
+            Self::Submit => "submit",
+            Self::Order => "order",
+            Self::ListOrders => "orders",
+            Self::Amend => "amend",
+            Self::Cancel => "cancel",
+            Self::Native(name) => name,
+            Self::Authenticate => "authenticate",
+        })
+    }
+}
+
+/// Which [`PortProvider`] operations a carrier supports.
+///
+/// An operation marked `false` returns [`Error::Unsupported`] without sending
+/// anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Capabilities {
+    /// [`PortProvider::check_portability`].
+    pub check_portability: bool,
+    /// [`PortProvider::submit`].
+    pub submit: bool,
+    /// [`PortProvider::order`].
+    pub order: bool,
+    /// [`PortProvider::orders`].
+    pub orders: bool,
+    /// [`PortProvider::amend`].
+    pub amend: bool,
+    /// [`PortProvider::cancel`].
+    pub cancel: bool,
+    /// True when one order may hold several numbers.
+    pub multi_line_orders: bool,
+    /// True when the carrier takes documents (LoA, bill) with an order.
+    pub documents: bool,
+}
+
+impl Capabilities {
+    /// Nothing supported; set the fields that are.
+    pub const NONE: Capabilities = Capabilities {
+        check_portability: false,
+        submit: false,
+        order: false,
+        orders: false,
+        amend: false,
+        cancel: false,
+        multi_line_orders: false,
+        documents: false,
+    };
+
+    /// True when `operation` is supported.
+    pub fn supports(&self, operation: Operation) -> bool {
+        match operation {
+            Operation::CheckPortability => self.check_portability,
+            Operation::Submit => self.submit,
+            Operation::Order => self.order,
+            Operation::ListOrders => self.orders,
+            Operation::Amend => self.amend,
+            Operation::Cancel => self.cancel,
+            Operation::Native(_) | Operation::Authenticate => true,
+        }
+    }
+
+    /// `Ok(())` when `operation` is supported, else [`Error::Unsupported`].
+    pub fn require(&self, carrier: Carrier, operation: Operation) -> Result<()> {
+        if self.supports(operation) {
+            Ok(())
+        } else {
+            Err(Error::Unsupported { carrier, operation })
+        }
+    }
+}
+
+/// A carrier that ports numbers in.
+///
+/// Dyn-compatible: hold adapters as `Arc<dyn PortProvider>` and route requests
+/// without knowing which carrier is behind each. Every method validates its
+/// input before sending anything and reports problems as
+/// [`Error::Validation`]; an operation the carrier lacks returns
+/// [`Error::Unsupported`], as [`PortProvider::capabilities`] says beforehand.
+#[async_trait]
+pub trait PortProvider: Send + Sync + fmt::Debug {
+    /// Which carrier this is.
+    fn carrier(&self) -> Carrier;
+
+    /// What this carrier supports.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Asks whether each number can be ported in.
+    async fn check_portability(&self, numbers: &[PhoneNumber]) -> Result<Vec<Portability>>;
+
+    /// Validates and submits a port request.
+    ///
+    /// A submission is never repeated once it may have reached the carrier, so
+    /// a failure here never leaves a duplicate order behind.
+    async fn submit(&self, request: &PortRequest) -> Result<Submission>;
+
+    /// One order with its lines.
+    async fn order(&self, id: &PortId) -> Result<PortOrder>;
+
+    /// Every order of the account, walking every page as the stream is read.
+    fn orders(&self) -> BoxStream<'_, Result<PortSummary>>;
+
+    /// Changes lines of an existing order (a new PAC, a line cancelled).
+    async fn amend(&self, id: &PortId, amendment: &Amendment) -> Result<()>;
+
+    /// Asks the carrier to cancel a whole order.
+    async fn cancel(&self, id: &PortId) -> Result<()>;
+}

@@ -1,0 +1,1 @@
+//! Fake carriers on loopback, for examples and tests (feature `sandbox`).
