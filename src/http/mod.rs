@@ -9,6 +9,7 @@
 mod backoff;
 mod base_url;
 mod config;
+pub(crate) mod decode;
 pub(crate) mod error_body;
 mod retry_after;
 mod retry_policy;

@@ -75,19 +75,9 @@ impl Transport {
         })
     }
 
-    /// The carrier.
-    pub fn carrier(&self) -> Carrier {
-        self.inner.carrier
-    }
-
     /// The base URL.
     pub fn base(&self) -> &BaseUrl {
         &self.inner.base
-    }
-
-    /// The HTTP client (for token endpoints on another host).
-    pub fn client(&self) -> &Client {
-        &self.inner.client
     }
 
     /// The settings.

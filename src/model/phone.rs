@@ -89,8 +89,8 @@ impl PhoneNumber {
                 "must have 8 to 15 digits with its country code",
             ));
         }
-        if digits.starts_with('1') {
-            return Self::nanp_from_ten(&digits[1..]);
+        if let Some(ten) = digits.strip_prefix('1') {
+            return Self::nanp_from_ten(ten);
         }
         Ok(Self { digits })
     }

@@ -250,6 +250,8 @@ pub struct PortDetails {
     pub connection_date: Option<NaiveDate>,
     /// The port type.
     pub port_type: Option<PortType>,
+    /// Cellhire's id for the port type.
+    pub port_type_id: Option<i64>,
     /// The row count Cellhire reports.
     pub row_count: Option<u32>,
     /// The rows.
@@ -271,6 +273,18 @@ impl PortDetails {
     }
 }
 
+/// One entry of List Ports: the shared summary plus Cellhire's port type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PortListEntry {
+    /// The port as the shared model sees it (id, status, name, date, row count).
+    pub summary: crate::model::PortSummary,
+    /// The port type, by name ("PortIn").
+    pub port_type: Option<PortType>,
+    /// Cellhire's id for the port type.
+    pub port_type_id: Option<i64>,
+}
+
 /// One page of List Ports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -280,5 +294,5 @@ pub struct PortPage {
     /// Total pages at this page size.
     pub total_pages: u64,
     /// The ports on this page.
-    pub ports: Vec<crate::model::PortSummary>,
+    pub ports: Vec<PortListEntry>,
 }

@@ -1,0 +1,192 @@
+//! Bearer tokens: a caller's static token, or OAuth2 client credentials
+//! fetched, cached until shortly before expiry, refreshed by one task at a
+//! time, and refreshed once when the API answers 401.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use reqwest::header::{ACCEPT, HeaderValue};
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+use super::wire::TokenResponse;
+use crate::RejectReason;
+use crate::error::{Error, Result};
+use crate::http::error_body::{ErrorBody, error_for_status};
+use crate::http::{BaseUrl, Idempotency, Transport};
+use crate::model::Credential;
+use crate::provider::{Carrier, Operation};
+
+/// Cellhire's token endpoint.
+pub const DEFAULT_TOKEN_URL: &str = "https://auth.cellhire.com/connect/token";
+
+/// The lifetime assumed when the token endpoint names none.
+const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
+
+/// How a [`super::CellhireClient`] authenticates.
+#[derive(Clone, Debug)]
+pub enum CellhireAuth {
+    /// A bearer token the caller obtained; used as is, never refreshed.
+    Token(Credential),
+    /// OAuth2 client credentials against a token endpoint.
+    ClientCredentials {
+        /// The client id (not secret).
+        client_id: String,
+        /// The client secret.
+        client_secret: Credential,
+        /// The token endpoint (default [`DEFAULT_TOKEN_URL`]).
+        token_url: BaseUrl,
+    },
+}
+
+struct Cached {
+    token: Credential,
+    refresh_at: Instant,
+}
+
+/// The token source a client holds. Clones share the cache.
+#[derive(Clone)]
+pub(super) struct TokenSource {
+    auth: CellhireAuth,
+    cache: Arc<Mutex<Option<Cached>>>,
+    grants: Arc<AtomicUsize>,
+}
+
+impl fmt::Debug for TokenSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenSource")
+            .field("auth", &self.auth)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenSource {
+    pub fn new(auth: CellhireAuth) -> Self {
+        Self {
+            auth,
+            cache: Arc::new(Mutex::new(None)),
+            grants: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// How many tokens this source has fetched.
+    pub fn grants(&self) -> usize {
+        self.grants.load(Ordering::Relaxed)
+    }
+
+    /// True when a 401 can be answered by fetching a new token.
+    pub fn can_refresh(&self) -> bool {
+        matches!(self.auth, CellhireAuth::ClientCredentials { .. })
+    }
+
+    /// A valid token: the cached one, or a new one. Callers that arrive
+    /// while another is fetching wait for its result instead of fetching too.
+    pub async fn token(&self, transport: &Transport) -> Result<Credential> {
+        let (client_id, client_secret, token_url) = match &self.auth {
+            CellhireAuth::Token(token) => return Ok(token.clone()),
+            CellhireAuth::ClientCredentials {
+                client_id,
+                client_secret,
+                token_url,
+            } => (client_id, client_secret, token_url),
+        };
+        let mut cache = self.cache.lock().await;
+        if let Some(cached) = cache.as_ref() {
+            if Instant::now() < cached.refresh_at {
+                return Ok(cached.token.clone());
+            }
+        }
+        let (token, lifetime) = fetch(transport, client_id, client_secret, token_url).await?;
+        self.grants.fetch_add(1, Ordering::Relaxed);
+        // Refresh a minute early, or at 90% of a short lifetime.
+        let margin = Duration::from_secs(60).min(lifetime / 10);
+        *cache = Some(Cached {
+            token: token.clone(),
+            refresh_at: Instant::now() + lifetime - margin,
+        });
+        Ok(token)
+    }
+
+    /// Forgets `rejected` so that the next call fetches a new token, unless
+    /// another task has already replaced it.
+    pub async fn invalidate(&self, rejected: &Credential) {
+        let mut cache = self.cache.lock().await;
+        if cache.as_ref().is_some_and(|c| &c.token == rejected) {
+            *cache = None;
+        }
+    }
+}
+
+async fn fetch(
+    transport: &Transport,
+    client_id: &str,
+    client_secret: &Credential,
+    token_url: &BaseUrl,
+) -> Result<(Credential, Duration)> {
+    let url = token_url.as_url().clone();
+    let reply = transport
+        .execute(Operation::Authenticate, Idempotency::Idempotent, |client| {
+            client
+                .post(url.clone())
+                .header(ACCEPT, HeaderValue::from_static("application/json"))
+                .form(&[
+                    ("client_id", client_id),
+                    ("client_secret", client_secret.expose()),
+                    ("grant_type", "client_credentials"),
+                ])
+        })
+        .await?;
+    let carrier = Carrier::Cellhire;
+    if !reply.is_success() {
+        let body = ErrorBody::parse(&reply.body);
+        // An OAuth2 error answer (400 invalid_client, ...) is an auth failure.
+        if reply.status == 400 || reply.status == 401 {
+            return Err(Error::Auth {
+                carrier,
+                status: Some(reply.status),
+                message: body.message,
+            });
+        }
+        let retry_after = reply.retry_after(transport.config());
+        return Err(error_for_status(
+            carrier,
+            reply.status,
+            body,
+            retry_after,
+            |_| RejectReason::Other,
+        ));
+    }
+    let parsed: TokenResponse = serde_json::from_slice(&reply.body).map_err(|e| Error::Decode {
+        carrier,
+        operation: Operation::Authenticate,
+        message: format!(
+            "token response: {:?} error at line {} column {}",
+            e.classify(),
+            e.line(),
+            e.column()
+        ),
+    })?;
+    if let Some(kind) = &parsed.token_type {
+        if !kind.eq_ignore_ascii_case("bearer") {
+            return Err(Error::Decode {
+                carrier,
+                operation: Operation::Authenticate,
+                message: format!("token_type is {kind:?}, not Bearer"),
+            });
+        }
+    }
+    let token =
+        Credential::new("access_token", parsed.access_token).map_err(|e| Error::Decode {
+            carrier,
+            operation: Operation::Authenticate,
+            message: e.to_string(),
+        })?;
+    let lifetime = parsed
+        .expires_in
+        .filter(|s| *s > 0)
+        .map(Duration::from_secs)
+        .unwrap_or(DEFAULT_LIFETIME);
+    Ok((token, lifetime))
+}

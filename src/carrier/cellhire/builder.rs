@@ -1,0 +1,196 @@
+//! [`CellhireClientBuilder`].
+
+use super::auth::{CellhireAuth, DEFAULT_TOKEN_URL};
+use super::{CellhireClient, MsisdnFormat};
+use crate::error::{FieldError, Problems, Result};
+use crate::http::{BaseUrl, HttpConfig, Transport};
+use crate::model::Credential;
+use crate::provider::Carrier;
+
+/// Cellhire's API host.
+pub const DEFAULT_BASE_URL: &str = "https://api.cellhire.com";
+
+/// Builds a [`CellhireClient`]. Every problem is reported at once by
+/// [`CellhireClientBuilder::build`], by field.
+///
+/// ```
+/// use numport::carrier::cellhire::CellhireClient;
+///
+/// let client = CellhireClient::builder()
+///     .account_id(40001)
+///     .client_credentials("my-client", "my-secret")
+///     .build()?;
+/// assert_eq!(client.account_id(), 40001);
+/// // Debug never shows the secret.
+/// assert!(!format!("{client:?}").contains("my-secret"));
+/// # Ok::<(), numport::Error>(())
+/// ```
+#[derive(Debug, Default)]
+pub struct CellhireClientBuilder {
+    base_url: Option<String>,
+    account_id: Option<u64>,
+    token: Option<Result<Credential, FieldError>>,
+    client_id: Option<String>,
+    client_secret: Option<Result<Credential, FieldError>>,
+    token_url: Option<String>,
+    http: HttpConfig,
+    msisdn: MsisdnFormat,
+}
+
+impl CellhireClientBuilder {
+    /// The API base URL (default `https://api.cellhire.com`); `http://` only
+    /// for loopback hosts.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The Cellhire account number (required).
+    pub fn account_id(mut self, id: u64) -> Self {
+        self.account_id = Some(id);
+        self
+    }
+
+    /// Authenticate with this bearer token, as is.
+    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(Credential::new("token", token));
+        self
+    }
+
+    /// Authenticate with OAuth2 client credentials.
+    pub fn client_credentials(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> Self {
+        self.client_id = Some(client_id.into());
+        self.client_secret = Some(Credential::new("client_secret", client_secret));
+        self
+    }
+
+    /// The token endpoint (default `https://auth.cellhire.com/connect/token`).
+    pub fn token_url(mut self, url: impl Into<String>) -> Self {
+        self.token_url = Some(url.into());
+        self
+    }
+
+    /// Timeouts, retries, clock and HTTP client.
+    pub fn http_config(mut self, http: HttpConfig) -> Self {
+        self.http = http;
+        self
+    }
+
+    /// How numbers are written on the wire (default national UK form).
+    pub fn msisdn_format(mut self, format: MsisdnFormat) -> Self {
+        self.msisdn = format;
+        self
+    }
+
+    /// A builder from variables named as in the environment: `CELLHIRE_BASE_URL`,
+    /// `CELLHIRE_ACCOUNT_ID`, `CELLHIRE_TOKEN` or `CELLHIRE_CLIENT_ID` +
+    /// `CELLHIRE_CLIENT_SECRET`, `CELLHIRE_AUTH_URL`. `get` looks a name up.
+    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let mut b = Self::default();
+        let mut problems = Problems::new();
+        if let Some(url) = get("CELLHIRE_BASE_URL") {
+            b = b.base_url(url);
+        }
+        match get("CELLHIRE_ACCOUNT_ID").map(|v| v.trim().parse::<u64>()) {
+            Some(Ok(id)) => b = b.account_id(id),
+            Some(Err(_)) => problems.add("CELLHIRE_ACCOUNT_ID", "is not a whole number"),
+            None => problems.add("CELLHIRE_ACCOUNT_ID", "is not set"),
+        }
+        match (
+            get("CELLHIRE_TOKEN"),
+            get("CELLHIRE_CLIENT_ID"),
+            get("CELLHIRE_CLIENT_SECRET"),
+        ) {
+            (Some(token), _, _) => b = b.bearer_token(token),
+            (None, Some(id), Some(secret)) => b = b.client_credentials(id, secret),
+            _ => problems.add(
+                "CELLHIRE_TOKEN",
+                "is not set, nor are CELLHIRE_CLIENT_ID and CELLHIRE_CLIENT_SECRET",
+            ),
+        }
+        if let Some(url) = get("CELLHIRE_AUTH_URL") {
+            b = b.token_url(url);
+        }
+        problems.finish()?;
+        Ok(b)
+    }
+
+    /// Checks everything and builds the client.
+    pub fn build(self) -> Result<CellhireClient> {
+        let mut problems = Problems::new();
+        let base = problems.take(
+            "",
+            BaseUrl::parse(
+                "base_url",
+                self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
+            ),
+        );
+        match self.account_id {
+            None => problems.add("account_id", "is not set"),
+            Some(0) => problems.add("account_id", "must be greater than 0"),
+            Some(_) => {}
+        }
+        let auth = match (self.token, self.client_id, self.client_secret) {
+            (Some(_), Some(_), _) => {
+                problems.add(
+                    "auth",
+                    "set either a bearer token or client credentials, not both",
+                );
+                None
+            }
+            (Some(token), None, _) => problems.take("", token).map(CellhireAuth::Token),
+            (None, Some(client_id), Some(secret)) => {
+                if client_id.trim().is_empty() {
+                    problems.add("client_id", "is empty");
+                }
+                let secret = problems.take("", secret);
+                let url = problems.take(
+                    "",
+                    BaseUrl::parse(
+                        "token_url",
+                        self.token_url.as_deref().unwrap_or(DEFAULT_TOKEN_URL),
+                    ),
+                );
+                match (secret, url) {
+                    (Some(client_secret), Some(token_url)) => {
+                        Some(CellhireAuth::ClientCredentials {
+                            client_id,
+                            client_secret,
+                            token_url,
+                        })
+                    }
+                    _ => None,
+                }
+            }
+            (None, _, _) => {
+                problems.add(
+                    "auth",
+                    "is not set: call bearer_token or client_credentials",
+                );
+                None
+            }
+        };
+        if let MsisdnFormat::National { country_code } = &self.msisdn {
+            if country_code.is_empty() || !country_code.bytes().all(|b| b.is_ascii_digit()) {
+                problems.add("msisdn_format.country_code", "must be 1-3 digits");
+            }
+        }
+        problems.finish()?;
+        let (Some(base), Some(account_id), Some(auth)) = (base, self.account_id, auth) else {
+            return Err(crate::Error::Config(
+                "incomplete Cellhire configuration".into(),
+            ));
+        };
+        let transport = Transport::new(Carrier::Cellhire, base, self.http)?;
+        Ok(CellhireClient::from_parts(
+            transport,
+            account_id,
+            auth,
+            self.msisdn,
+        ))
+    }
+}

@@ -1,0 +1,510 @@
+//! [`CellhireClient`]: every Cellhire porting operation, typed.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use futures::stream::{self, BoxStream, StreamExt};
+use reqwest::Method;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+use super::auth::{CellhireAuth, TokenSource};
+use super::builder::CellhireClientBuilder;
+use super::planner::ConnectionDatePlanner;
+use super::request::{check_network, check_static};
+use super::types::{
+    CreatePort, PortDetails, PortPage, PortType, PortingNetworks, RowUpdate, TargetNetwork,
+};
+use super::{MsisdnFormat, from_wire, to_wire, wire};
+use crate::error::{Error, Problems, RejectReason, Result};
+use crate::http::error_body::{ErrorBody, error_for_status};
+use crate::http::{Idempotency, Reply, Transport, decode};
+use crate::model::{PortId, PortSummary};
+use crate::provider::{Carrier, Operation};
+
+/// The largest page List Ports serves.
+pub const MAX_PAGE_SIZE: u32 = 50;
+
+/// How long the network list (with its holidays) is reused.
+const NETWORKS_TTL: Duration = Duration::from_secs(15 * 60);
+
+const CARRIER: Carrier = Carrier::Cellhire;
+
+/// A Cellhire client. Cheap to clone; clones share the connection pool, the
+/// token cache and the network cache.
+///
+/// Build one with [`CellhireClient::builder`] or [`CellhireClient::from_env`].
+/// It implements [`crate::PortProvider`], and offers Cellhire's own
+/// operations as methods: [`networks`](Self::networks),
+/// [`create_port`](Self::create_port), [`port_details`](Self::port_details),
+/// [`list_ports`](Self::list_ports), [`update_port`](Self::update_port),
+/// [`cancel_port`](Self::cancel_port).
+#[derive(Clone)]
+pub struct CellhireClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    transport: Transport,
+    account_id: u64,
+    tokens: TokenSource,
+    msisdn: MsisdnFormat,
+    networks: Mutex<Option<(Instant, Arc<Vec<PortingNetworks>>)>>,
+}
+
+impl fmt::Debug for CellhireClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CellhireClient")
+            .field("base_url", self.inner.transport.base())
+            .field("account_id", &self.inner.account_id)
+            .field("tokens", &self.inner.tokens)
+            .field("msisdn", &self.inner.msisdn)
+            .finish()
+    }
+}
+
+/// Reads a typed reason from Cellhire's words.
+pub(super) fn reject_reason(text: &str) -> RejectReason {
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("already exists on our stock records") {
+        return RejectReason::AlreadyInStock;
+    }
+    if lower.contains("open port") || lower.contains("already being ported") {
+        return RejectReason::DuplicatePort;
+    }
+    if lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| w == "pac" || w == "rio")
+    {
+        return RejectReason::PacInvalid;
+    }
+    RejectReason::Other
+}
+
+impl CellhireClient {
+    /// A builder.
+    pub fn builder() -> CellhireClientBuilder {
+        CellhireClientBuilder::default()
+    }
+
+    /// A client configured from `CELLHIRE_BASE_URL` (optional),
+    /// `CELLHIRE_ACCOUNT_ID`, and `CELLHIRE_TOKEN` or `CELLHIRE_CLIENT_ID` +
+    /// `CELLHIRE_CLIENT_SECRET` (token endpoint `CELLHIRE_AUTH_URL`, optional).
+    pub fn from_env() -> Result<Self> {
+        CellhireClientBuilder::from_vars(|name| std::env::var(name).ok())?.build()
+    }
+
+    pub(super) fn from_parts(
+        transport: Transport,
+        account_id: u64,
+        auth: CellhireAuth,
+        msisdn: MsisdnFormat,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                transport,
+                account_id,
+                tokens: TokenSource::new(auth),
+                msisdn,
+                networks: Mutex::new(None),
+            }),
+        }
+    }
+
+    /// The Cellhire account number.
+    pub fn account_id(&self) -> u64 {
+        self.inner.account_id
+    }
+
+    /// How many tokens this client (and its clones) fetched from the token
+    /// endpoint; always 0 with a static token.
+    pub fn token_grants(&self) -> usize {
+        self.inner.tokens.grants()
+    }
+
+    /// Today's date by the client's clock (UTC), the day date rules count from.
+    pub fn today(&self) -> NaiveDate {
+        self.inner.transport.config().clock.now().date_naive()
+    }
+
+    fn path(&self, rest: &str) -> String {
+        format!("/api/porting/{}{rest}", self.inner.account_id)
+    }
+
+    /// Sends one request with the bearer token; on 401 fetches a new token
+    /// once (client credentials only) and sends again. Non-2xx answers become
+    /// errors.
+    async fn send(
+        &self,
+        operation: Operation,
+        idempotency: Idempotency,
+        method: Method,
+        path: &str,
+        headers: &[(&'static str, String)],
+        body: Option<Vec<u8>>,
+    ) -> Result<Reply> {
+        let transport = &self.inner.transport;
+        let url = transport.url(path);
+        let mut refreshed = false;
+        loop {
+            let token = self.inner.tokens.token(transport).await?;
+            let mut bearer =
+                HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
+                    Error::Config("the bearer token is not a valid HTTP header value".into())
+                })?;
+            bearer.set_sensitive(true);
+            let reply = transport
+                .execute(operation, idempotency, |client| {
+                    let mut rb = client
+                        .request(method.clone(), url.clone())
+                        .header(AUTHORIZATION, bearer.clone())
+                        .header(CONTENT_TYPE, "application/json;charset=UTF-8");
+                    for (name, value) in headers {
+                        rb = rb.header(*name, value.as_str());
+                    }
+                    if let Some(body) = &body {
+                        rb = rb.body(body.clone());
+                    }
+                    rb
+                })
+                .await?;
+            if reply.status == 401 && !refreshed && self.inner.tokens.can_refresh() {
+                tracing::debug!("401: fetching a new token and trying once more");
+                self.inner.tokens.invalidate(&token).await;
+                refreshed = true;
+                continue;
+            }
+            if reply.is_success() {
+                return Ok(reply);
+            }
+            let retry_after = reply.retry_after(transport.config());
+            return Err(error_for_status(
+                CARRIER,
+                reply.status,
+                ErrorBody::parse(&reply.body),
+                retry_after,
+                reject_reason,
+            ));
+        }
+    }
+
+    /// Get Porting Networks: every port type with its target networks, their
+    /// booking windows, eSIM rule, source networks and upcoming holidays.
+    /// Always asks Cellhire, and refreshes the client's cache.
+    pub async fn networks(&self) -> Result<Vec<PortingNetworks>> {
+        let op = Operation::Native("networks");
+        let reply = self
+            .send(
+                op,
+                Idempotency::Idempotent,
+                Method::GET,
+                &self.path("/networks"),
+                &[],
+                None,
+            )
+            .await?;
+        let list: Vec<wire::PortTypeNetworks> = decode::json(CARRIER, op, &reply.body)?;
+        let networks = from_wire::networks(list);
+        *self.inner.networks.lock().await = Some((Instant::now(), Arc::new(networks.clone())));
+        Ok(networks)
+    }
+
+    async fn cached_networks(&self) -> Result<Arc<Vec<PortingNetworks>>> {
+        if let Some((at, list)) = self.inner.networks.lock().await.as_ref() {
+            if at.elapsed() < NETWORKS_TTL {
+                return Ok(list.clone());
+            }
+        }
+        Ok(Arc::new(self.networks().await?))
+    }
+
+    /// The target network `id` for `port_type`, from the (cached) network
+    /// list. A [`Error::Validation`] on `target_network_id` when there is none.
+    pub async fn target_network(&self, port_type: &PortType, id: i64) -> Result<TargetNetwork> {
+        let list = self.cached_networks().await?;
+        let of_type = list.iter().find(|n| &n.port_type == port_type);
+        if let Some(network) = of_type.and_then(|n| n.target_networks.iter().find(|t| t.id == id)) {
+            return Ok(network.clone());
+        }
+        let known: Vec<String> = of_type
+            .map(|n| {
+                n.target_networks
+                    .iter()
+                    .map(|t| format!("{} ({})", t.id, t.name))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Err(Error::invalid(
+            "target_network_id",
+            format!(
+                "{id} is not a target network for {port_type} (known: {})",
+                known.join(", ")
+            ),
+        ))
+    }
+
+    /// The earliest valid connection date for a port to `target_network_id`
+    /// booked today.
+    pub async fn plan_connection_date(
+        &self,
+        port_type: &PortType,
+        target_network_id: i64,
+    ) -> Result<NaiveDate> {
+        let network = self.target_network(port_type, target_network_id).await?;
+        ConnectionDatePlanner::new(&network)
+            .earliest(self.today())
+            .ok_or_else(|| {
+                Error::invalid(
+                    "connection_date",
+                    format!("{} has no bookable working day in its window", network.name),
+                )
+            })
+    }
+
+    /// Create Port. Checks every documented rule first (names, provisioning
+    /// order, eSIM, source network, connection date) and sends nothing when
+    /// one fails; only the network list is read to check the network rules.
+    /// Never retried once it may have reached Cellhire.
+    pub async fn create_port(&self, request: &CreatePort) -> Result<PortId> {
+        let mut problems = Problems::new();
+        check_static(request, &mut problems);
+        problems.finish()?;
+        let network = self
+            .target_network(&request.port_type, request.target_network_id)
+            .await?;
+        let mut problems = Problems::new();
+        check_network(request, &network, self.today(), &mut problems);
+        problems.finish()?;
+        self.post_create(request).await
+    }
+
+    pub(super) async fn post_create(&self, request: &CreatePort) -> Result<PortId> {
+        let op = Operation::Submit;
+        let body = serde_json::to_vec(&to_wire::create_port(request, &self.inner.msisdn))
+            .map_err(|e| Error::Config(format!("could not encode the request: {e}")))?;
+        let reply = self
+            .send(
+                op,
+                Idempotency::CreateOnce,
+                Method::POST,
+                &self.path(""),
+                &[],
+                Some(body),
+            )
+            .await?;
+        let created: wire::CreatedPort =
+            decode::json(CARRIER, op, &reply.body).map_err(|e| Error::Decode {
+                carrier: CARRIER,
+                operation: op,
+                message: format!(
+                    "Cellhire accepted the port (HTTP {}) but its id could not be read ({e}); \
+                 do not submit again: list the ports to find it",
+                    reply.status
+                ),
+            })?;
+        let id = match created {
+            wire::CreatedPort::Bare(id) | wire::CreatedPort::Object { port_id: id } => id,
+        };
+        PortId::new(id).map_err(|e| Error::Decode {
+            carrier: CARRIER,
+            operation: op,
+            message: format!("Cellhire accepted the port but returned an unusable id: {e}"),
+        })
+    }
+
+    /// Get Port Details: the port and every row.
+    pub async fn port_details(&self, id: &PortId) -> Result<PortDetails> {
+        check_guid(id)?;
+        let op = Operation::Order;
+        let path = self.path(&format!("/port/{id}"));
+        let reply = self
+            .send(op, Idempotency::Idempotent, Method::GET, &path, &[], None)
+            .await?;
+        let details: wire::PortDetails = decode::json(CARRIER, op, &reply.body)?;
+        from_wire::details(details, &self.inner.msisdn).map_err(|message| Error::Decode {
+            carrier: CARRIER,
+            operation: op,
+            message,
+        })
+    }
+
+    /// One page of List Ports (`page` from 1, `page_size` 1 to 50).
+    pub async fn list_ports_page(&self, page: u32, page_size: u32) -> Result<PortPage> {
+        let mut problems = Problems::new();
+        if page == 0 {
+            problems.add("page", "starts at 1");
+        }
+        if page_size == 0 || page_size > MAX_PAGE_SIZE {
+            problems.add("page_size", format!("must be 1 to {MAX_PAGE_SIZE}"));
+        }
+        problems.finish()?;
+        let op = Operation::ListOrders;
+        let headers = [
+            ("x-pagenumber", page.to_string()),
+            ("x-pagesize", page_size.to_string()),
+        ];
+        let reply = self
+            .send(
+                op,
+                Idempotency::Idempotent,
+                Method::GET,
+                &self.path(""),
+                &headers,
+                None,
+            )
+            .await?;
+        let list: wire::PortList = decode::json(CARRIER, op, &reply.body)?;
+        Ok(PortPage {
+            total: list.total,
+            total_pages: list.total_pages,
+            ports: list
+                .data
+                .into_iter()
+                .filter_map(from_wire::list_entry)
+                .collect(),
+        })
+    }
+
+    /// Every port of the account, one page at a time as the stream is read.
+    ///
+    /// Stops after the last page `totalPages` names, or at the first page
+    /// that adds no port not already seen (so a server that ignores the page
+    /// header cannot loop it forever). Ends after yielding an error.
+    pub fn list_ports(&self, page_size: u32) -> BoxStream<'static, Result<PortSummary>> {
+        struct State {
+            client: CellhireClient,
+            page: u32,
+            seen: HashSet<PortId>,
+            done: bool,
+        }
+        let state = State {
+            client: self.clone(),
+            page: 1,
+            seen: HashSet::new(),
+            done: false,
+        };
+        stream::unfold(state, move |mut st| async move {
+            if st.done {
+                return None;
+            }
+            match st.client.list_ports_page(st.page, page_size).await {
+                Err(e) => {
+                    st.done = true;
+                    Some((vec![Err(e)], st))
+                }
+                Ok(page) => {
+                    let fresh: Vec<Result<PortSummary>> = page
+                        .ports
+                        .into_iter()
+                        .map(|e| e.summary)
+                        .filter(|p| st.seen.insert(p.id.clone()))
+                        .map(Ok)
+                        .collect();
+                    if fresh.is_empty() {
+                        return None;
+                    }
+                    st.done = page.total_pages > 0 && u64::from(st.page) >= page.total_pages;
+                    st.page = st.page.saturating_add(1);
+                    Some((fresh, st))
+                }
+            }
+        })
+        .flat_map(stream::iter)
+        .boxed()
+    }
+
+    /// Update Port: new PACs for rows in PacInvalid / PacInvalidDate
+    /// (`Amended`) and cancelled rows (`CancellationRequested`). Retried on
+    /// transient failures (it creates nothing).
+    pub async fn update_port(&self, id: &PortId, updates: &[RowUpdate]) -> Result<()> {
+        let mut problems = Problems::new();
+        if let Err(e) = check_guid(id) {
+            problems.push(e.field_errors()[0].clone());
+        }
+        if updates.is_empty() {
+            problems.add("updates", "is empty: Update Port needs at least one row");
+        }
+        for (i, u) in updates.iter().enumerate() {
+            let number = row_number(u);
+            if updates[..i].iter().any(|o| row_number(o) == number) {
+                problems.add(
+                    format!("updates[{i}].msisdn"),
+                    format!("{number} is updated twice"),
+                );
+            }
+        }
+        problems.finish()?;
+        let body = serde_json::to_vec(&to_wire::update_port(updates, &self.inner.msisdn))
+            .map_err(|e| Error::Config(format!("could not encode the request: {e}")))?;
+        let path = self.path(&format!("/port/{id}"));
+        self.send(
+            Operation::Amend,
+            Idempotency::Idempotent,
+            Method::PATCH,
+            &path,
+            &[],
+            Some(body),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Cancel Port: the whole port, before it is Locked. Immediate in
+    /// PacCheckFailed; from Submitted it takes a while, and the port becomes
+    /// Cancelled when done.
+    pub async fn cancel_port(&self, id: &PortId) -> Result<()> {
+        check_guid(id)?;
+        let path = self.path(&format!("/port/{id}"));
+        self.send(
+            Operation::Cancel,
+            Idempotency::Idempotent,
+            Method::DELETE,
+            &path,
+            &[],
+            None,
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+fn row_number(u: &RowUpdate) -> &crate::model::PhoneNumber {
+    match u {
+        RowUpdate::Amend { msisdn, .. } | RowUpdate::Cancel { msisdn } => msisdn,
+    }
+}
+
+/// Cellhire port ids are GUIDs; anything else would never match a port.
+fn check_guid(id: &PortId) -> Result<()> {
+    uuid::Uuid::parse_str(id.as_str())
+        .map(|_| ())
+        .map_err(|_| Error::invalid("id", format!("{id} is not a Cellhire port id (a GUID)")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_from_cellhire_words() {
+        assert_eq!(
+            reject_reason(
+                "The following MSISDN's already exists on our stock records: 07700900123"
+            ),
+            RejectReason::AlreadyInStock
+        );
+        assert_eq!(
+            reject_reason("The following MSISDN's already have an open port: 07700900123"),
+            RejectReason::DuplicatePort
+        );
+        assert_eq!(
+            reject_reason("The PAC is invalid."),
+            RejectReason::PacInvalid
+        );
+        assert_eq!(reject_reason("capacity exceeded"), RejectReason::Other);
+    }
+}

@@ -1,0 +1,182 @@
+//! Cellhire's wire JSON onto its typed resources and the shared models.
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+use super::status_map::{line_status, order_status};
+use super::types::{
+    PortDetails, PortListEntry, PortRow, PortType, PortingNetworks, Service, SourceNetwork,
+    TargetNetwork,
+};
+use super::{MsisdnFormat, wire};
+use crate::model::{Pac, PortId, PortLineDetail, PortOrder, PortSummary};
+use crate::provider::Carrier;
+use crate::status::CarrierStatus;
+
+/// Reads Cellhire's dates: `2024-07-18T00:00:00`, with or without a
+/// fraction, a `Z` or an offset, or a bare `2024-07-18`.
+pub(super) fn date(text: &str) -> Option<NaiveDate> {
+    let text = text.trim();
+    if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Some(d);
+    }
+    if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Some(dt.date_naive());
+    }
+    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
+        .ok()
+        .map(|dt| dt.date())
+}
+
+fn raw_status(name: Option<String>, id: Option<i64>) -> CarrierStatus {
+    CarrierStatus::new(name.unwrap_or_default(), id)
+}
+
+/// Get Porting Networks.
+pub(super) fn networks(list: Vec<wire::PortTypeNetworks>) -> Vec<PortingNetworks> {
+    list.into_iter()
+        .map(|t| PortingNetworks {
+            port_type: PortType::from_name(&t.port_type_name),
+            port_type_id: t.port_type,
+            target_networks: t
+                .target_networks
+                .into_iter()
+                .map(|n| TargetNetwork {
+                    id: n.id,
+                    name: n.name,
+                    max_port_days: n.max_port_days,
+                    min_port_days: n.min_port_days,
+                    allow_esim: n.allow_esim,
+                    network_number: n.network_number,
+                    source_networks: n
+                        .source_networks
+                        .into_iter()
+                        .map(|s| SourceNetwork {
+                            id: s.id,
+                            name: s.name,
+                        })
+                        .collect(),
+                    upcoming_holidays: n.upcoming_holidays.iter().filter_map(|d| date(d)).collect(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// A List Ports entry. `None` when its id is unusable.
+pub(super) fn list_entry(item: wire::PortListItem) -> Option<PortListEntry> {
+    let id = PortId::new(item.id).ok()?;
+    let status = order_status(item.status_name.as_deref().unwrap_or_default());
+    let mut s = PortSummary::new(
+        id,
+        Carrier::Cellhire,
+        status,
+        raw_status(item.status_name, item.status),
+    );
+    s.name = item.name;
+    s.port_date = item.connection_date.as_deref().and_then(date);
+    s.line_count = item.row_count;
+    Some(PortListEntry {
+        summary: s,
+        port_type: item.port_type_name.as_deref().map(PortType::from_name),
+        port_type_id: item.port_type,
+    })
+}
+
+fn row(r: wire::PortRow, format: &MsisdnFormat) -> PortRow {
+    let status = line_status(r.status_name.as_deref().unwrap_or_default());
+    PortRow {
+        id: r.id,
+        number: format.read(&r.msisdn),
+        msisdn: r.msisdn,
+        serial_no: r.serial_no,
+        pac: r.pac.as_deref().and_then(|p| Pac::new(p).ok()),
+        status,
+        carrier_status: raw_status(r.status_name, r.status),
+        message: r.message,
+        group_name: r.group_name,
+        bolt_ons: r.bolt_ons.unwrap_or_default(),
+        tariff_id: r.tariff_id,
+        tariff_name: r.tariff_name,
+        esim: r.esim.unwrap_or(false),
+        provisioning_order_name: r.provisioning_order_name,
+        provisioning_order: r.provisioning_order,
+        services: r
+            .services
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| Service {
+                name: s.name,
+                value: s.value,
+            })
+            .collect(),
+    }
+}
+
+/// Get Port Details. `Err` carries the reason the id is unusable.
+pub(super) fn details(d: wire::PortDetails, format: &MsisdnFormat) -> Result<PortDetails, String> {
+    let id = PortId::new(d.id).map_err(|e| format!("port {e}"))?;
+    let status = order_status(d.status_name.as_deref().unwrap_or_default());
+    Ok(PortDetails {
+        id,
+        status,
+        carrier_status: raw_status(d.status_name, d.status),
+        name: d.name,
+        target_network: d
+            .target_network_id
+            .map(|i| (i, d.target_network_name.unwrap_or_default())),
+        source_network: d
+            .source_network_id
+            .map(|i| (i, d.source_network_name.unwrap_or_default())),
+        connection_date: d.connection_date.as_deref().and_then(date),
+        port_type: d.port_type_name.as_deref().map(PortType::from_name),
+        port_type_id: d.port_type,
+        row_count: d.row_count,
+        rows: d.rows.into_iter().map(|r| row(r, format)).collect(),
+    })
+}
+
+/// The shared order model of a port's details.
+pub fn order(details: &PortDetails) -> PortOrder {
+    let mut order = PortOrder::new(
+        details.id.clone(),
+        Carrier::Cellhire,
+        details.status,
+        details.carrier_status.clone(),
+    );
+    order.name = details.name.clone();
+    order.port_date = details.connection_date;
+    order.lines = details
+        .rows
+        .iter()
+        .map(|r| {
+            let mut line =
+                PortLineDetail::new(r.msisdn.clone(), r.status, r.carrier_status.clone());
+            line.id = r.id.clone();
+            line.number = r.number.clone();
+            line.sim = r.serial_no.clone();
+            line.message = r.message.clone();
+            line
+        })
+        .collect();
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_in_every_form() {
+        let want = NaiveDate::from_ymd_opt(2024, 7, 18);
+        for s in [
+            "2024-07-18T00:00:00",
+            "2024-07-18",
+            "2024-07-18T00:00:00.000Z",
+            "2024-07-18T00:00:00.5",
+            "2024-07-18T00:00:00+01:00",
+        ] {
+            assert_eq!(date(s), want, "{s}");
+        }
+        assert_eq!(date("18/07/2024"), None);
+    }
+}

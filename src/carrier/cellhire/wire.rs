@@ -1,0 +1,189 @@
+//! Cellhire's JSON exactly as its document writes it. Private.
+//!
+//! Responses are read tolerantly: every field is optional or defaulted and
+//! unknown fields are ignored, so an extra or missing field never breaks a
+//! client. Requests are written strictly, with the document's field casing.
+
+use serde::{Deserialize, Serialize};
+
+/// `GET /api/porting/{accountId}/networks`: one entry per port type.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct PortTypeNetworks {
+    #[serde(default)]
+    pub port_type_name: String,
+    #[serde(default)]
+    pub port_type: i64,
+    #[serde(default)]
+    pub target_networks: Vec<TargetNetwork>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct TargetNetwork {
+    pub id: i64,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub max_port_days: u32,
+    #[serde(default)]
+    pub min_port_days: u32,
+    #[serde(default)]
+    pub allow_esim: bool,
+    #[serde(default)]
+    pub network_number: i64,
+    #[serde(default)]
+    pub source_networks: Vec<SourceNetwork>,
+    #[serde(default)]
+    pub upcoming_holidays: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct SourceNetwork {
+    pub id: i64,
+    #[serde(default)]
+    pub name: String,
+}
+
+/// `GET /api/porting/{accountId}` with `x-pagenumber` / `x-pagesize`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct PortList {
+    #[serde(default)]
+    pub total: u64,
+    #[serde(default)]
+    pub total_pages: u64,
+    #[serde(default)]
+    pub data: Vec<PortListItem>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct PortListItem {
+    pub id: String,
+    pub name: Option<String>,
+    pub connection_date: Option<String>,
+    pub port_type: Option<i64>,
+    pub port_type_name: Option<String>,
+    pub row_count: Option<u32>,
+    pub status: Option<i64>,
+    pub status_name: Option<String>,
+}
+
+/// `GET /api/porting/{accountId}/port/{portId}`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct PortDetails {
+    pub id: String,
+    pub status: Option<i64>,
+    pub status_name: Option<String>,
+    pub name: Option<String>,
+    pub target_network_id: Option<i64>,
+    pub target_network_name: Option<String>,
+    pub source_network_id: Option<i64>,
+    pub source_network_name: Option<String>,
+    pub connection_date: Option<String>,
+    pub port_type: Option<i64>,
+    pub port_type_name: Option<String>,
+    pub row_count: Option<u32>,
+    #[serde(default)]
+    pub rows: Vec<PortRow>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct PortRow {
+    pub id: Option<String>,
+    #[serde(default)]
+    pub msisdn: String,
+    pub serial_no: Option<String>,
+    pub pac: Option<String>,
+    pub status: Option<i64>,
+    pub status_name: Option<String>,
+    pub message: Option<String>,
+    pub group_name: Option<String>,
+    #[serde(default)]
+    pub bolt_ons: Option<Vec<i64>>,
+    pub tariff_id: Option<i64>,
+    pub tariff_name: Option<String>,
+    #[serde(default)]
+    pub esim: Option<bool>,
+    pub provisioning_order_name: Option<String>,
+    pub provisioning_order: Option<i64>,
+    #[serde(default)]
+    pub services: Option<Vec<Service>>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct Service {
+    pub name: String,
+    pub value: String,
+}
+
+/// `POST /api/porting/{accountId}` (Create Port) body.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct CreatePort<'a> {
+    pub name: &'a str,
+    pub target_network_id: i64,
+    pub source_network_id: i64,
+    pub connection_date: String,
+    pub port_type: &'a str,
+    pub rows: Vec<CreatePortRow<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct CreatePortRow<'a> {
+    pub group_name: &'a str,
+    pub esim: bool,
+    pub msisdn: String,
+    pub serial_no: &'a str,
+    pub provisioning_order: Option<i64>,
+    pub provisioning_order_name: Option<&'a str>,
+    pub pac: &'a str,
+    pub tariff_id: i64,
+    pub bolt_ons: &'a [i64],
+    pub services: Option<Vec<Service>>,
+}
+
+/// The Create Port answer: a bare JSON string holding the GUID, as documented;
+/// an object with `portId` (the document's table) or `id` is read too.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(super) enum CreatedPort {
+    Bare(String),
+    Object {
+        #[serde(rename = "portId", alias = "id", alias = "PortId")]
+        port_id: String,
+    },
+}
+
+/// `PATCH /api/porting/{accountId}/port/{portId}` (Update Port) body, in the
+/// document's PascalCase.
+#[derive(Serialize)]
+pub(super) struct UpdatePort<'a> {
+    #[serde(rename = "Rows")]
+    pub rows: Vec<UpdatePortRow<'a>>,
+}
+
+#[derive(Serialize)]
+pub(super) struct UpdatePortRow<'a> {
+    #[serde(rename = "Msisdn")]
+    pub msisdn: String,
+    #[serde(rename = "Pac", skip_serializing_if = "Option::is_none")]
+    pub pac: Option<&'a str>,
+    #[serde(rename = "PortRowStatus")]
+    pub port_row_status: &'static str,
+}
+
+/// The token endpoint's answer.
+#[derive(Deserialize)]
+pub(super) struct TokenResponse {
+    pub access_token: String,
+    #[serde(default)]
+    pub expires_in: Option<u64>,
+    #[serde(default)]
+    pub token_type: Option<String>,
+}
