@@ -106,7 +106,8 @@ impl Problems {
 }
 
 /// Why a carrier refused a request, where its words allow a typed reason.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum RejectReason {
     /// The PAC (or RIO) was refused by the losing network.

@@ -16,9 +16,9 @@ pub mod status;
 
 pub use error::{Error, FieldError, Problems, RejectReason, Result};
 pub use model::{
-    AccountNumber, Address, Amendment, Credential, Document, DocumentKind, Iccid, LineChange, Pac,
-    PhoneNumber, Pin, PortId, PortLine, PortLineDetail, PortOrder, PortRequest, PortSummary,
-    Portability, Submission, SubmittedOrder, Subscriber,
+    AccountNumber, Address, Amendment, Credential, Document, DocumentKind, Iccid, LineChange,
+    LineFailure, Pac, PhoneNumber, Pin, PortId, PortLine, PortLineDetail, PortOrder, PortRequest,
+    PortSummary, Portability, Submission, SubmittedOrder, Subscriber,
 };
 pub use provider::{Capabilities, Carrier, Operation, PortProvider};
 pub use status::{CarrierStatus, LineStatus, PortStatus};

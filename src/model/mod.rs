@@ -15,8 +15,8 @@ pub use address::{Address, Subscriber};
 pub use document::{ACCEPTED_MEDIA_TYPES, Document, DocumentKind};
 pub use iccid::Iccid;
 pub use order::{
-    Amendment, LineChange, PortId, PortLineDetail, PortOrder, PortSummary, Portability, Submission,
-    SubmittedOrder,
+    Amendment, LineChange, LineFailure, PortId, PortLineDetail, PortOrder, PortSummary,
+    Portability, Submission, SubmittedOrder,
 };
 pub use phone::PhoneNumber;
 pub(crate) use request::check_text;

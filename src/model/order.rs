@@ -212,6 +212,33 @@ impl SubmittedOrder {
     }
 }
 
+/// A number a submission could not order, while others in the same request
+/// were ordered (carriers that take one number per order).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct LineFailure {
+    /// The number not ordered.
+    pub number: PhoneNumber,
+    /// The typed reason, when the carrier's words gave one.
+    pub reason: Option<crate::error::RejectReason>,
+    /// The HTTP status, when the failure came from one.
+    pub status: Option<u16>,
+    /// The error, as [`crate::Error`]'s `Display` shows it.
+    pub message: String,
+}
+
+impl LineFailure {
+    /// The failure of `number` with `error`.
+    pub fn new(number: PhoneNumber, error: &crate::Error) -> Self {
+        Self {
+            number,
+            reason: error.reject_reason(),
+            status: error.status(),
+            message: error.to_string(),
+        }
+    }
+}
+
 /// What [`crate::PortProvider::submit`] created.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -221,6 +248,11 @@ pub struct Submission {
     /// The orders created: one for a carrier that takes many numbers per order,
     /// one per number for a carrier that takes one.
     pub orders: Vec<SubmittedOrder>,
+    /// Numbers that could not be ordered while others were. A submission in
+    /// which nothing was ordered is an `Err` instead, so this is empty unless
+    /// `orders` is not.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<LineFailure>,
     /// When the submission was answered.
     pub submitted_at: DateTime<Utc>,
 }
@@ -231,6 +263,7 @@ impl Submission {
         Self {
             carrier,
             orders,
+            failures: Vec::new(),
             submitted_at: Utc::now(),
         }
     }

@@ -3,7 +3,9 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::carrier::apeiron::ApeironOptions;
 use crate::carrier::cellhire::CellhireOptions;
+use crate::carrier::inumbering::INumberingOptions;
 use crate::error::{FieldError, Problems, Result};
 use crate::model::{AccountNumber, Document, Iccid, Pac, PhoneNumber, Pin, Subscriber};
 
@@ -101,6 +103,12 @@ pub struct PortRequest {
     /// Settings for Cellhire.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cellhire: Option<CellhireOptions>,
+    /// Settings for Apeiron.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apeiron: Option<ApeironOptions>,
+    /// Settings for iNumbering.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inumbering: Option<INumberingOptions>,
 }
 
 impl PortRequest {
@@ -116,6 +124,8 @@ impl PortRequest {
             documents: Vec::new(),
             reference: None,
             cellhire: None,
+            apeiron: None,
+            inumbering: None,
         }
     }
 
@@ -159,6 +169,18 @@ impl PortRequest {
     /// Sets the Cellhire options.
     pub fn with_cellhire(mut self, options: CellhireOptions) -> Self {
         self.cellhire = Some(options);
+        self
+    }
+
+    /// Sets the Apeiron options.
+    pub fn with_apeiron(mut self, options: ApeironOptions) -> Self {
+        self.apeiron = Some(options);
+        self
+    }
+
+    /// Sets the iNumbering options.
+    pub fn with_inumbering(mut self, options: INumberingOptions) -> Self {
+        self.inumbering = Some(options);
         self
     }
 

@@ -1,0 +1,8 @@
+//! Apeiron settings carried by a unified [`crate::PortRequest`].
+
+use serde::{Deserialize, Serialize};
+
+/// What Apeiron needs beyond the common request.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ApeironOptions {}
