@@ -131,6 +131,8 @@ pub enum RejectReason {
     NotPortable,
     /// The carrier refused fields of the request (see `field_errors`).
     InvalidFields,
+    /// The account's balance does not cover the carrier's fee (iNumbering 402).
+    InsufficientBalance,
     /// No typed reason could be read; the carrier's text is in `message`.
     Other,
 }
@@ -148,6 +150,7 @@ impl fmt::Display for RejectReason {
             Self::PlanInvalid => "plan invalid",
             Self::NotPortable => "not portable",
             Self::InvalidFields => "invalid fields",
+            Self::InsufficientBalance => "insufficient account balance",
             Self::Other => "rejected",
         };
         f.write_str(text)
