@@ -294,6 +294,14 @@ pub enum Error {
     },
 }
 
+impl From<FieldError> for Error {
+    /// A constructor's field error as a one-problem [`Error::Validation`], so
+    /// `PhoneNumber::parse(..)?` works in a function returning [`Result`].
+    fn from(error: FieldError) -> Self {
+        Self::Validation(vec![error])
+    }
+}
+
 fn join(errors: &[FieldError]) -> String {
     errors
         .iter()

@@ -1,4 +1,76 @@
-//! numport: one async API to port mobile numbers in through several carriers.
+//! # numport
+//!
+//! One async API to port mobile numbers in through several carriers.
+//!
+//! MVNOs, resellers and IoT fleet operators port numbers in through carriers
+//! whose APIs share nothing: Basic auth here, OAuth2 there, an API-key
+//! exchange elsewhere; a PAC in one market, an account PIN in another. numport
+//! puts one trait, [`PortProvider`], in front of them, with typed models that
+//! are valid by construction, one [`Error`] type that says what to fix, and one
+//! status flow ([`PortStatus`]) that every carrier's statuses map onto.
+//!
+//! ## Organisation
+//! - [`PortProvider`]: submit, follow, amend, cancel and list port orders.
+//!   Dyn-compatible: hold carriers as `Arc<dyn PortProvider>`.
+//! - [`model`]: phone numbers, ICCIDs, PACs, PINs, addresses, documents, the
+//!   unified [`PortRequest`] and what carriers answer ([`PortOrder`], ...).
+//! - [`status`]: [`PortStatus`] and [`LineStatus`], their predicates and the
+//!   allowed transitions as data; the carrier's raw status is always kept.
+//! - [`carrier`]: one adapter per carrier, with the carrier's own operations
+//!   the trait cannot express ([`carrier::cellhire`]).
+//! - [`http`]: the transport they share: timeouts, retries, backoff.
+//! - `sandbox` (feature `sandbox`): stateful fake carriers on loopback.
+//!
+//! ## Quick start
+//! ```no_run
+//! use std::sync::Arc;
+//! use numport::{PortProvider, PortRequest, PortLine, PhoneNumber, Iccid, Pac};
+//! use numport::carrier::cellhire::{CellhireClient, CellhireOptions};
+//!
+//! # async fn run() -> numport::Result<()> {
+//! let cellhire: Arc<dyn PortProvider> = Arc::new(
+//!     CellhireClient::builder()
+//!         .account_id(40001)
+//!         .client_credentials("client-id", "client-secret")
+//!         .build()?,
+//! );
+//! let line = PortLine::new(PhoneNumber::parse("+447700900123")?)
+//!     .with_sim(Iccid::parse("89441000301234567891")?)
+//!     .with_pac(Pac::new("ABC123456")?);
+//! let request = PortRequest::new(vec![line]).with_cellhire(
+//!     CellhireOptions::new("Fleet batch 7", 1, 5, 102344).with_provisioning_order(3630),
+//! );
+//! let submission = cellhire.submit(&request).await?;
+//! for order in &submission.orders {
+//!     let order = cellhire.order(&order.id).await?;
+//!     println!("{}: {} ({})", order.id, order.status, order.carrier_status);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Errors
+//! Every operation returns [`Result`]. Input is validated before anything is
+//! sent, and [`Error::Validation`] lists every problem by field. A carrier's
+//! refusal is [`Error::Rejected`] with a typed [`RejectReason`] where its words
+//! allow one and its text always. [`Error::is_retryable`] tells a transient
+//! failure from a permanent one.
+//!
+//! ## Retries, and what is never retried
+//! Reads, amendments and cancels are retried on 5xx, 429 (honouring
+//! `Retry-After` in seconds or as an HTTP date, clamped), timeouts and
+//! transport errors, with capped exponential backoff and jitter. A request
+//! that creates a port order is sent once: it is repeated only when the
+//! connection was never made, since repeating it could book the same number
+//! twice. See [`http::RetryPolicy`].
+//!
+//! ## Security and redaction
+//! PACs, PINs, account numbers, passwords, tokens and API keys live in types
+//! ([`Pac`], [`Pin`], [`AccountNumber`], [`Credential`]) that print as
+//! `Type([REDACTED])` in `Debug`, have no `Display`, and are wiped from memory
+//! on drop. Errors never quote a carrier's body where it could echo one.
+//! Authorization headers are marked sensitive. Plain `http://` is accepted
+//! only for loopback hosts.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
