@@ -85,6 +85,7 @@ mod provider;
 #[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
 pub mod sandbox;
 pub mod status;
+pub mod watch;
 
 pub use error::{Error, FieldError, Problems, RejectReason, Result};
 pub use model::{
@@ -94,3 +95,4 @@ pub use model::{
 };
 pub use provider::{Capabilities, Carrier, Operation, PortProvider};
 pub use status::{CarrierStatus, LineStatus, PortStatus};
+pub use watch::{PortProviderExt, StatusChange, WatchOptions};

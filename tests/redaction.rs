@@ -1,11 +1,12 @@
 //! No secret value ever reaches `Debug` output or an error message.
 
 use numport::carrier::cellhire::{
-    CellhireAuth, CellhireClient, CellhireOptions, CreatePort, CreatePortRow, PortType, RowUpdate, Service,
+    CellhireAuth, CellhireClient, CellhireOptions, CreatePort, CreatePortRow, PortType, RowUpdate,
+    Service,
 };
 use numport::{
-    AccountNumber, Address, Amendment, Credential, Document, DocumentKind, Error, Iccid, Pac, PhoneNumber, Pin,
-    PortLine, PortProvider, PortRequest, Subscriber,
+    AccountNumber, Address, Amendment, Credential, Document, DocumentKind, Error, Iccid, Pac,
+    PhoneNumber, Pin, PortLine, PortProvider, PortRequest, Subscriber,
 };
 use serde_json::json;
 use wiremock::matchers::{method, path};
@@ -19,11 +20,22 @@ const STATIC_TOKEN: &str = "static-token-Qm9vYmll";
 const GRANTED_TOKEN: &str = "granted-token-WW91IGZvdW5k";
 const DOC_BYTES: &[u8] = b"%PDF-1.4 SIGNATURE-BLOB";
 
-const SECRETS: &[&str] = &[PAC, PIN, ACCOUNT, CLIENT_SECRET, STATIC_TOKEN, GRANTED_TOKEN, "SIGNATURE-BLOB"];
+const SECRETS: &[&str] = &[
+    PAC,
+    PIN,
+    ACCOUNT,
+    CLIENT_SECRET,
+    STATIC_TOKEN,
+    GRANTED_TOKEN,
+    "SIGNATURE-BLOB",
+];
 
 fn assert_clean(what: &str, rendered: &str) {
     for secret in SECRETS {
-        assert!(!rendered.contains(secret), "{what} shows {secret:?}: {rendered}");
+        assert!(
+            !rendered.contains(secret),
+            "{what} shows {secret:?}: {rendered}"
+        );
     }
 }
 
@@ -36,11 +48,19 @@ fn request() -> PortRequest {
         .with_subscriber(
             Subscriber::new("Ada", "Lovelace")
                 .with_business_name("Analytical Engines Ltd")
-                .with_address(Address::new("1 Main St", "London", "LDN", "N1 9GU", "GB").with_line2("Floor 2")),
+                .with_address(
+                    Address::new("1 Main St", "London", "LDN", "N1 9GU", "GB")
+                        .with_line2("Floor 2"),
+                ),
         )
         .with_authorization_name("Ada Lovelace")
         .with_losing_account(AccountNumber::new(ACCOUNT).unwrap(), Pin::new(PIN).unwrap())
-        .with_document(Document::new(DocumentKind::LetterOfAuthorization, "loa.pdf", "application/pdf", DOC_BYTES))
+        .with_document(Document::new(
+            DocumentKind::LetterOfAuthorization,
+            "loa.pdf",
+            "application/pdf",
+            DOC_BYTES,
+        ))
         .with_reference("ticket-1")
         .with_cellhire(
             CellhireOptions::new("Batch", 1, 5, 102344)
@@ -54,10 +74,19 @@ fn request() -> PortRequest {
 fn secret_types_render_exactly_redacted() {
     assert_eq!(format!("{:?}", Pac::new(PAC).unwrap()), "Pac([REDACTED])");
     assert_eq!(format!("{:?}", Pin::new(PIN).unwrap()), "Pin([REDACTED])");
-    assert_eq!(format!("{:?}", AccountNumber::new(ACCOUNT).unwrap()), "AccountNumber([REDACTED])");
-    assert_eq!(format!("{:?}", Credential::new("token", STATIC_TOKEN).unwrap()), "Credential([REDACTED])");
     assert_eq!(
-        format!("{:?}", Document::new(DocumentKind::Bill, "bill.png", "image/png", DOC_BYTES)),
+        format!("{:?}", AccountNumber::new(ACCOUNT).unwrap()),
+        "AccountNumber([REDACTED])"
+    );
+    assert_eq!(
+        format!("{:?}", Credential::new("token", STATIC_TOKEN).unwrap()),
+        "Credential([REDACTED])"
+    );
+    assert_eq!(
+        format!(
+            "{:?}",
+            Document::new(DocumentKind::Bill, "bill.png", "image/png", DOC_BYTES)
+        ),
         "Document { kind: Bill, file_name: \"bill.png\", media_type: \"image/png\", len: 23 }"
     );
 }
@@ -68,7 +97,10 @@ fn populated_requests_and_changes_are_clean() {
     assert_clean("PortRequest", &format!("{req:?}"));
     assert_clean("PortRequest (pretty)", &format!("{req:#?}"));
     let amendment = Amendment::new()
-        .new_pac(PhoneNumber::parse("+447700900123").unwrap(), Pac::new(PAC).unwrap())
+        .new_pac(
+            PhoneNumber::parse("+447700900123").unwrap(),
+            Pac::new(PAC).unwrap(),
+        )
         .cancel_line(PhoneNumber::parse("+447700900124").unwrap());
     assert_clean("Amendment", &format!("{amendment:?}"));
     let create = CreatePort {
@@ -91,22 +123,35 @@ fn populated_requests_and_changes_are_clean() {
         }],
     };
     assert_clean("CreatePort", &format!("{create:?}"));
-    let update = RowUpdate::Amend { msisdn: PhoneNumber::parse("+447700900123").unwrap(), pac: Pac::new(PAC).unwrap() };
+    let update = RowUpdate::Amend {
+        msisdn: PhoneNumber::parse("+447700900123").unwrap(),
+        pac: Pac::new(PAC).unwrap(),
+    };
     assert_clean("RowUpdate", &format!("{update:?}"));
 }
 
 #[test]
 fn clients_builders_and_config_are_clean() {
-    let builder = CellhireClient::builder().account_id(1).client_credentials("cid", CLIENT_SECRET);
+    let builder = CellhireClient::builder()
+        .account_id(1)
+        .client_credentials("cid", CLIENT_SECRET);
     assert_clean("builder", &format!("{builder:?}"));
     let client = builder.build().unwrap();
     assert_clean("client (client credentials)", &format!("{client:?}"));
-    let client = CellhireClient::builder().account_id(1).bearer_token(STATIC_TOKEN).build().unwrap();
+    let client = CellhireClient::builder()
+        .account_id(1)
+        .bearer_token(STATIC_TOKEN)
+        .build()
+        .unwrap();
     assert_clean("client (static token)", &format!("{client:?}"));
     let auth = CellhireAuth::Token(Credential::new("token", STATIC_TOKEN).unwrap());
     assert_clean("CellhireAuth", &format!("{auth:?}"));
     // A bad secret's validation error names the field, not the value.
-    let err = CellhireClient::builder().account_id(1).bearer_token("bad\ntoken-VALUE").build().unwrap_err();
+    let err = CellhireClient::builder()
+        .account_id(1)
+        .bearer_token("bad\ntoken-VALUE")
+        .build()
+        .unwrap_err();
     assert!(!format!("{err:?}{err}").contains("token-VALUE"), "{err:?}");
 }
 
@@ -145,7 +190,10 @@ async fn tokens_in_use_and_details_with_pacs_stay_clean() {
     let details = client.port_details(&id).await.unwrap();
     assert_eq!(details.rows[0].pac.as_ref().map(Pac::expose), Some(PAC));
     assert_clean("PortDetails", &format!("{details:?}"));
-    assert_clean("PortOrder", &format!("{:?}", client.order(&id).await.unwrap()));
+    assert_clean(
+        "PortOrder",
+        &format!("{:?}", client.order(&id).await.unwrap()),
+    );
     assert_clean("client after a grant", &format!("{client:?}"));
     let err: Error = client.networks().await.unwrap_err();
     assert!(err.is_auth(), "{err:?}");
