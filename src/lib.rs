@@ -81,6 +81,7 @@ mod error;
 pub mod http;
 pub mod model;
 mod provider;
+mod registry;
 #[cfg(feature = "sandbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
 pub mod sandbox;
@@ -94,5 +95,6 @@ pub use model::{
     PortSummary, Portability, Submission, SubmittedOrder, Subscriber,
 };
 pub use provider::{Capabilities, Carrier, Operation, PortProvider};
+pub use registry::Registry;
 pub use status::{CarrierStatus, LineStatus, PortStatus};
 pub use watch::{PortProviderExt, StatusChange, WatchOptions};

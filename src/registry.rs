@@ -1,0 +1,150 @@
+//! [`Registry`]: one [`PortProvider`] per [`Carrier`], so a caller routes a
+//! request by carrier without knowing which adapter sits behind it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use crate::carrier::cellhire::CellhireClientBuilder;
+use crate::error::{Error, Result};
+use crate::provider::{Carrier, PortProvider};
+
+/// The configured carriers.
+///
+/// ```
+/// use std::sync::Arc;
+/// use numport::{Carrier, Registry};
+/// use numport::carrier::cellhire::CellhireClient;
+///
+/// let cellhire = CellhireClient::builder().account_id(40001).bearer_token("token").build()?;
+/// let registry = Registry::new().with(Arc::new(cellhire));
+/// assert_eq!(registry.get(Carrier::Cellhire)?.carrier(), Carrier::Cellhire);
+/// assert!(registry.get(Carrier::Apeiron).is_err());
+/// # Ok::<(), numport::Error>(())
+/// ```
+#[derive(Clone, Default)]
+pub struct Registry {
+    providers: BTreeMap<Carrier, Arc<dyn PortProvider>>,
+}
+
+impl fmt::Debug for Registry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.providers.iter()).finish()
+    }
+}
+
+impl Registry {
+    /// No carriers yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds (or replaces) the provider for its carrier.
+    pub fn with(mut self, provider: Arc<dyn PortProvider>) -> Self {
+        self.insert(provider);
+        self
+    }
+
+    /// Adds (or replaces) the provider for its carrier.
+    pub fn insert(&mut self, provider: Arc<dyn PortProvider>) {
+        self.providers.insert(provider.carrier(), provider);
+    }
+
+    /// The provider for `carrier`, or [`Error::Config`] naming what to set.
+    pub fn get(&self, carrier: Carrier) -> Result<&Arc<dyn PortProvider>> {
+        self.providers.get(&carrier).ok_or_else(|| {
+            Error::Config(format!(
+                "no {carrier} provider is configured in this registry"
+            ))
+        })
+    }
+
+    /// The carriers configured, in a stable order.
+    pub fn carriers(&self) -> impl Iterator<Item = Carrier> + '_ {
+        self.providers.keys().copied()
+    }
+
+    /// True when no carrier is configured.
+    pub fn is_empty(&self) -> bool {
+        self.providers.is_empty()
+    }
+
+    /// A registry of every carrier whose variables are set in the
+    /// environment (the names the examples use). A carrier whose variables
+    /// are set but invalid is an error naming them; a carrier with none set
+    /// is left out.
+    pub fn from_env() -> Result<Self> {
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// As [`Registry::from_env`], looking names up with `get`.
+    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let mut registry = Self::new();
+        let mut problems = Vec::new();
+        let any = |names: &[&str]| names.iter().any(|n| get(n).is_some());
+        if any(&[
+            "CELLHIRE_ACCOUNT_ID",
+            "CELLHIRE_TOKEN",
+            "CELLHIRE_CLIENT_ID",
+            "CELLHIRE_CLIENT_SECRET",
+        ]) {
+            match CellhireClientBuilder::from_vars(&get).and_then(CellhireClientBuilder::build) {
+                Ok(client) => registry.insert(Arc::new(client)),
+                Err(e) => problems.extend(e.field_errors().iter().cloned()),
+            }
+        }
+        if problems.is_empty() {
+            Ok(registry)
+        } else {
+            Err(Error::Validation(problems))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    #[test]
+    fn from_vars_builds_what_is_set() {
+        let r = Registry::from_vars(vars(&[
+            ("CELLHIRE_ACCOUNT_ID", "40001"),
+            ("CELLHIRE_TOKEN", "t"),
+        ]))
+        .unwrap();
+        assert_eq!(r.carriers().collect::<Vec<_>>(), vec![Carrier::Cellhire]);
+        let empty = Registry::from_vars(vars(&[])).unwrap();
+        assert!(empty.is_empty());
+    }
+
+    #[test]
+    fn half_set_variables_are_named() {
+        let err = Registry::from_vars(vars(&[("CELLHIRE_TOKEN", "t")])).unwrap_err();
+        let fields: Vec<&str> = err
+            .field_errors()
+            .iter()
+            .map(|f| f.field.as_str())
+            .collect();
+        assert_eq!(fields, vec!["CELLHIRE_ACCOUNT_ID"]);
+        let err = Registry::from_vars(vars(&[
+            ("CELLHIRE_ACCOUNT_ID", "x"),
+            ("CELLHIRE_CLIENT_ID", "c"),
+        ]))
+        .unwrap_err();
+        let fields: Vec<&str> = err
+            .field_errors()
+            .iter()
+            .map(|f| f.field.as_str())
+            .collect();
+        assert_eq!(fields, vec!["CELLHIRE_ACCOUNT_ID", "CELLHIRE_TOKEN"]);
+    }
+}
