@@ -161,7 +161,7 @@ impl fmt::Display for RejectReason {
 ///
 /// `Display` shows the carrier's own message where there is one. Use the `is_*`
 /// predicates and [`Error::is_retryable`] rather than matching on text.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The input is invalid; nothing was sent. Holds every problem found.
@@ -277,9 +277,9 @@ pub enum Error {
         /// True when the request provably never left this machine (a failed
         /// connect), so repeating it cannot duplicate an order.
         never_sent: bool,
-        /// The underlying error.
+        /// The underlying error (shared, so that the error can be cloned).
         #[source]
-        source: reqwest::Error,
+        source: std::sync::Arc<reqwest::Error>,
     },
 
     /// The carrier answered with a body we could not read.

@@ -197,7 +197,7 @@ fn map_send_error(carrier: Carrier, operation: Operation, e: reqwest::Error) -> 
             carrier,
             operation,
             never_sent: true,
-            source: e,
+            source: Arc::new(e),
         }
     } else if e.is_timeout() {
         Error::Timeout { carrier, operation }
@@ -206,7 +206,7 @@ fn map_send_error(carrier: Carrier, operation: Operation, e: reqwest::Error) -> 
             carrier,
             operation,
             never_sent: false,
-            source: e,
+            source: Arc::new(e),
         }
     }
 }
