@@ -75,6 +75,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod bulk;
 pub mod carrier;
 pub mod clock;
 mod error;

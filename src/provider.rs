@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use futures::stream::BoxStream;
 use serde::{Deserialize, Serialize};
 
+use crate::bulk::BulkOptions;
 use crate::error::{Error, Result};
 use crate::model::{
     Amendment, PhoneNumber, PortId, PortOrder, PortRequest, PortSummary, Portability, Submission,
@@ -168,4 +169,17 @@ pub trait PortProvider: Send + Sync + fmt::Debug {
 
     /// Asks the carrier to cancel a whole order.
     async fn cancel(&self, id: &PortId) -> Result<()>;
+
+    /// Submits many requests with at most `options.max_in_flight` carrier
+    /// calls at once and the fewest calls the carrier's rules allow. Returns
+    /// one result per request, in input order; one failure never stops the
+    /// others. The default sends one [`PortProvider::submit`] per request;
+    /// adapters that can merge requests into fewer orders override it.
+    async fn submit_many(
+        &self,
+        requests: &[PortRequest],
+        options: &BulkOptions,
+    ) -> Vec<Result<Submission>> {
+        crate::bulk::each(self, requests, options).await
+    }
 }
