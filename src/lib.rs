@@ -89,6 +89,11 @@ pub mod sandbox;
 pub mod status;
 pub mod watch;
 
+/// The README's code, compiled as a doctest so it cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 pub use error::{Error, FieldError, Problems, RejectReason, Result};
 pub use model::{
     AccountNumber, Address, Amendment, Credential, Document, DocumentKind, Iccid, LineChange,
