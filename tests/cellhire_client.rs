@@ -8,82 +8,21 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use numport::carrier::cellhire::{
-    CellhireOptions, CreatePort, CreatePortRow, PortType, PortingNetworks, RowUpdate, Service,
-    SourceNetwork, TargetNetwork,
+    CellhireOptions, PortType, PortingNetworks, RowUpdate, Service, SourceNetwork, TargetNetwork,
 };
 use numport::{
     Amendment, Capabilities, Carrier, CarrierStatus, Error, Iccid, LineStatus, Operation, Pac,
-    PhoneNumber, PortId, PortLine, PortLineDetail, PortOrder, PortProvider, PortRequest,
-    PortStatus, PortSummary, SubmittedOrder,
+    PhoneNumber, PortLine, PortLineDetail, PortOrder, PortProvider, PortRequest, PortStatus,
+    PortSummary, SubmittedOrder,
 };
 use serde_json::json;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
 use common::{
-    CREATED_ID, DETAILS_ID, Seen, api_path, assert_requests, date, fixture, json, mount_networks,
-    setup,
+    CREATED_ID, DETAILS_ID, Seen, api_path, assert_requests, date, doc_create, doc_create_body,
+    fixture, json, mount_create, mount_networks, number, port_id, setup,
 };
-
-fn number(e164: &str) -> PhoneNumber {
-    PhoneNumber::parse(e164).unwrap()
-}
-
-fn port_id(id: &str) -> PortId {
-    PortId::new(id).unwrap()
-}
-
-/// The document's Create Port example, on a UK number and a date valid on
-/// Friday 2026-05-01 for Vodafone (id 1).
-fn doc_create() -> CreatePort {
-    CreatePort {
-        name: "Example Port".into(),
-        target_network_id: 1,
-        source_network_id: 5,
-        connection_date: date("2026-05-05"),
-        port_type: PortType::PortIn,
-        rows: vec![CreatePortRow {
-            group_name: "Group1".into(),
-            esim: false,
-            msisdn: number("+447700900123"),
-            serial_no: Iccid::unchecked("1234567890").unwrap(),
-            provisioning_order: Some(3630),
-            provisioning_order_name: None,
-            pac: Pac::new("ABC123456").unwrap(),
-            tariff_id: 102344,
-            bolt_ons: vec![502248],
-            services: Some(vec![
-                Service::new("voice", "true"),
-                Service::new("voiceRoaming", "true"),
-            ]),
-        }],
-    }
-}
-
-fn doc_create_body() -> serde_json::Value {
-    json!({
-        "name": "Example Port",
-        "targetNetworkId": 1,
-        "sourceNetworkId": 5,
-        "connectionDate": "2026-05-05T00:00:00.000Z",
-        "portType": "PortIn",
-        "rows": [{
-            "groupName": "Group1",
-            "esim": false,
-            "msisdn": "07700900123",
-            "serialNo": "1234567890",
-            "provisioningOrder": 3630,
-            "provisioningOrderName": null,
-            "pac": "ABC123456",
-            "tariffId": 102344,
-            "boltOns": [502248],
-            "services": [
-                {"name": "voice", "value": "true"},
-                {"name": "voiceRoaming", "value": "true"}
-            ]
-        }]
-    })
-}
 
 /// Two UK lines for the trait's `submit`, the second on an eSIM.
 fn fleet_request() -> PortRequest {
@@ -137,16 +76,6 @@ fn fleet_body(connection_date: &str) -> serde_json::Value {
             }
         ]
     })
-}
-
-async fn mount_create(server: &wiremock::MockServer, answer: ResponseTemplate) {
-    Mock::given(method("POST"))
-        .and(path(api_path("")))
-        .respond_with(answer)
-        .expect(1)
-        .named("create port")
-        .mount(server)
-        .await;
 }
 
 fn update_body() -> serde_json::Value {

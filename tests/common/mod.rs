@@ -12,9 +12,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use futures::future::BoxFuture;
-use numport::carrier::cellhire::CellhireClient;
+use numport::carrier::cellhire::{CellhireClient, CreatePort, CreatePortRow, PortType, Service};
 use numport::clock::ManualClock;
 use numport::http::{Backoff, HttpConfig, RetryPolicy, Sleep};
+use numport::{Iccid, Pac, PhoneNumber, PortId};
 use serde_json::Value;
 use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -41,6 +42,68 @@ pub fn now() -> DateTime<Utc> {
 /// `"2026-05-05"` as a date.
 pub fn date(text: &str) -> NaiveDate {
     text.parse().unwrap()
+}
+
+/// A phone number from its E.164 form.
+pub fn number(e164: &str) -> PhoneNumber {
+    PhoneNumber::parse(e164).unwrap()
+}
+
+/// A port id.
+pub fn port_id(id: &str) -> PortId {
+    PortId::new(id).unwrap()
+}
+
+/// The document's Create Port example, on a UK number and a date valid on
+/// Friday 2026-05-01 for Vodafone (id 1).
+pub fn doc_create() -> CreatePort {
+    CreatePort {
+        name: "Example Port".into(),
+        target_network_id: 1,
+        source_network_id: 5,
+        connection_date: date("2026-05-05"),
+        port_type: PortType::PortIn,
+        rows: vec![CreatePortRow {
+            group_name: "Group1".into(),
+            esim: false,
+            msisdn: number("+447700900123"),
+            serial_no: Iccid::unchecked("1234567890").unwrap(),
+            provisioning_order: Some(3630),
+            provisioning_order_name: None,
+            pac: Pac::new("ABC123456").unwrap(),
+            tariff_id: 102344,
+            bolt_ons: vec![502248],
+            services: Some(vec![
+                Service::new("voice", "true"),
+                Service::new("voiceRoaming", "true"),
+            ]),
+        }],
+    }
+}
+
+pub fn doc_create_body() -> serde_json::Value {
+    serde_json::json!({
+        "name": "Example Port",
+        "targetNetworkId": 1,
+        "sourceNetworkId": 5,
+        "connectionDate": "2026-05-05T00:00:00.000Z",
+        "portType": "PortIn",
+        "rows": [{
+            "groupName": "Group1",
+            "esim": false,
+            "msisdn": "07700900123",
+            "serialNo": "1234567890",
+            "provisioningOrder": 3630,
+            "provisioningOrderName": null,
+            "pac": "ABC123456",
+            "tariffId": 102344,
+            "boltOns": [502248],
+            "services": [
+                {"name": "voice", "value": "true"},
+                {"name": "voiceRoaming", "value": "true"}
+            ]
+        }]
+    })
 }
 
 /// A mock server whose lowest-priority mock answers 599 to anything no test
@@ -178,6 +241,17 @@ pub async fn mount_networks(server: &MockServer) {
         .respond_with(json(200, &fixture("networks.json")))
         .expect(1)
         .named("networks")
+        .mount(server)
+        .await;
+}
+
+/// Mounts Create Port answering `answer`, expected exactly once.
+pub async fn mount_create(server: &MockServer, answer: ResponseTemplate) {
+    Mock::given(method("POST"))
+        .and(path(api_path("")))
+        .respond_with(answer)
+        .expect(1)
+        .named("create port")
         .mount(server)
         .await;
 }
