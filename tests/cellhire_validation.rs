@@ -595,12 +595,6 @@ async fn submit_checks_the_network_rules_before_creating() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: src/carrier/cellhire/provider.rs:60-77 reports a PortRequest's \
-            network-rule problems under CreatePort paths (source_network_id, rows[1].esim, \
-            connection_date from request.rs:56-77; target_network_id from client.rs:242) \
-            instead of the request's own fields (cellhire.source_network_id, lines[1].esim, \
-            desired_date, cellhire.target_network_id), unlike its other checks \
-            (lines[0].sim, cellhire.name, and desired_date at provider.rs:69)"]
 async fn submit_names_the_port_request_fields_that_break_network_rules() {
     let t = setup().await;
     mount_networks(&t.server).await;

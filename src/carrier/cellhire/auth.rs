@@ -22,6 +22,10 @@ use crate::provider::{Carrier, Operation};
 /// Cellhire's token endpoint.
 pub const DEFAULT_TOKEN_URL: &str = "https://auth.cellhire.com/connect/token";
 
+/// The longest lifetime believed, whatever `expires_in` says: a day. An
+/// absurd value must not overflow the clock nor keep a token forever.
+const MAX_LIFETIME: Duration = Duration::from_secs(86_400);
+
 /// The lifetime assumed when the token endpoint names none.
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
 
@@ -187,6 +191,7 @@ async fn fetch(
         .expires_in
         .filter(|s| *s > 0)
         .map(Duration::from_secs)
-        .unwrap_or(DEFAULT_LIFETIME);
+        .unwrap_or(DEFAULT_LIFETIME)
+        .min(MAX_LIFETIME);
     Ok((token, lifetime))
 }

@@ -6,7 +6,9 @@ use futures::stream::BoxStream;
 
 use super::client::MAX_PAGE_SIZE;
 use super::planner::ConnectionDatePlanner;
-use super::request::{check_network, create_from_request, updates_from_amendment};
+use super::request::{
+    check_network, create_from_request, in_request_terms, updates_from_amendment,
+};
 use super::types::CreatePort;
 use super::{CellhireClient, from_wire};
 use crate::bulk::{self, BulkOptions};
@@ -206,8 +208,19 @@ impl PortProvider for CellhireClient {
 
 impl CellhireClient {
     /// Sets the planned date when the request named none, then checks the
-    /// network rules.
+    /// network rules. Problems name the [`PortRequest`] fields they come from.
     async fn plan_and_check(
+        &self,
+        create: &mut CreatePort,
+        plan: bool,
+        today: chrono::NaiveDate,
+    ) -> Result<()> {
+        self.plan_and_check_create(create, plan, today)
+            .await
+            .map_err(in_request_terms)
+    }
+
+    async fn plan_and_check_create(
         &self,
         create: &mut CreatePort,
         plan: bool,

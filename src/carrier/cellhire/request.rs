@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 
 use super::planner::ConnectionDatePlanner;
 use super::types::{CreatePort, CreatePortRow, RowUpdate, TargetNetwork};
-use crate::error::Problems;
+use crate::error::{Error, FieldError, Problems};
 use crate::model::{Amendment, LineChange, PortRequest, check_text};
 
 /// The document's limit on `name`, `groupName` and `provisioningOrderName`.
@@ -185,4 +185,53 @@ pub(super) fn updates_from_amendment(
         });
     }
     out
+}
+
+/// The [`PortRequest`] field behind a [`CreatePort`] field, so that a caller
+/// of the trait reads problems in the terms of what it built. Only used on a
+/// create built from one request, where row `i` is line `i`.
+pub(super) fn request_field(create_field: &str) -> String {
+    if let Some(rest) = create_field.strip_prefix("rows[") {
+        let rest = rest
+            .replace("].msisdn", "].number")
+            .replace("].serial_no", "].sim");
+        return format!("lines[{rest}");
+    }
+    match create_field {
+        "connection_date" => "desired_date".to_owned(),
+        "source_network_id" | "target_network_id" | "port_type" | "name" => {
+            format!("cellhire.{create_field}")
+        }
+        other => other.to_owned(),
+    }
+}
+
+/// `error` with its field paths read as [`PortRequest`] fields.
+pub(super) fn in_request_terms(error: Error) -> Error {
+    match error {
+        Error::Validation(fields) => Error::Validation(
+            fields
+                .into_iter()
+                .map(|f| FieldError::new(request_field(&f.field), f.problem))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod field_tests {
+    use super::request_field;
+
+    #[test]
+    fn create_fields_read_as_request_fields() {
+        assert_eq!(request_field("rows[3].esim"), "lines[3].esim");
+        assert_eq!(request_field("rows[0].msisdn"), "lines[0].number");
+        assert_eq!(request_field("connection_date"), "desired_date");
+        assert_eq!(
+            request_field("target_network_id"),
+            "cellhire.target_network_id"
+        );
+        assert_eq!(request_field("lines[1].pac"), "lines[1].pac");
+    }
 }
