@@ -1,0 +1,192 @@
+//! A fake Cellhire: token endpoint, porting networks, create, details, list,
+//! update and cancel, with the document's status flow.
+//!
+//! What it does, so that tests and examples can rely on it:
+//!
+//! - `POST /connect/token` grants a bearer token for the sandbox's client id
+//!   and secret (form-encoded client credentials); anything else gets 400
+//!   `{"error":"invalid_client"}`. Every `/api/porting/...` call needs a
+//!   granted token (401 otherwise) and the sandbox's account id (404
+//!   otherwise).
+//! - Networks: port type `Port` (id 2) with Vodafone (id 1, 1–30 days, eSIM,
+//!   from O2 5 or Virgin Media 10) and Orange (France) LMVNO (id 4, 3–20
+//!   days, no eSIM, from Bouygues 34); `MigrateIn` (id 3) with Vodafone.
+//!   Upcoming holidays are the UK bank holidays inside each window.
+//! - Create Port checks what the document says Cellhire checks and answers
+//!   400 problem details naming each field: name, known networks, port type
+//!   (`PortIn` or `MigrateIn`), a connection date inside the window on a
+//!   working day that is not a holiday, rows present, a provisioning order
+//!   or its name on every row, eSIM only where allowed. A number on the
+//!   stock records (by default `07700900999`) gets the document's plain-text
+//!   refusal; a number on an open port is refused until that port is
+//!   cancelled. Success is `201` with the bare GUID string.
+//! - Get Port Details answers the port as it is, then moves it one step:
+//!   `Created` → PAC check (a PAC that is neither UK format, 3 letters and 6
+//!   digits, nor a 12-character French RIO makes its row `PacInvalid` and the
+//!   port `PacCheckFailed`) → `Submitted` → `Locked` → `Ported` →
+//!   `Create RA` → `Awaiting RA` → (`Create Configuration` →
+//!   `Awaiting Configuration` when a row has services) → `Complete`.
+//!   A port waits in `PacCheckFailed` until every row is valid or cancelled.
+//! - Update Port amends a `PacInvalid`/`PacInvalidDate` row's PAC (the row is
+//!   re-checked on the next poll) or cancels a row in those states or in
+//!   `Submitted`; anything else is 409. Cancel Port is immediate before
+//!   submission, takes one poll while `Submitted`, and is 409 once `Locked`.
+//! - List Ports pages with `x-pagenumber` / `x-pagesize` (at most 50).
+//!
+//! Numbers are compared as digits with a national leading `0` read as UK
+//! `44`, so `07700900123` and `447700900123` are the same number.
+
+mod create;
+mod flow;
+mod networks;
+mod routes;
+mod state;
+
+use std::sync::{Arc, Mutex};
+
+use chrono::NaiveDate;
+
+use super::server::Server;
+use crate::error::Result;
+use state::State;
+
+/// How a [`CellhireSandbox`] starts.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct CellhireSandboxConfig {
+    /// The account id the API answers for.
+    pub account_id: u64,
+    /// `expires_in` of granted tokens, in seconds.
+    pub token_lifetime_secs: u64,
+    /// Numbers already on the stock records (refused by Create Port), in
+    /// any form the sandbox reads (`07700900999`, `447700900999`).
+    pub stock: Vec<String>,
+    /// The sandbox's today; the UTC date when `None`.
+    pub today: Option<NaiveDate>,
+}
+
+impl Default for CellhireSandboxConfig {
+    fn default() -> Self {
+        Self {
+            account_id: CellhireSandbox::ACCOUNT_ID,
+            token_lifetime_secs: 3600,
+            stock: vec!["07700900999".to_owned()],
+            today: None,
+        }
+    }
+}
+
+impl CellhireSandboxConfig {
+    /// The defaults with `today` fixed.
+    pub fn with_today(mut self, today: NaiveDate) -> Self {
+        self.today = Some(today);
+        self
+    }
+
+    /// The defaults with these numbers on the stock records.
+    pub fn with_stock(mut self, stock: Vec<String>) -> Self {
+        self.stock = stock;
+        self
+    }
+}
+
+/// A running fake Cellhire on loopback. Stops when dropped.
+#[derive(Debug)]
+pub struct CellhireSandbox {
+    server: Server,
+    state: Arc<Mutex<State>>,
+}
+
+impl CellhireSandbox {
+    /// The default account id.
+    pub const ACCOUNT_ID: u64 = 40001;
+    /// The client id the token endpoint accepts.
+    pub const CLIENT_ID: &'static str = "numport-sandbox";
+    /// The client secret the token endpoint accepts (not a secret: the
+    /// sandbox is public and local).
+    pub const CLIENT_SECRET: &'static str = "sandbox-secret";
+
+    /// Starts a sandbox with the default configuration.
+    pub async fn start() -> Result<Self> {
+        Self::start_with(CellhireSandboxConfig::default()).await
+    }
+
+    /// Starts a sandbox with `config`.
+    pub async fn start_with(config: CellhireSandboxConfig) -> Result<Self> {
+        let state = Arc::new(Mutex::new(State::new(config)));
+        let server = Server::spawn(routes::router(state.clone())).await?;
+        Ok(Self { server, state })
+    }
+
+    /// The API base URL, `http://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> String {
+        self.server.url()
+    }
+
+    /// The token endpoint, `<base_url>/connect/token`.
+    pub fn token_url(&self) -> String {
+        format!("{}/connect/token", self.server.url())
+    }
+
+    /// The account id the API answers for.
+    pub fn account_id(&self) -> u64 {
+        self.lock().config.account_id
+    }
+
+    /// The client id the token endpoint accepts.
+    pub fn client_id(&self) -> &'static str {
+        Self::CLIENT_ID
+    }
+
+    /// The client secret the token endpoint accepts.
+    pub fn client_secret(&self) -> &'static str {
+        Self::CLIENT_SECRET
+    }
+
+    /// A valid bearer token, granted without a round trip, for clients
+    /// configured with a static token.
+    pub fn issue_token(&self) -> String {
+        self.lock().grant_token()
+    }
+
+    /// Tokens granted by the token endpoint so far.
+    pub fn token_grants(&self) -> usize {
+        self.lock().grants
+    }
+
+    /// Makes every granted token invalid, as when they expire.
+    pub fn revoke_tokens(&self) {
+        self.lock().tokens.clear();
+    }
+
+    /// `(method, path)` of every API request received, token requests
+    /// excluded, oldest first.
+    pub fn api_requests(&self) -> Vec<(String, String)> {
+        self.lock().requests.clone()
+    }
+
+    /// Answers the next `count` API requests with `status` and a problem
+    /// details body, before any other check.
+    pub fn fail_next(&self, count: usize, status: u16) {
+        let mut state = self.lock();
+        state.fail_next = count;
+        state.fail_status = status;
+    }
+
+    /// Puts `number` on the stock records, so that Create Port refuses it.
+    pub fn add_stock(&self, number: &str) {
+        let mut state = self.lock();
+        let key = state::number_key(number);
+        state.stock.insert(key);
+    }
+
+    /// The current status name of port `id`, without moving it on.
+    pub fn port_status(&self, id: &str) -> Option<String> {
+        self.lock().port(id).map(|p| p.status.name().to_owned())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // A handler never panics while holding the lock; recover anyway.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
