@@ -1,0 +1,188 @@
+//! The unified API over the crate's sandboxes: `watch()` following an order
+//! from submission to completion, and bulk submission of 1,000 numbers with
+//! the carrier calls counted.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use futures::TryStreamExt;
+use numport::bulk::BulkOptions;
+use numport::carrier::cellhire::{CellhireClient, CellhireOptions, Service};
+use numport::clock::ManualClock;
+use numport::http::{Backoff, HttpConfig, RetryPolicy};
+use numport::sandbox::{CellhireSandbox, CellhireSandboxConfig};
+use numport::{
+    Error, Iccid, Pac, PhoneNumber, PortId, PortLine, PortProvider, PortProviderExt, PortRequest,
+    PortStatus, WatchOptions,
+};
+
+/// Two attempts per call, 1 ms apart: transient failures are quick to see.
+fn http() -> HttpConfig {
+    HttpConfig::default()
+        .with_clock(Arc::new(ManualClock::new(
+            "2026-05-01T09:00:00Z".parse().unwrap(),
+        )))
+        .with_retry(RetryPolicy {
+            max_attempts: 2,
+            backoff: Backoff {
+                jitter: false,
+                initial: Duration::from_millis(1),
+                max: Duration::from_millis(1),
+                multiplier: 1.0,
+            },
+            max_retry_after: Duration::from_secs(1),
+        })
+}
+
+async fn cellhire() -> (CellhireSandbox, Arc<dyn PortProvider>) {
+    let today = NaiveDate::from_ymd_opt(2026, 5, 1).unwrap();
+    let sandbox = CellhireSandbox::start_with(CellhireSandboxConfig::default().with_today(today))
+        .await
+        .unwrap();
+    let client = CellhireClient::builder()
+        .base_url(sandbox.base_url())
+        .token_url(sandbox.token_url())
+        .account_id(sandbox.account_id())
+        .client_credentials(sandbox.client_id(), sandbox.client_secret())
+        .http_config(http())
+        .build()
+        .unwrap();
+    (sandbox, Arc::new(client))
+}
+
+fn cellhire_request(n: u32, pac: &str) -> PortRequest {
+    let line = PortLine::new(PhoneNumber::parse(&format!("+447700{n:06}")).unwrap())
+        .with_sim(Iccid::with_check_digit(&format!("894410003012{n:07}")).unwrap())
+        .with_pac(Pac::new(pac).unwrap());
+    PortRequest::new(vec![line]).with_cellhire(
+        CellhireOptions::new("Fleet", 1, 5, 102344)
+            .with_provisioning_order(3630)
+            .with_service(Service::new("voice", "true")),
+    )
+}
+
+fn watch_options() -> WatchOptions {
+    WatchOptions::default().with_intervals(Duration::from_millis(1), Duration::from_millis(4))
+}
+
+#[tokio::test]
+async fn watch_follows_a_cellhire_order_to_completion_through_transient_failures() {
+    let (sandbox, provider) = cellhire().await;
+    let submission = provider
+        .submit(&cellhire_request(900_201, "KQM482913"))
+        .await
+        .unwrap();
+    let id = submission.first_id().unwrap().clone();
+
+    // Three polls in, the carrier fails four requests in a row: two polls'
+    // worth of attempts, ridden out by the watch.
+    let mut stream = provider.watch(&id, watch_options());
+    let mut seen = Vec::new();
+    while let Some(change) = stream.try_next().await.unwrap() {
+        if seen.len() == 2 {
+            sandbox.fail_next(4, 503);
+        }
+        seen.push((change.from, change.to, change.carrier_status.name.clone()));
+        assert!(change.expected, "{change:?}");
+    }
+    let expected = [
+        (None, PortStatus::Received, "Created"),
+        (
+            Some(PortStatus::Received),
+            PortStatus::Submitted,
+            "Submitted",
+        ),
+        (Some(PortStatus::Submitted), PortStatus::Scheduled, "Locked"),
+        (Some(PortStatus::Scheduled), PortStatus::Ported, "Ported"),
+        (
+            Some(PortStatus::Ported),
+            PortStatus::Provisioning,
+            "Create RA",
+        ),
+        (
+            Some(PortStatus::Provisioning),
+            PortStatus::Provisioning,
+            "Awaiting RA",
+        ),
+        (
+            Some(PortStatus::Provisioning),
+            PortStatus::Provisioning,
+            "Create Configuration",
+        ),
+        (
+            Some(PortStatus::Provisioning),
+            PortStatus::Provisioning,
+            "Awaiting Configuration",
+        ),
+        (
+            Some(PortStatus::Provisioning),
+            PortStatus::Complete,
+            "Complete",
+        ),
+    ]
+    .map(|(f, t, n)| (f, t, n.to_owned()));
+    assert_eq!(seen, expected);
+    let failed = sandbox
+        .api_requests()
+        .iter()
+        .filter(|(m, p)| m == "GET" && p.contains("/port/"))
+        .count();
+    // Nine changes, four failed attempts, no duplicate polls of a terminal order.
+    assert_eq!(failed, 9 + 4);
+}
+
+#[tokio::test]
+async fn watch_surfaces_a_permanent_error_and_ends() {
+    let (_sandbox, provider) = cellhire().await;
+    let id = PortId::new("0b0e3a43-94c4-4c2c-9d6a-000000000000").unwrap();
+    let results: Vec<_> =
+        futures::StreamExt::collect::<Vec<_>>(provider.watch(&id, watch_options())).await;
+    assert_eq!(results.len(), 1);
+    let err = results[0].as_ref().unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn bulk_of_1000_cellhire_numbers_takes_ten_creates() {
+    let (sandbox, provider) = cellhire().await;
+    let mut requests: Vec<PortRequest> = (0..1000)
+        .map(|n| cellhire_request(800_000 + n, "KQM482913"))
+        .collect();
+    // One bad request (no PAC) fails alone, before anything is sent for it.
+    requests[500].lines[0].pac = None;
+
+    let results = provider
+        .submit_many(&requests, &BulkOptions::default())
+        .await;
+
+    assert_eq!(results.len(), 1000);
+    let failed: Vec<usize> = results
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.is_err())
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(failed, [500]);
+    assert_eq!(
+        results[500].as_ref().unwrap_err().field_errors()[0].field,
+        "lines[0].pac"
+    );
+    // Results in input order: each carries its own number.
+    for (i, result) in results.iter().enumerate().filter(|(i, _)| *i != 500) {
+        let order = &result.as_ref().unwrap().orders[0];
+        let want = format!("+447700{:06}", 800_000 + i);
+        assert_eq!(order.numbers[0].e164(), want);
+    }
+    let calls = sandbox.api_requests();
+    let creates = calls.iter().filter(|(m, _)| m == "POST").count();
+    let reads = calls.iter().filter(|(m, _)| m == "GET").count();
+    // 999 rows, at most 100 per port: ten creates, one read of the networks.
+    assert_eq!((creates, reads), (10, 1));
+    let ports: Vec<_> = provider.orders().try_collect().await.unwrap();
+    assert_eq!(ports.len(), 10);
+    assert_eq!(
+        ports.iter().map(|p| p.line_count.unwrap_or(0)).sum::<u32>(),
+        999
+    );
+}
