@@ -4,8 +4,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State as Shared};
+use axum::extract::{Path, Request, State as Shared};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
@@ -18,14 +19,17 @@ use super::state::{State, number_key};
 type Db = Arc<Mutex<State>>;
 
 pub(crate) fn router(db: Db) -> Router {
-    Router::new()
-        .route("/connect/token", post(token))
+    let api = Router::new()
         .route("/api/porting/{account}/networks", get(list_networks))
         .route("/api/porting/{account}", get(list_ports).post(create_port))
         .route(
             "/api/porting/{account}/port/{id}",
             get(port_details).patch(update_port).delete(cancel_port),
         )
+        .route_layer(middleware::from_fn_with_state(db.clone(), admit));
+    Router::new()
+        .route("/connect/token", post(token))
+        .merge(api)
         .fallback(not_found)
         .with_state(db)
 }
@@ -101,9 +105,32 @@ async fn token(Shared(db): Shared<Db>, body: Bytes) -> Response {
     )
 }
 
-/// Records the request and answers it when it must not go further: an
-/// injected failure, a missing or unknown token, another account.
-fn admit(
+/// Records every API request and answers it when it must not go further:
+/// an injected failure, a missing or unknown token, another account.
+async fn admit(
+    Shared(db): Shared<Db>,
+    Path(params): Path<Vec<(String, String)>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let account = params
+        .iter()
+        .find(|(k, _)| k == "account")
+        .map_or("", |(_, v)| v.as_str());
+    let refused = refusal(
+        &mut lock(&db),
+        request.method(),
+        request.uri(),
+        request.headers(),
+        account,
+    );
+    match refused {
+        Some(answer) => answer,
+        None => next.run(request).await,
+    }
+}
+
+fn refusal(
     state: &mut State,
     method: &Method,
     uri: &Uri,
@@ -136,18 +163,9 @@ fn admit(
     None
 }
 
-async fn list_networks(
-    Shared(db): Shared<Db>,
-    Path(account): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    let mut state = lock(&db);
-    if let Some(answer) = admit(&mut state, &method, &uri, &headers, &account) {
-        return answer;
-    }
-    json_answer(StatusCode::OK, networks::list(state.today()))
+async fn list_networks(Shared(db): Shared<Db>) -> Response {
+    let today = lock(&db).today();
+    json_answer(StatusCode::OK, networks::list(today))
 }
 
 fn header_number(headers: &HeaderMap, name: &str, default: u64) -> Option<u64> {
@@ -157,17 +175,8 @@ fn header_number(headers: &HeaderMap, name: &str, default: u64) -> Option<u64> {
     }
 }
 
-async fn list_ports(
-    Shared(db): Shared<Db>,
-    Path(account): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    let mut state = lock(&db);
-    if let Some(answer) = admit(&mut state, &method, &uri, &headers, &account) {
-        return answer;
-    }
+async fn list_ports(Shared(db): Shared<Db>, headers: HeaderMap) -> Response {
+    let state = lock(&db);
     let page = header_number(&headers, "x-pagenumber", 1).filter(|p| *p >= 1);
     let size = header_number(&headers, "x-pagesize", 10).filter(|s| (1..=50).contains(s));
     let (Some(page), Some(size)) = (page, size) else {
@@ -193,18 +202,8 @@ async fn list_ports(
     )
 }
 
-async fn create_port(
-    Shared(db): Shared<Db>,
-    Path(account): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn create_port(Shared(db): Shared<Db>, body: Bytes) -> Response {
     let mut state = lock(&db);
-    if let Some(answer) = admit(&mut state, &method, &uri, &headers, &account) {
-        return answer;
-    }
     let body: Value = match serde_json::from_slice(&body) {
         Ok(v @ Value::Object(_)) => v,
         _ => {
@@ -242,17 +241,8 @@ fn no_port(id: &str) -> Response {
     )
 }
 
-async fn port_details(
-    Shared(db): Shared<Db>,
-    Path((account, id)): Path<(String, String)>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
+async fn port_details(Shared(db): Shared<Db>, Path((_, id)): Path<(String, String)>) -> Response {
     let mut state = lock(&db);
-    if let Some(answer) = admit(&mut state, &method, &uri, &headers, &account) {
-        return answer;
-    }
     let Some(port) = state.port_mut(&id) else {
         return no_port(&id);
     };
@@ -263,16 +253,10 @@ async fn port_details(
 
 async fn update_port(
     Shared(db): Shared<Db>,
-    Path((account, id)): Path<(String, String)>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
+    Path((_, id)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
     let mut state = lock(&db);
-    if let Some(answer) = admit(&mut state, &method, &uri, &headers, &account) {
-        return answer;
-    }
     let Some(port) = state.port_mut(&id) else {
         return no_port(&id);
     };
@@ -358,17 +342,8 @@ fn conflict(detail: String) -> Response {
     problem(StatusCode::CONFLICT, "Conflict", Some(detail))
 }
 
-async fn cancel_port(
-    Shared(db): Shared<Db>,
-    Path((account, id)): Path<(String, String)>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
+async fn cancel_port(Shared(db): Shared<Db>, Path((_, id)): Path<(String, String)>) -> Response {
     let mut state = lock(&db);
-    if let Some(answer) = admit(&mut state, &method, &uri, &headers, &account) {
-        return answer;
-    }
     let Some(port) = state.port_mut(&id) else {
         return no_port(&id);
     };
