@@ -1,0 +1,124 @@
+//! [`ApeironClientBuilder`].
+
+use super::ApeironClient;
+use crate::error::{FieldError, Problems, Result};
+use crate::http::{BaseUrl, HttpConfig, Transport};
+use crate::model::Credential;
+use crate::provider::Carrier;
+
+/// Apeiron's API host (paths start with `/v2`).
+pub const DEFAULT_BASE_URL: &str = "https://api.apeiron.io";
+
+/// Builds an [`ApeironClient`]. Every problem is reported at once by
+/// [`ApeironClientBuilder::build`], by field.
+///
+/// ```
+/// use numport::carrier::apeiron::ApeironClient;
+///
+/// let client = ApeironClient::builder()
+///     .username("ops@example.com")
+///     .api_token("my-api-token")
+///     .build()?;
+/// assert_eq!(client.username(), "ops@example.com");
+/// // Debug never shows the token.
+/// assert!(!format!("{client:?}").contains("my-api-token"));
+/// # Ok::<(), numport::Error>(())
+/// ```
+#[derive(Debug, Default)]
+pub struct ApeironClientBuilder {
+    base_url: Option<String>,
+    username: Option<String>,
+    api_token: Option<Result<Credential, FieldError>>,
+    http: HttpConfig,
+}
+
+impl ApeironClientBuilder {
+    /// The API base URL (default `https://api.apeiron.io`); `http://` only
+    /// for loopback hosts.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The account e-mail, the Basic-auth user name (required).
+    pub fn username(mut self, username: impl Into<String>) -> Self {
+        self.username = Some(username.into());
+        self
+    }
+
+    /// The API token, the Basic-auth password (required).
+    pub fn api_token(mut self, token: impl Into<String>) -> Self {
+        self.api_token = Some(Credential::new("api_token", token));
+        self
+    }
+
+    /// Timeouts, retries, clock and HTTP client.
+    pub fn http_config(mut self, http: HttpConfig) -> Self {
+        self.http = http;
+        self
+    }
+
+    /// A builder from variables named as in the environment:
+    /// `APEIRON_BASE_URL` (optional), `APEIRON_USERNAME`, `APEIRON_API_TOKEN`.
+    /// `get` looks a name up.
+    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let mut b = Self::default();
+        let mut problems = Problems::new();
+        if let Some(url) = get("APEIRON_BASE_URL") {
+            b = b.base_url(url);
+        }
+        match get("APEIRON_USERNAME") {
+            Some(user) => b = b.username(user),
+            None => problems.add("APEIRON_USERNAME", "is not set"),
+        }
+        match get("APEIRON_API_TOKEN") {
+            Some(token) => b = b.api_token(token),
+            None => problems.add("APEIRON_API_TOKEN", "is not set"),
+        }
+        problems.finish()?;
+        Ok(b)
+    }
+
+    /// Checks everything and builds the client.
+    pub fn build(self) -> Result<ApeironClient> {
+        let mut problems = Problems::new();
+        let base = problems.take(
+            "",
+            BaseUrl::parse(
+                "base_url",
+                self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
+            ),
+        );
+        let username = match self.username {
+            None => {
+                problems.add("username", "is not set: the account e-mail");
+                None
+            }
+            Some(u) if u.trim().is_empty() => {
+                problems.add("username", "is empty");
+                None
+            }
+            // Basic auth joins user and password with ':'.
+            Some(u) if u.contains(':') || u.chars().any(char::is_control) => {
+                problems.add("username", "must not hold ':' or control characters");
+                None
+            }
+            Some(u) => Some(u),
+        };
+        let token = match self.api_token {
+            None => {
+                problems.add("api_token", "is not set");
+                None
+            }
+            Some(token) => problems.take("", token),
+        };
+        problems.finish()?;
+        let (Some(base), Some(username), Some(token)) = (base, username, token) else {
+            return Err(crate::Error::Config(
+                "incomplete Apeiron configuration".into(),
+            ));
+        };
+        let transport = Transport::new(Carrier::Apeiron, base, self.http)?;
+        ApeironClient::from_parts(transport, username, token)
+    }
+}

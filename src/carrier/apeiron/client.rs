@@ -1,0 +1,163 @@
+//! [`ApeironClient`]: Apeiron's cellular port-in, typed.
+
+use std::fmt;
+use std::sync::Arc;
+
+use base64::Engine;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+
+use super::builder::ApeironClientBuilder;
+use super::types::{CellularPort, CreatedPort};
+use super::{check, from_wire, to_wire};
+use crate::error::{Error, Problems, RejectReason, Result};
+use crate::http::error_body::{ErrorBody, error_for_status};
+use crate::http::{Idempotency, Reply, Transport};
+use crate::model::Credential;
+use crate::provider::{Carrier, Operation};
+
+const CARRIER: Carrier = Carrier::Apeiron;
+
+/// The port-in endpoint.
+pub const PORT_PATH: &str = "/v2/cellular/port";
+
+/// An Apeiron client. Cheap to clone; clones share the connection pool.
+///
+/// Build one with [`ApeironClient::builder`] or [`ApeironClient::from_env`].
+/// It implements [`crate::PortProvider`] (submit only: Apeiron documents no
+/// status, list, amend or cancel call) and offers the carrier's call typed,
+/// [`ApeironClient::create_port`].
+#[derive(Clone)]
+pub struct ApeironClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    transport: Transport,
+    username: String,
+    token: Credential,
+    authorization: HeaderValue,
+}
+
+impl fmt::Debug for ApeironClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApeironClient")
+            .field("base_url", self.inner.transport.base())
+            .field("username", &self.inner.username)
+            .field("api_token", &self.inner.token)
+            .finish()
+    }
+}
+
+impl ApeironClient {
+    /// A builder.
+    pub fn builder() -> ApeironClientBuilder {
+        ApeironClientBuilder::default()
+    }
+
+    /// A client configured from `APEIRON_BASE_URL` (optional),
+    /// `APEIRON_USERNAME` and `APEIRON_API_TOKEN`.
+    pub fn from_env() -> Result<Self> {
+        ApeironClientBuilder::from_vars(|name| std::env::var(name).ok())?.build()
+    }
+
+    pub(super) fn from_parts(
+        transport: Transport,
+        username: String,
+        token: Credential,
+    ) -> Result<Self> {
+        let basic = base64::engine::general_purpose::STANDARD
+            .encode(format!("{username}:{}", token.expose()));
+        let mut authorization = HeaderValue::from_str(&format!("Basic {basic}"))
+            .map_err(|_| Error::Config("the credentials are not a valid HTTP header".into()))?;
+        authorization.set_sensitive(true);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                transport,
+                username,
+                token,
+                authorization,
+            }),
+        })
+    }
+
+    /// The account e-mail the client authenticates as.
+    pub fn username(&self) -> &str {
+        &self.inner.username
+    }
+
+    /// `POST /v2/cellular/port`: JSON, or `multipart/form-data` with `loa`
+    /// and `bill` file parts when a document is attached.
+    ///
+    /// The checklist runs first ([`Error::Validation`] naming Apeiron's
+    /// fields, nothing sent). The request is sent once: it is repeated only
+    /// when the connection was never made, since a repeat could order the
+    /// same port twice. Any 2xx is success, whatever its body
+    /// ([`CreatedPort`]).
+    pub async fn create_port(&self, port: &CellularPort) -> Result<CreatedPort> {
+        let mut problems = Problems::new();
+        check::check_port(port, &mut problems);
+        problems.finish()?;
+        let op = Operation::Submit;
+        let url = self.inner.transport.url(PORT_PATH);
+        let authorization = self.inner.authorization.clone();
+        let reply = if port.is_multipart() {
+            let fields = to_wire::form_fields(port).map_err(encode_error)?;
+            self.inner
+                .transport
+                .execute(op, Idempotency::CreateOnce, |client| {
+                    client
+                        .post(url.clone())
+                        .header(AUTHORIZATION, authorization.clone())
+                        .multipart(to_wire::form(&fields, port))
+                })
+                .await?
+        } else {
+            let body = to_wire::json(port).map_err(encode_error)?;
+            self.inner
+                .transport
+                .execute(op, Idempotency::CreateOnce, |client| {
+                    client
+                        .post(url.clone())
+                        .header(AUTHORIZATION, authorization.clone())
+                        .header(CONTENT_TYPE, "application/json")
+                        .body(body.clone())
+                })
+                .await?
+        };
+        answer(&self.inner.transport, reply)
+    }
+}
+
+fn encode_error(e: serde_json::Error) -> Error {
+    Error::Config(format!("could not encode the request: {e}"))
+}
+
+fn answer(transport: &Transport, reply: Reply) -> Result<CreatedPort> {
+    if reply.is_success() {
+        return Ok(from_wire::created(reply.status, &reply.body));
+    }
+    let retry_after = reply.retry_after(transport.config());
+    let error = error_for_status(
+        CARRIER,
+        reply.status,
+        ErrorBody::parse(&reply.body),
+        retry_after,
+        from_wire::reject_reason,
+    );
+    Err(match error {
+        Error::Rejected {
+            carrier,
+            reason: RejectReason::InvalidFields | RejectReason::Other,
+            message,
+            field_errors,
+            status,
+        } if !field_errors.is_empty() => Error::Rejected {
+            carrier,
+            reason: from_wire::reason_from_fields(&field_errors),
+            message,
+            field_errors,
+            status,
+        },
+        other => other,
+    })
+}
