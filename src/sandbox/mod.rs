@@ -27,7 +27,10 @@
 //! # }
 //! ```
 
+mod apeiron;
 mod cellhire;
+mod multipart;
 mod server;
 
+pub use apeiron::ApeironSandbox;
 pub use cellhire::{CellhireSandbox, CellhireSandboxConfig};
