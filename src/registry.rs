@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
+use crate::carrier::apeiron::ApeironClientBuilder;
 use crate::carrier::cellhire::CellhireClientBuilder;
 use crate::error::{Error, Result};
 use crate::provider::{Carrier, PortProvider};
@@ -81,18 +82,26 @@ impl Registry {
     pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
         let mut registry = Self::new();
         let mut problems = Vec::new();
-        let any = |names: &[&str]| names.iter().any(|n| get(n).is_some());
-        if any(&[
-            "CELLHIRE_ACCOUNT_ID",
-            "CELLHIRE_TOKEN",
-            "CELLHIRE_CLIENT_ID",
-            "CELLHIRE_CLIENT_SECRET",
-        ]) {
-            match CellhireClientBuilder::from_vars(&get).and_then(CellhireClientBuilder::build) {
-                Ok(client) => registry.insert(Arc::new(client)),
-                Err(e) => problems.extend(e.field_errors().iter().cloned()),
+        let mut add = |names: &[&str], build: &dyn Fn() -> Result<Arc<dyn PortProvider>>| {
+            if names.iter().any(|n| get(n).is_some()) {
+                match build() {
+                    Ok(provider) => registry.insert(provider),
+                    Err(e) => problems.extend(e.field_errors().iter().cloned()),
+                }
             }
-        }
+        };
+        add(
+            &[
+                "CELLHIRE_ACCOUNT_ID",
+                "CELLHIRE_TOKEN",
+                "CELLHIRE_CLIENT_ID",
+                "CELLHIRE_CLIENT_SECRET",
+            ],
+            &|| Ok(Arc::new(CellhireClientBuilder::from_vars(&get)?.build()?)),
+        );
+        add(&["APEIRON_USERNAME", "APEIRON_API_TOKEN"], &|| {
+            Ok(Arc::new(ApeironClientBuilder::from_vars(&get)?.build()?))
+        });
         if problems.is_empty() {
             Ok(registry)
         } else {
@@ -119,9 +128,14 @@ mod tests {
         let r = Registry::from_vars(vars(&[
             ("CELLHIRE_ACCOUNT_ID", "40001"),
             ("CELLHIRE_TOKEN", "t"),
+            ("APEIRON_USERNAME", "ops@example.com"),
+            ("APEIRON_API_TOKEN", "a"),
         ]))
         .unwrap();
-        assert_eq!(r.carriers().collect::<Vec<_>>(), vec![Carrier::Cellhire]);
+        assert_eq!(
+            r.carriers().collect::<Vec<_>>(),
+            vec![Carrier::Cellhire, Carrier::Apeiron]
+        );
         let empty = Registry::from_vars(vars(&[])).unwrap();
         assert!(empty.is_empty());
     }
@@ -146,5 +160,7 @@ mod tests {
             .map(|f| f.field.as_str())
             .collect();
         assert_eq!(fields, vec!["CELLHIRE_ACCOUNT_ID", "CELLHIRE_TOKEN"]);
+        let err = Registry::from_vars(vars(&[("APEIRON_API_TOKEN", "a")])).unwrap_err();
+        assert_eq!(err.field_errors()[0].field, "APEIRON_USERNAME");
     }
 }

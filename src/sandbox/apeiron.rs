@@ -142,9 +142,12 @@ fn answer(status: StatusCode, body: Value) -> Response {
         .into_response()
 }
 
-fn authorized(headers: &HeaderMap) -> std::result::Result<(), Response> {
+/// A refusal: the status and the DRF-style body.
+type Refusal = (StatusCode, Value);
+
+fn authorized(headers: &HeaderMap) -> std::result::Result<(), Refusal> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Err(answer(
+        return Err((
             StatusCode::UNAUTHORIZED,
             json!({"detail": "Authentication credentials were not provided."}),
         ));
@@ -159,7 +162,7 @@ fn authorized(headers: &HeaderMap) -> std::result::Result<(), Response> {
     if decoded.as_deref() == Some(expected.as_str()) {
         Ok(())
     } else {
-        Err(answer(
+        Err((
             StatusCode::UNAUTHORIZED,
             json!({"detail": "Invalid username/password."}),
         ))
@@ -169,14 +172,14 @@ fn authorized(headers: &HeaderMap) -> std::result::Result<(), Response> {
 /// The form's text fields and file parts, from JSON or multipart.
 type Fields = (BTreeMap<String, String>, Vec<multipart::Part>);
 
-fn read(headers: &HeaderMap, body: &[u8]) -> std::result::Result<Fields, Response> {
+fn read(headers: &HeaderMap, body: &[u8]) -> std::result::Result<Fields, Refusal> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if let Some(boundary) = multipart::boundary(content_type) {
         let parts = multipart::parse(body, &boundary).ok_or_else(|| {
-            answer(
+            (
                 StatusCode::BAD_REQUEST,
                 json!({"detail": "Multipart form parse error."}),
             )
@@ -191,7 +194,7 @@ fn read(headers: &HeaderMap, body: &[u8]) -> std::result::Result<Fields, Respons
     }
     if content_type.starts_with("application/json") {
         let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) else {
-            return Err(answer(
+            return Err((
                 StatusCode::BAD_REQUEST,
                 json!({"detail": "JSON parse error."}),
             ));
@@ -208,7 +211,7 @@ fn read(headers: &HeaderMap, body: &[u8]) -> std::result::Result<Fields, Respons
             .collect();
         return Ok((fields, Vec::new()));
     }
-    Err(answer(
+    Err((
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
         json!({"detail": format!("Unsupported media type \"{content_type}\" in request.")}),
     ))
@@ -311,12 +314,12 @@ fn reject(state: &State, fields: &BTreeMap<String, String>) -> Option<Value> {
 async fn create_port(Shared(db): Shared<Db>, headers: HeaderMap, body: Bytes) -> Response {
     let mut state = lock(&db);
     state.requests += 1;
-    if let Err(refused) = authorized(&headers) {
-        return refused;
+    if let Err((status, body)) = authorized(&headers) {
+        return answer(status, body);
     }
     let (fields, files) = match read(&headers, &body) {
         Ok(read) => read,
-        Err(refused) => return refused,
+        Err((status, body)) => return answer(status, body),
     };
     let errors = validate(&fields, &files);
     if !errors.is_empty() {
