@@ -1,0 +1,132 @@
+//! [`INumberingClientBuilder`].
+
+use super::INumberingClient;
+use super::auth::KeySource;
+use crate::error::{FieldError, Problems, Result};
+use crate::http::{BaseUrl, HttpConfig, Transport};
+use crate::model::Credential;
+use crate::provider::Carrier;
+
+/// iNumbering's API host.
+pub const DEFAULT_BASE_URL: &str = "https://api.voicetel.com";
+
+/// Builds an [`INumberingClient`]. Every problem is reported at once by
+/// [`INumberingClientBuilder::build`], by field.
+///
+/// ```
+/// use numport::carrier::inumbering::INumberingClient;
+///
+/// let client = INumberingClient::builder()
+///     .username(1234567890)
+///     .password("my-password")
+///     .build()?;
+/// assert!(!client.is_admin());
+/// // Debug never shows the password.
+/// assert!(!format!("{client:?}").contains("my-password"));
+/// # Ok::<(), numport::Error>(())
+/// ```
+#[derive(Debug, Default)]
+pub struct INumberingClientBuilder {
+    base_url: Option<String>,
+    username: Option<u64>,
+    password: Option<Result<Credential, FieldError>>,
+    admin: bool,
+    http: HttpConfig,
+}
+
+impl INumberingClientBuilder {
+    /// The API base URL (default `https://api.voicetel.com`); `http://`
+    /// only for loopback hosts.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The account username, a number (required).
+    pub fn username(mut self, username: u64) -> Self {
+        self.username = Some(username);
+        self
+    }
+
+    /// The account password (required), exchanged once for an API key.
+    pub fn password(mut self, password: impl Into<String>) -> Self {
+        self.password = Some(Credential::new("password", password));
+        self
+    }
+
+    /// Submit orders with the admin `portInOrder` call instead of the
+    /// customer `account/port` request (default `false`).
+    pub fn admin(mut self, admin: bool) -> Self {
+        self.admin = admin;
+        self
+    }
+
+    /// Timeouts, retries, clock (which also times the one-hour portability
+    /// checks) and HTTP client.
+    pub fn http_config(mut self, http: HttpConfig) -> Self {
+        self.http = http;
+        self
+    }
+
+    /// A builder from variables named as in the environment:
+    /// `INUMBERING_BASE_URL` (optional), `INUMBERING_USERNAME`,
+    /// `INUMBERING_PASSWORD`, `INUMBERING_ADMIN` (`1` or `true` for admin
+    /// orders). `get` looks a name up.
+    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let mut b = Self::default();
+        let mut problems = Problems::new();
+        if let Some(url) = get("INUMBERING_BASE_URL") {
+            b = b.base_url(url);
+        }
+        match get("INUMBERING_USERNAME").map(|v| v.trim().parse::<u64>()) {
+            Some(Ok(user)) => b = b.username(user),
+            Some(Err(_)) => problems.add("INUMBERING_USERNAME", "is not a whole number"),
+            None => problems.add("INUMBERING_USERNAME", "is not set"),
+        }
+        match get("INUMBERING_PASSWORD") {
+            Some(password) => b = b.password(password),
+            None => problems.add("INUMBERING_PASSWORD", "is not set"),
+        }
+        match get("INUMBERING_ADMIN").as_deref().map(str::trim) {
+            None | Some("" | "0" | "false") => {}
+            Some("1" | "true") => b = b.admin(true),
+            Some(_) => problems.add("INUMBERING_ADMIN", "must be 1 or 0"),
+        }
+        problems.finish()?;
+        Ok(b)
+    }
+
+    /// Checks everything and builds the client.
+    pub fn build(self) -> Result<INumberingClient> {
+        let mut problems = Problems::new();
+        let base = problems.take(
+            "",
+            BaseUrl::parse(
+                "base_url",
+                self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
+            ),
+        );
+        if self.username.is_none() {
+            problems.add("username", "is not set");
+        }
+        let password = match self.password {
+            None => {
+                problems.add("password", "is not set");
+                None
+            }
+            Some(p) => problems.take("", p),
+        };
+        problems.finish()?;
+        let (Some(base), Some(username), Some(password)) = (base, self.username, password) else {
+            return Err(crate::Error::Config(
+                "incomplete iNumbering configuration".into(),
+            ));
+        };
+        let transport = Transport::new(Carrier::INumbering, base, self.http)?;
+        Ok(INumberingClient::from_parts(
+            transport,
+            KeySource::new(username, password),
+            self.admin,
+        ))
+    }
+}

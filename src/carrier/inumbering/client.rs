@@ -1,0 +1,315 @@
+//! [`INumberingClient`]: every iNumbering porting operation, typed.
+
+use std::fmt;
+use std::sync::Arc;
+
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use serde::de::DeserializeOwned;
+
+use super::auth::KeySource;
+use super::builder::INumberingClientBuilder;
+use super::precheck::Prechecks;
+use super::types::{
+    AccountPort, AccountPortCreated, AssignedPin, Availability, PinUpdate, PortInOrder,
+    PortStatusEntry,
+};
+use super::{check, from_wire, to_wire, wire};
+use crate::error::{Error, Problems, Result};
+use crate::http::{Idempotency, Transport, decode};
+use crate::model::{PhoneNumber, Pin};
+use crate::provider::{Carrier, Operation};
+
+const CARRIER: Carrier = Carrier::INumbering;
+
+/// `portStatus` (v2.1).
+pub const PORT_STATUS_PATH: &str = "/v2.1/iNumbering/portStatus/";
+/// `portInAvailability`.
+pub const AVAILABILITY_PATH: &str = "/v2/iNumbering/portInAvailability/";
+/// `portInOrder` (administrators only).
+pub const PORT_IN_ORDER_PATH: &str = "/v2/iNumbering/portInOrder/";
+/// `portOutPinUpdate`.
+pub const PIN_UPDATE_PATH: &str = "/v2/iNumbering/portOutPinUpdate/";
+/// Customer port requests (v2.2).
+pub const ACCOUNT_PORT_PATH: &str = "/v2.2/account/port";
+
+/// An iNumbering client. Cheap to clone; clones share the connection pool,
+/// the API key and the portability checks.
+///
+/// Build one with [`INumberingClient::builder`] or
+/// [`INumberingClient::from_env`]. It implements [`crate::PortProvider`]
+/// and offers every call of iNumbering's spec:
+/// [`port_in_availability`](Self::port_in_availability),
+/// [`account_port`](Self::account_port),
+/// [`port_in_order`](Self::port_in_order), [`port_status`](Self::port_status),
+/// [`port_out_pin_update`](Self::port_out_pin_update); the key exchange runs
+/// by itself.
+#[derive(Clone)]
+pub struct INumberingClient {
+    pub(super) inner: Arc<Inner>,
+}
+
+pub(super) struct Inner {
+    pub(super) transport: Transport,
+    pub(super) keys: KeySource,
+    pub(super) admin: bool,
+    pub(super) prechecks: Prechecks,
+}
+
+impl fmt::Debug for INumberingClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("INumberingClient")
+            .field("base_url", self.inner.transport.base())
+            .field("keys", &self.inner.keys)
+            .field("admin", &self.inner.admin)
+            .finish()
+    }
+}
+
+impl INumberingClient {
+    /// A builder.
+    pub fn builder() -> INumberingClientBuilder {
+        INumberingClientBuilder::default()
+    }
+
+    /// A client configured from `INUMBERING_BASE_URL` (optional),
+    /// `INUMBERING_USERNAME`, `INUMBERING_PASSWORD` and `INUMBERING_ADMIN=1`
+    /// (optional) for admin order submission.
+    pub fn from_env() -> Result<Self> {
+        INumberingClientBuilder::from_vars(|name| std::env::var(name).ok())?.build()
+    }
+
+    pub(super) fn from_parts(transport: Transport, keys: KeySource, admin: bool) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                transport,
+                keys,
+                admin,
+                prechecks: Prechecks::default(),
+            }),
+        }
+    }
+
+    /// The account the client authenticates as.
+    pub fn username(&self) -> u64 {
+        self.inner.keys.username()
+    }
+
+    /// True when orders go to the admin `portInOrder` call.
+    pub fn is_admin(&self) -> bool {
+        self.inner.admin
+    }
+
+    /// How many key exchanges this client (and its clones) made.
+    pub fn exchanges(&self) -> usize {
+        self.inner.keys.exchanges()
+    }
+
+    /// POSTs the body `build` makes from the API key, with the key as Bearer
+    /// token; exchanges the key again once after a 401. A failure in the
+    /// HTTP status or in the body is an error.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        operation: Operation,
+        idempotency: Idempotency,
+        path: &str,
+        build: impl Fn(&str) -> serde_json::Result<Vec<u8>>,
+    ) -> Result<T> {
+        let transport = &self.inner.transport;
+        let url = transport.url(path);
+        let mut exchanged_again = false;
+        loop {
+            let key = self.inner.keys.key(transport).await?;
+            let body = build(key.expose())
+                .map_err(|e| Error::Config(format!("could not encode the request: {e}")))?;
+            let mut bearer = HeaderValue::from_str(&format!("Bearer {}", key.expose()))
+                .map_err(|_| Error::Config("the API key is not a valid header value".into()))?;
+            bearer.set_sensitive(true);
+            let reply = transport
+                .execute(operation, idempotency, |client| {
+                    client
+                        .post(url.clone())
+                        .header(AUTHORIZATION, bearer.clone())
+                        .header(CONTENT_TYPE, "application/json")
+                        .body(body.clone())
+                })
+                .await?;
+            let failure = from_wire::failure(
+                reply.status,
+                &reply.body,
+                reply.retry_after(transport.config()),
+            );
+            match failure {
+                Some(Error::Auth {
+                    status: Some(401), ..
+                }) if !exchanged_again => {
+                    tracing::debug!("401: exchanging the API key again, once");
+                    self.inner.keys.invalidate(&key).await;
+                    exchanged_again = true;
+                }
+                Some(error) => return Err(error),
+                None => return decode::json(CARRIER, operation, &reply.body),
+            }
+        }
+    }
+
+    /// portInAvailability: one call for every number. Each answer is
+    /// remembered for an hour ([`super::CHECK_LIFETIME`]).
+    pub async fn port_in_availability(&self, numbers: &[PhoneNumber]) -> Result<Vec<Availability>> {
+        let mut p = Problems::new();
+        check::numbers(&mut p, "tnList.tnItem", numbers);
+        p.finish()?;
+        let now = self.inner.transport.config().clock.now();
+        let answer: wire::AvailabilityAnswer = self
+            .call(
+                Operation::CheckPortability,
+                Idempotency::Idempotent,
+                AVAILABILITY_PATH,
+                |key| serde_json::to_vec(&to_wire::availability(key, numbers)),
+            )
+            .await?;
+        let results = from_wire::availability(answer);
+        for r in &results {
+            if let Some(number) = &r.number {
+                self.inner
+                    .prechecks
+                    .record(to_wire::digits(number), now, r.clone());
+            }
+        }
+        Ok(results)
+    }
+
+    /// The remembered result for `number`, if checked within the hour.
+    pub(super) fn fresh_check(&self, number: &PhoneNumber) -> Option<Availability> {
+        let now = self.inner.transport.config().clock.now();
+        self.inner.prechecks.fresh(&to_wire::digits(number), now)
+    }
+
+    pub(super) fn forget_check(&self, number: &PhoneNumber) {
+        self.inner.prechecks.forget(&to_wire::digits(number));
+    }
+
+    /// portStatus: every port order of the account, newest first.
+    pub async fn port_status(&self) -> Result<Vec<PortStatusEntry>> {
+        let answer: wire::StatusAnswer = self
+            .call(
+                Operation::ListOrders,
+                Idempotency::Idempotent,
+                PORT_STATUS_PATH,
+                |apikey| serde_json::to_vec(&wire::ApikeyOnly { apikey }),
+            )
+            .await?;
+        Ok(from_wire::status(answer))
+    }
+
+    /// portInOrder (administrators only): returns the `orderId`. Sent once;
+    /// a 412 means a number was not checked within the hour.
+    pub async fn port_in_order(&self, order: &PortInOrder) -> Result<String> {
+        let mut p = Problems::new();
+        check::port_in_order(order, &mut p);
+        p.finish()?;
+        let op = Operation::Submit;
+        let answer: wire::OrderAnswer = self
+            .call(op, Idempotency::CreateOnce, PORT_IN_ORDER_PATH, |key| {
+                serde_json::to_vec(&to_wire::port_in_order(key, order))
+            })
+            .await?;
+        answer
+            .order_id
+            .as_ref()
+            .and_then(|v| match v {
+                serde_json::Value::Number(n) => Some(n.to_string()),
+                serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
+                _ => None,
+            })
+            .ok_or_else(|| not_readable(op, "orderId"))
+    }
+
+    /// account/port: a customer port request through iNumbering's LNP
+    /// review. Sent once.
+    pub async fn account_port(&self, port: &AccountPort) -> Result<AccountPortCreated> {
+        let mut p = Problems::new();
+        check::account_port(port, &mut p);
+        p.finish()?;
+        let op = Operation::Submit;
+        let raw: serde_json::Value = self
+            .call(op, Idempotency::CreateOnce, ACCOUNT_PORT_PATH, |_| {
+                serde_json::to_vec(&to_wire::account_port(port))
+            })
+            .await?;
+        let answer: wire::AccountPortAnswer =
+            serde_json::from_value(raw.clone()).map_err(|e| Error::Decode {
+                carrier: CARRIER,
+                operation: op,
+                message: format!("unexpected answer shape: {e}"),
+            })?;
+        let data = answer.data.ok_or_else(|| not_readable(op, "data.pid"))?;
+        let text = |v: &Option<serde_json::Value>| match v {
+            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        };
+        let pid = text(&data.pid)
+            .filter(|p| !p.is_empty())
+            .ok_or_else(|| not_readable(op, "data.pid"))?;
+        Ok(AccountPortCreated {
+            pid,
+            ticket: text(&data.ticket).and_then(|t| t.parse().ok()),
+            loa_url: data.loa_url,
+            port_url: data.port_url,
+            message: data.message,
+            raw,
+        })
+    }
+
+    /// portOutPinUpdate: sets the given 4-digit PINs, or has iNumbering
+    /// generate them, and returns what it assigned. Only the account's own
+    /// numbers come back. Retried only when every PIN is given (a retry of
+    /// a generation could assign different PINs than the first answer said).
+    pub async fn port_out_pin_update(&self, updates: &[PinUpdate]) -> Result<Vec<AssignedPin>> {
+        let mut p = Problems::new();
+        check::pin_updates(updates, &mut p);
+        p.finish()?;
+        let idempotency = if updates.iter().all(|u| u.pin.is_some()) {
+            Idempotency::Idempotent
+        } else {
+            Idempotency::CreateOnce
+        };
+        let answer: wire::PinAnswer = self
+            .call(
+                Operation::Native("port_out_pin_update"),
+                idempotency,
+                PIN_UPDATE_PATH,
+                |key| serde_json::to_vec(&to_wire::pin_update(key, updates)),
+            )
+            .await?;
+        let items = answer
+            .port_out_pin
+            .and_then(|p| p.tn_list)
+            .map(|l| l.tn_item)
+            .unwrap_or_default();
+        Ok(items
+            .into_iter()
+            .filter_map(|item| {
+                let text = |v: serde_json::Value| match v {
+                    serde_json::Value::String(s) => Some(s),
+                    serde_json::Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                };
+                let number = PhoneNumber::nanp(&text(item.tn?)?).ok()?;
+                let pin = Pin::new(text(item.port_out_pin?)?).ok()?;
+                Some(AssignedPin { number, pin })
+            })
+            .collect())
+    }
+}
+
+fn not_readable(op: Operation, field: &str) -> Error {
+    Error::Decode {
+        carrier: CARRIER,
+        operation: op,
+        message: format!(
+            "iNumbering accepted the order but its {field} could not be read; \
+             do not submit again: read port_status to find it"
+        ),
+    }
+}

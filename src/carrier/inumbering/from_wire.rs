@@ -1,0 +1,266 @@
+//! iNumbering's answers onto typed results, failures included: a failure
+//! may come as an HTTP status or inside a 200 body (`status` "Error" or
+//! "Failed", `statusCode` a string; the v2.2 envelope
+//! `{"status": "error", "error": {"code", "message"}}`).
+
+use chrono::NaiveDate;
+use serde_json::Value;
+
+use super::types::{Availability, PortStatusEntry};
+use super::wire;
+use crate::error::{Error, RejectReason};
+use crate::model::{PhoneNumber, Pin};
+use crate::provider::Carrier;
+
+const CARRIER: Carrier = Carrier::INumbering;
+
+/// `foc` meaning "no FOC assigned yet".
+pub const NO_FOC: &str = "19750715";
+
+fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// The failure an answer reports, from its HTTP status or its body: `None`
+/// for a success.
+pub(super) fn failure(
+    http_status: u16,
+    body: &[u8],
+    retry_after: Option<std::time::Duration>,
+) -> Option<Error> {
+    let json: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let body_status = json.get("status").and_then(Value::as_str).unwrap_or("");
+    let body_failed = body_status.eq_ignore_ascii_case("error")
+        || body_status.eq_ignore_ascii_case("failed")
+        || body_status.eq_ignore_ascii_case("failure");
+    let body_code = json
+        .get("statusCode")
+        .and_then(text)
+        .and_then(|c| c.trim().parse::<u16>().ok())
+        .or_else(|| {
+            json.pointer("/error/code")
+                .and_then(text)
+                .and_then(|c| c.trim().parse().ok())
+        });
+    let http_failed = !(200..300).contains(&http_status);
+    let code_failed = body_code.is_some_and(|c| !(200..300).contains(&c));
+    if !http_failed && !body_failed && !code_failed {
+        return None;
+    }
+    let code = if http_failed {
+        http_status
+    } else {
+        body_code.filter(|c| !(200..300).contains(c)).unwrap_or(400)
+    };
+    let message = [
+        "/error/message",
+        "/message",
+        "/exception",
+        "/error",
+        "/detail",
+    ]
+    .iter()
+    .find_map(|p| json.pointer(p).and_then(Value::as_str))
+    .map(str::to_owned)
+    .unwrap_or_else(|| {
+        if json.is_null() {
+            crate::http::error_body::ErrorBody::parse(body).message
+        } else {
+            format!("iNumbering reported status {code}")
+        }
+    });
+    Some(error_for_code(code, message, retry_after))
+}
+
+/// The documented codes onto typed errors.
+pub(super) fn error_for_code(
+    code: u16,
+    message: String,
+    retry_after: Option<std::time::Duration>,
+) -> Error {
+    let status = Some(code);
+    let rejected = |reason| Error::Rejected {
+        carrier: CARRIER,
+        status,
+        reason,
+        message: message.clone(),
+        field_errors: Vec::new(),
+    };
+    match code {
+        401 => Error::Auth {
+            carrier: CARRIER,
+            status,
+            message,
+        },
+        // Administrator access required (portInOrder).
+        403 => Error::Auth {
+            carrier: CARRIER,
+            status,
+            message: format!(
+                "{message} (administrator access required: customers submit through /v2.2/account/port)"
+            ),
+        },
+        402 => rejected(RejectReason::InsufficientBalance),
+        400 | 409 | 414 => rejected(RejectReason::InvalidFields),
+        412 => Error::Precondition {
+            carrier: CARRIER,
+            message,
+        },
+        429 => Error::RateLimited {
+            carrier: CARRIER,
+            retry_after,
+            message,
+        },
+        430 => Error::NotFound {
+            carrier: CARRIER,
+            message,
+        },
+        // 410 DB error, 411 unknown error, 431 unable to complete, 5xx.
+        _ => Error::Api {
+            carrier: CARRIER,
+            status: code,
+            message,
+        },
+    }
+}
+
+fn parse_number(raw: &str) -> Option<PhoneNumber> {
+    PhoneNumber::nanp(raw).ok()
+}
+
+pub(super) fn availability(answer: wire::AvailabilityAnswer) -> Vec<Availability> {
+    answer
+        .service_available
+        .into_iter()
+        .map(|s| {
+            let telephone_number = s
+                .telephone_number
+                .as_ref()
+                .and_then(text)
+                .unwrap_or_default();
+            let portable = s
+                .is_portable
+                .as_ref()
+                .and_then(text)
+                .is_some_and(|p| p.trim().eq_ignore_ascii_case("true"));
+            Availability {
+                number: parse_number(&telephone_number),
+                telephone_number,
+                portable,
+                not_portable_reason: if portable {
+                    None
+                } else {
+                    s.not_portable_reason
+                },
+                service_provider: s.service_provider_name,
+            }
+        })
+        .collect()
+}
+
+/// `YYYYMMDD`, with the sentinel read as no date.
+pub(super) fn foc(raw: &str) -> Option<NaiveDate> {
+    let raw = raw.trim();
+    if raw == NO_FOC {
+        return None;
+    }
+    NaiveDate::parse_from_str(raw, "%Y%m%d").ok()
+}
+
+pub(super) fn status(answer: wire::StatusAnswer) -> Vec<PortStatusEntry> {
+    answer
+        .port_status_summary
+        .into_iter()
+        .map(|item| {
+            let v = item.value;
+            let get = |f: fn(&wire::StatusValue) -> &Option<String>| {
+                v.as_ref().and_then(|v| f(v).clone())
+            };
+            PortStatusEntry {
+                id: item.id,
+                pid: get(|v| &v.pid),
+                status: get(|v| &v.status).unwrap_or_default(),
+                message: get(|v| &v.message),
+                foc: v
+                    .as_ref()
+                    .and_then(|v| v.foc.as_ref())
+                    .and_then(text)
+                    .and_then(|f| foc(&f)),
+                notify: v
+                    .as_ref()
+                    .and_then(|v| v.notify.as_ref())
+                    .and_then(text)
+                    .is_some_and(|n| n.trim() == "1"),
+                url: get(|v| &v.url),
+                pin: get(|v| &v.pin).and_then(|p| Pin::new(p).ok()),
+                timestamp: item.key.get(1).and_then(text).and_then(|t| t.parse().ok()),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_come_from_the_status_or_the_body() {
+        assert!(failure(200, br#"{"status":"Success","statusCode":"200"}"#, None).is_none());
+        assert!(failure(201, br#"{"status":"success","data":{}}"#, None).is_none());
+        let in_body = failure(
+            200,
+            br#"{"status":"Error","statusCode":"412","message":"verify first"}"#,
+            None,
+        )
+        .unwrap();
+        assert!(
+            matches!(in_body, Error::Precondition { ref message, .. } if message == "verify first")
+        );
+        let envelope = failure(
+            200,
+            br#"{"status":"error","error":{"code":402,"message":"Insufficient balance"}}"#,
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            envelope.reject_reason(),
+            Some(RejectReason::InsufficientBalance)
+        );
+        assert_eq!(envelope.carrier_message(), Some("Insufficient balance"));
+        let failed = failure(200, br#"{"status":"Failed"}"#, None).unwrap();
+        assert_eq!(failed.status(), Some(400));
+        let html = failure(502, b"<html><body>Bad Gateway</body></html>", None).unwrap();
+        assert_eq!(html.status(), Some(502));
+        assert!(failure(200, b"", None).is_none());
+    }
+
+    #[test]
+    fn every_documented_code_is_typed() {
+        let kind = |code| error_for_code(code, "m".into(), None);
+        assert!(kind(401).is_auth());
+        assert!(kind(403).is_auth());
+        assert_eq!(
+            kind(402).reject_reason(),
+            Some(RejectReason::InsufficientBalance)
+        );
+        assert_eq!(kind(409).reject_reason(), Some(RejectReason::InvalidFields));
+        assert_eq!(kind(414).reject_reason(), Some(RejectReason::InvalidFields));
+        assert!(matches!(kind(412), Error::Precondition { .. }));
+        assert!(kind(430).is_not_found());
+        for code in [410, 411, 431] {
+            assert!(matches!(kind(code), Error::Api { status, .. } if status == code));
+        }
+    }
+
+    #[test]
+    fn foc_sentinel_means_none() {
+        assert_eq!(foc("19750715"), None);
+        assert_eq!(foc("20261204"), NaiveDate::from_ymd_opt(2026, 12, 4));
+        assert_eq!(foc("soon"), None);
+    }
+}

@@ -1,0 +1,227 @@
+//! [`INumberingClient`] as a [`PortProvider`].
+
+use async_trait::async_trait;
+use futures::stream::{self, BoxStream, StreamExt};
+
+use super::INumberingClient;
+use super::request::{account_port, port_in_order};
+use super::status_map::order_status;
+use super::to_wire::digits;
+use super::types::PortStatusEntry;
+use crate::error::{Error, FieldError, RejectReason, Result};
+use crate::model::{
+    Amendment, PhoneNumber, PortId, PortOrder, PortRequest, PortSummary, Portability, Submission,
+    SubmittedOrder,
+};
+use crate::provider::{Capabilities, Carrier, Operation, PortProvider};
+use crate::status::CarrierStatus;
+
+const CARRIER: Carrier = Carrier::INumbering;
+
+const CAPABILITIES: Capabilities = Capabilities {
+    check_portability: true,
+    submit: true,
+    order: true,
+    orders: true,
+    multi_line_orders: true,
+    ..Capabilities::NONE
+};
+
+fn unsupported(operation: Operation) -> Error {
+    Error::Unsupported {
+        carrier: CARRIER,
+        operation,
+    }
+}
+
+impl PortStatusEntry {
+    fn key(&self) -> Option<&str> {
+        self.pid.as_deref().or(self.id.as_deref())
+    }
+
+    fn unified(&self) -> crate::status::PortStatus {
+        order_status(&self.status, self.foc)
+    }
+}
+
+fn summary(entry: &PortStatusEntry) -> Result<PortSummary> {
+    let id = PortId::new(entry.key().unwrap_or_default()).map_err(|e| Error::Decode {
+        carrier: CARRIER,
+        operation: Operation::ListOrders,
+        message: format!("a port status entry has no pid nor id ({e})"),
+    })?;
+    let mut s = PortSummary::new(
+        id,
+        CARRIER,
+        entry.unified(),
+        CarrierStatus::new(&entry.status, None),
+    );
+    s.port_date = entry.foc;
+    Ok(s)
+}
+
+enum Order {
+    Customer(Box<super::AccountPort>),
+    Admin(super::PortInOrder),
+}
+
+impl INumberingClient {
+    /// Checks every number not checked within the hour, in one call, and
+    /// refuses the submission when any is not portable.
+    async fn ensure_portable(&self, numbers: &[PhoneNumber]) -> Result<()> {
+        let unchecked: Vec<PhoneNumber> = numbers
+            .iter()
+            .filter(|n| self.fresh_check(n).is_none())
+            .cloned()
+            .collect();
+        if !unchecked.is_empty() {
+            self.port_in_availability(&unchecked).await?;
+        }
+        let mut refused = Vec::new();
+        for (i, number) in numbers.iter().enumerate() {
+            let reason = match self.fresh_check(number) {
+                Some(a) if a.portable => continue,
+                Some(a) => a
+                    .not_portable_reason
+                    .unwrap_or_else(|| "no reason given".to_owned()),
+                None => "portInAvailability did not report it".to_owned(),
+            };
+            refused.push(FieldError::new(
+                format!("lines[{i}].number"),
+                format!("{number} is not portable: {reason}"),
+            ));
+        }
+        if refused.is_empty() {
+            return Ok(());
+        }
+        Err(Error::Rejected {
+            carrier: CARRIER,
+            status: None,
+            reason: RejectReason::NotPortable,
+            message: refused
+                .iter()
+                .map(|f| f.problem.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+            field_errors: refused,
+        })
+    }
+
+    async fn place(&self, order: &Order, numbers: &[PhoneNumber]) -> Result<SubmittedOrder> {
+        let (id, raw) = match order {
+            Order::Customer(port) => {
+                let created = self.account_port(port).await?;
+                (created.pid, created.raw)
+            }
+            Order::Admin(order) => {
+                let id = self.port_in_order(order).await?;
+                let raw = serde_json::json!({ "orderId": id });
+                (id, raw)
+            }
+        };
+        let id = PortId::new(id).map_err(Error::from)?;
+        Ok(SubmittedOrder::new(id, numbers.to_vec(), raw))
+    }
+}
+
+#[async_trait]
+impl PortProvider for INumberingClient {
+    fn carrier(&self) -> Carrier {
+        CARRIER
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        CAPABILITIES
+    }
+
+    /// portInAvailability for every number in one call (`isPortable` is a
+    /// string; the reason comes only when it is `"false"`).
+    async fn check_portability(&self, numbers: &[PhoneNumber]) -> Result<Vec<Portability>> {
+        let results = self.port_in_availability(numbers).await?;
+        Ok(numbers
+            .iter()
+            .map(|n| {
+                let found = results
+                    .iter()
+                    .find(|r| r.number.as_ref().is_some_and(|m| digits(m) == digits(n)));
+                match found {
+                    Some(r) => {
+                        Portability::new(n.clone(), r.portable, r.not_portable_reason.clone())
+                    }
+                    None => Portability::new(
+                        n.clone(),
+                        false,
+                        Some("portInAvailability did not report it".into()),
+                    ),
+                }
+            })
+            .collect())
+    }
+
+    /// Checks portability first (one call for every number not checked
+    /// within the hour); a number that is not portable stops the submission
+    /// before anything is ordered. Then one order holding every number:
+    /// `/v2.2/account/port`, or `portInOrder` for an admin client. A 412
+    /// (stale check) triggers one fresh check and one more order attempt.
+    async fn submit(&self, request: &PortRequest) -> Result<Submission> {
+        let order = if self.is_admin() {
+            Order::Admin(port_in_order(request)?)
+        } else {
+            Order::Customer(Box::new(account_port(request)?))
+        };
+        let numbers: Vec<PhoneNumber> = request.lines.iter().map(|l| l.number.clone()).collect();
+        self.ensure_portable(&numbers).await?;
+        let placed = match self.place(&order, &numbers).await {
+            Err(Error::Precondition { message, .. }) => {
+                tracing::info!(%message, "412: checking portability again and ordering once more");
+                for n in &numbers {
+                    self.forget_check(n);
+                }
+                self.ensure_portable(&numbers).await?;
+                self.place(&order, &numbers).await?
+            }
+            other => other?,
+        };
+        Ok(Submission::new(CARRIER, vec![placed]))
+    }
+
+    /// The order whose `pid` (or record id) is `id`, from portStatus. The
+    /// summary carries no numbers, so the order has no lines.
+    async fn order(&self, id: &PortId) -> Result<PortOrder> {
+        let entries = self.port_status().await?;
+        let entry = entries
+            .iter()
+            .find(|e| e.pid.as_deref() == Some(id.as_str()) || e.id.as_deref() == Some(id.as_str()))
+            .ok_or_else(|| Error::NotFound {
+                carrier: CARRIER,
+                message: format!("no port order {id} in the account's port status summary"),
+            })?;
+        let mut order = PortOrder::new(
+            id.clone(),
+            CARRIER,
+            entry.unified(),
+            CarrierStatus::new(&entry.status, None),
+        );
+        order.port_date = entry.foc;
+        Ok(order)
+    }
+
+    fn orders(&self) -> BoxStream<'_, Result<PortSummary>> {
+        stream::once(self.port_status())
+            .flat_map(|answer| match answer {
+                Ok(entries) => {
+                    stream::iter(entries.iter().map(summary).collect::<Vec<_>>()).boxed()
+                }
+                Err(e) => stream::once(async { Err(e) }).boxed(),
+            })
+            .boxed()
+    }
+
+    async fn amend(&self, _id: &PortId, _amendment: &Amendment) -> Result<()> {
+        Err(unsupported(Operation::Amend))
+    }
+
+    async fn cancel(&self, _id: &PortId) -> Result<()> {
+        Err(unsupported(Operation::Cancel))
+    }
+}

@@ -1,0 +1,290 @@
+//! iNumbering's JSON exactly as its OpenAPI document writes it. Private.
+//!
+//! Requests are written strictly (the spec's casing, `tn` an integer in
+//! availability and PIN updates, a string in port-in orders, no `authDate`);
+//! answers are read tolerantly: every field optional, unknown ones ignored.
+
+use serde::{Deserialize, Serialize};
+
+/// `/v2.2/account/apikey` body.
+#[derive(Serialize)]
+pub(super) struct KeyRequest<'a> {
+    pub username: u64,
+    pub password: &'a str,
+}
+
+#[derive(Deserialize)]
+pub(super) struct KeyAnswer {
+    pub data: Option<KeyData>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct KeyData {
+    pub apikey: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct TnList<T> {
+    pub tn_item: Vec<T>,
+}
+
+#[derive(Serialize)]
+pub(super) struct Tn {
+    pub tn: u64,
+}
+
+/// `/v2/iNumbering/portInAvailability/` body.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct AvailabilityRequest<'a> {
+    pub apikey: &'a str,
+    pub tn_list: TnList<Tn>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct AvailabilityAnswer {
+    #[serde(default)]
+    pub service_available: Vec<ServiceAvailable>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ServiceAvailable {
+    pub service_provider_name: Option<String>,
+    pub telephone_number: Option<serde_json::Value>,
+    pub is_portable: Option<serde_json::Value>,
+    pub not_portable_reason: Option<String>,
+}
+
+/// `/v2.1/iNumbering/portStatus/` body.
+#[derive(Serialize)]
+pub(super) struct ApikeyOnly<'a> {
+    pub apikey: &'a str,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct StatusAnswer {
+    #[serde(default)]
+    pub port_status_summary: Vec<StatusItem>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct StatusItem {
+    pub id: Option<String>,
+    #[serde(default)]
+    pub key: Vec<serde_json::Value>,
+    pub value: Option<StatusValue>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct StatusValue {
+    pub pid: Option<String>,
+    pub status: Option<String>,
+    pub message: Option<String>,
+    pub foc: Option<serde_json::Value>,
+    pub notify: Option<serde_json::Value>,
+    pub url: Option<String>,
+    pub pin: Option<String>,
+}
+
+/// `/v2/iNumbering/portInOrder/` body.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct PortInOrderRequest<'a> {
+    pub apikey: &'a str,
+    pub port_in_order: PortInOrder<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct PortInOrder<'a> {
+    pub desired_due_date: String,
+    pub tn_list: TnList<PortInItem<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct PortInItem<'a> {
+    pub tn: String,
+    pub atn: String,
+    pub account_num: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_pin: Option<&'a str>,
+    pub auth_name: &'a str,
+    pub end_user: EndUser<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tn_feature: Option<TnFeature<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct EndUser<'a> {
+    pub name: &'a str,
+    pub street_num: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub street_pre_dir: &'a str,
+    pub street_name: &'a str,
+    pub street_type: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub street_post_dir: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location_type1: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location_value1: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location_type2: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location_value2: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location_type3: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location_value3: Option<String>,
+    pub city: &'a str,
+    pub state: &'a str,
+    pub postal_code: &'a str,
+    pub type_of_service: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct TnFeature<'a> {
+    pub caller_id: CallerId<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct CallerId<'a> {
+    pub calling_name: &'a str,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct OrderAnswer {
+    pub order_id: Option<serde_json::Value>,
+}
+
+/// `/v2.2/account/port` body (no `apikey`: its schema has none).
+#[derive(Serialize)]
+#[allow(non_snake_case)]
+pub(super) struct AccountPortRequest<'a> {
+    pub did: Vec<String>,
+    pub name: &'a str,
+    pub name_type: &'a str,
+    pub lc_btn: String,
+    pub lc_account_number: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pin: Option<&'a str>,
+    pub StreetNumber: &'a str,
+    pub StreetPrefix: &'a str,
+    pub Street: &'a str,
+    pub StreetType: &'a str,
+    pub StreetSuffix: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub Building: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub Floor: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub Room: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub UnitValue: Option<&'a str>,
+    pub City: &'a str,
+    pub State: &'a str,
+    pub zip: &'a str,
+    pub Country: &'a str,
+    pub auth_person: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub desired_due_date: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub features: Vec<Feature<'a>>,
+}
+
+#[derive(Serialize)]
+pub(super) struct Feature<'a> {
+    pub number: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub routing: Option<Routing>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lidb: Option<Lidb<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sms: Option<Sms<'a>>,
+}
+
+#[derive(Serialize)]
+pub(super) struct Routing {
+    pub gateway_id: i64,
+}
+
+#[derive(Serialize)]
+pub(super) struct Lidb<'a> {
+    pub name: &'a str,
+}
+
+#[derive(Serialize)]
+pub(super) struct Sms<'a> {
+    pub campaign_id: &'a str,
+}
+
+#[derive(Deserialize)]
+pub(super) struct AccountPortAnswer {
+    pub data: Option<AccountPortData>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct AccountPortData {
+    pub pid: Option<serde_json::Value>,
+    pub ticket: Option<serde_json::Value>,
+    pub loa_url: Option<String>,
+    pub port_url: Option<String>,
+    pub message: Option<String>,
+}
+
+/// `/v2/iNumbering/portOutPinUpdate/` body.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct PinUpdateRequest<'a> {
+    pub apikey: &'a str,
+    pub port_out_pin: PinList<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct PinList<'a> {
+    pub tn_list: TnList<PinItem<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct PinItem<'a> {
+    pub tn: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port_out_pin: Option<&'a str>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct PinAnswer {
+    pub port_out_pin: Option<PinAnswerList>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct PinAnswerList {
+    pub tn_list: Option<PinAnswerTns>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct PinAnswerTns {
+    #[serde(default)]
+    pub tn_item: Vec<PinAnswerItem>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct PinAnswerItem {
+    pub tn: Option<serde_json::Value>,
+    pub port_out_pin: Option<serde_json::Value>,
+}
