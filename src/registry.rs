@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::carrier::apeiron::ApeironClientBuilder;
 use crate::carrier::cellhire::CellhireClientBuilder;
+use crate::carrier::inumbering::INumberingClientBuilder;
 use crate::error::{Error, Result};
 use crate::provider::{Carrier, PortProvider};
 
@@ -102,6 +103,9 @@ impl Registry {
         add(&["APEIRON_USERNAME", "APEIRON_API_TOKEN"], &|| {
             Ok(Arc::new(ApeironClientBuilder::from_vars(&get)?.build()?))
         });
+        add(&["INUMBERING_USERNAME", "INUMBERING_PASSWORD"], &|| {
+            Ok(Arc::new(INumberingClientBuilder::from_vars(&get)?.build()?))
+        });
         if problems.is_empty() {
             Ok(registry)
         } else {
@@ -130,11 +134,13 @@ mod tests {
             ("CELLHIRE_TOKEN", "t"),
             ("APEIRON_USERNAME", "ops@example.com"),
             ("APEIRON_API_TOKEN", "a"),
+            ("INUMBERING_USERNAME", "1234567890"),
+            ("INUMBERING_PASSWORD", "p"),
         ]))
         .unwrap();
         assert_eq!(
             r.carriers().collect::<Vec<_>>(),
-            vec![Carrier::Cellhire, Carrier::Apeiron]
+            vec![Carrier::Cellhire, Carrier::Apeiron, Carrier::INumbering]
         );
         let empty = Registry::from_vars(vars(&[])).unwrap();
         assert!(empty.is_empty());

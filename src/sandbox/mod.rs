@@ -29,8 +29,10 @@
 
 mod apeiron;
 mod cellhire;
+mod inumbering;
 mod multipart;
 mod server;
 
 pub use apeiron::ApeironSandbox;
 pub use cellhire::{CellhireSandbox, CellhireSandboxConfig};
+pub use inumbering::INumberingSandbox;
