@@ -1,0 +1,742 @@
+//! The iNumbering adapter against a mock server: exact bodies per call, the
+//! key exchanged once, the pre-check and its one-hour memory, 412 recovery,
+//! not-portable refusal, failures inside a 200, redaction.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use futures::TryStreamExt;
+use numport::carrier::inumbering::{INumberingClient, INumberingOptions, NameType, PinUpdate};
+use numport::clock::ManualClock;
+use numport::http::{Backoff, HttpConfig, RetryPolicy};
+use numport::{
+    AccountNumber, Address, Error, PhoneNumber, Pin, PortId, PortLine, PortProvider, PortRequest,
+    PortStatus, RejectReason, Subscriber,
+};
+use serde_json::{Value, json};
+use wiremock::matchers::{any, method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+const KEY: &str = "dec759ed81963fd9a4b8a9c8f3e22b1a";
+const USER: u64 = 1234567890;
+const PASSWORD: &str = "abc1234567";
+
+struct Setup {
+    server: MockServer,
+    client: INumberingClient,
+    clock: Arc<ManualClock>,
+}
+
+async fn setup(admin: bool) -> Setup {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(599).set_body_string("unexpected request"))
+        .with_priority(u8::MAX)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v2.2/account/apikey"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"status": "success", "data": {"apikey": KEY}})),
+        )
+        .mount(&server)
+        .await;
+    let clock = Arc::new(ManualClock::new("2026-05-01T09:00:00Z".parse().unwrap()));
+    let client = INumberingClient::builder()
+        .base_url(server.uri())
+        .username(USER)
+        .password(PASSWORD)
+        .admin(admin)
+        .http_config(
+            HttpConfig::default()
+                .with_clock(clock.clone())
+                .with_retry(RetryPolicy {
+                    max_attempts: 2,
+                    backoff: Backoff {
+                        jitter: false,
+                        initial: Duration::from_millis(1),
+                        max: Duration::from_millis(1),
+                        multiplier: 1.0,
+                    },
+                    max_retry_after: Duration::from_secs(1),
+                }),
+        )
+        .build()
+        .unwrap();
+    Setup {
+        server,
+        client,
+        clock,
+    }
+}
+
+async fn on(server: &MockServer, at: &str, status: u16, body: Value) {
+    Mock::given(method("POST"))
+        .and(path(at))
+        .respond_with(ResponseTemplate::new(status).set_body_json(body))
+        .mount(server)
+        .await;
+}
+
+/// `(path, authorization header, JSON body)` of every request.
+async fn seen(server: &MockServer) -> Vec<(String, Option<String>, Value)> {
+    server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r: &Request| {
+            assert_eq!(r.method.as_str(), "POST");
+            assert_eq!(r.headers.get("user-agent").unwrap(), "numport/0.1.0");
+            (
+                r.url.path().to_owned(),
+                r.headers
+                    .get("authorization")
+                    .map(|v| v.to_str().unwrap().to_owned()),
+                serde_json::from_slice(&r.body).unwrap_or(Value::Null),
+            )
+        })
+        .collect()
+}
+
+fn paths(seen: &[(String, Option<String>, Value)]) -> Vec<&str> {
+    seen.iter().map(|(p, _, _)| p.as_str()).collect()
+}
+
+fn bearer() -> Option<String> {
+    Some(format!("Bearer {KEY}"))
+}
+
+fn exchange_body() -> Value {
+    json!({"username": USER, "password": PASSWORD})
+}
+
+fn available(numbers: &[(&str, Option<&str>)]) -> Value {
+    let items: Vec<Value> = numbers
+        .iter()
+        .map(|(tn, reason)| match reason {
+            None => json!({"serviceProviderName": "Verizon", "telephoneNumber": tn, "isPortable": "true"}),
+            Some(r) => json!({"serviceProviderName": "Verizon", "telephoneNumber": tn, "isPortable": "false", "notPortableReason": r}),
+        })
+        .collect();
+    json!({"status": "Success", "serviceAvailable": items, "statusCode": "200"})
+}
+
+fn number(n: &str) -> PhoneNumber {
+    PhoneNumber::nanp(n).unwrap()
+}
+
+fn request(numbers: &[&str]) -> PortRequest {
+    PortRequest::new(numbers.iter().map(|n| PortLine::new(number(n))).collect())
+        .with_subscriber(
+            Subscriber::new("Maria", "Lopez").with_address(
+                Address::new("233 S Wacker Drive", "Chicago", "IL", "60606", "US")
+                    .with_line2("STE 4700"),
+            ),
+        )
+        .with_authorization_name("Maria Lopez")
+        .with_losing_account(
+            AccountNumber::new("5512098734").unwrap(),
+            Pin::new("7731").unwrap(),
+        )
+        .with_desired_date(NaiveDate::from_ymd_opt(2026, 5, 15).unwrap())
+}
+
+fn created() -> Value {
+    json!({"status": "success", "data": {"pid": "A1B2C", "ticket": 88001,
+        "loa_url": "https://x.invalid/loa", "port_url": "https://x.invalid/port", "message": "ok"}})
+}
+
+#[tokio::test]
+async fn the_key_is_exchanged_once_for_twenty_calls() {
+    let t = setup(false).await;
+    on(
+        &t.server,
+        "/v2.1/iNumbering/portStatus/",
+        200,
+        json!({"statusCode": "200", "status": "Success", "portStatusSummary": []}),
+    )
+    .await;
+    let clones: Vec<_> = (0..4).map(|_| t.client.clone()).collect();
+    for i in 0..20 {
+        clones[i % 4].port_status().await.unwrap();
+    }
+    let seen = seen(&t.server).await;
+    assert_eq!(seen.len(), 21);
+    assert_eq!(
+        seen[0],
+        ("/v2.2/account/apikey".into(), None, exchange_body())
+    );
+    for s in &seen[1..] {
+        assert_eq!(
+            s,
+            &(
+                "/v2.1/iNumbering/portStatus/".into(),
+                bearer(),
+                json!({"apikey": KEY})
+            )
+        );
+    }
+    assert_eq!(t.client.exchanges(), 1);
+}
+
+#[tokio::test]
+async fn a_401_exchanges_the_key_again_once() {
+    let t = setup(false).await;
+    Mock::given(method("POST"))
+        .and(path("/v2.1/iNumbering/portStatus/"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(
+            json!({"status": "Error", "statusCode": "401", "message": "Invalid API key"}),
+        ))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&t.server)
+        .await;
+    on(
+        &t.server,
+        "/v2.1/iNumbering/portStatus/",
+        200,
+        json!({"statusCode": "200", "status": "Success", "portStatusSummary": []}),
+    )
+    .await;
+    t.client.port_status().await.unwrap();
+    assert_eq!(
+        paths(&seen(&t.server).await),
+        [
+            "/v2.2/account/apikey",
+            "/v2.1/iNumbering/portStatus/",
+            "/v2.2/account/apikey",
+            "/v2.1/iNumbering/portStatus/"
+        ]
+    );
+
+    // A second 401 in a row is an error, after one more exchange only.
+    let t = setup(false).await;
+    on(
+        &t.server,
+        "/v2.1/iNumbering/portStatus/",
+        401,
+        json!({"status": "Error", "statusCode": "401", "message": "Invalid API key"}),
+    )
+    .await;
+    let err = t.client.port_status().await.unwrap_err();
+    assert!(err.is_auth(), "{err:?}");
+    assert_eq!(err.carrier_message(), Some("Invalid API key"));
+    assert_eq!(t.client.exchanges(), 2);
+}
+
+#[tokio::test]
+async fn check_portability_sends_integers_and_reads_strings() {
+    let t = setup(false).await;
+    on(
+        &t.server,
+        "/v2/iNumbering/portInAvailability/",
+        200,
+        available(&[
+            ("3125550142", None),
+            ("3125550000", Some("Number is not active")),
+        ]),
+    )
+    .await;
+    let result = t
+        .client
+        .check_portability(&[number("3125550142"), number("3125550000")])
+        .await
+        .unwrap();
+    assert_eq!(result.len(), 2);
+    assert!(result[0].portable && result[0].reason.is_none());
+    assert!(!result[1].portable);
+    assert_eq!(result[1].reason.as_deref(), Some("Number is not active"));
+    let seen = seen(&t.server).await;
+    assert_eq!(
+        seen[1],
+        (
+            "/v2/iNumbering/portInAvailability/".into(),
+            bearer(),
+            json!({"apikey": KEY, "tnList": {"tnItem": [{"tn": 3125550142u64}, {"tn": 3125550000u64}]}})
+        )
+    );
+}
+
+fn account_port_body() -> Value {
+    json!({
+        "did": ["3125550142", "3125550143"],
+        "name": "Maria Lopez",
+        "name_type": "residential",
+        "lc_btn": "3125550142",
+        "lc_account_number": "5512098734",
+        "pin": "7731",
+        "StreetNumber": "233",
+        "StreetPrefix": "S",
+        "Street": "Wacker",
+        "StreetType": "DR",
+        "StreetSuffix": "",
+        "UnitValue": "STE 4700",
+        "City": "Chicago",
+        "State": "IL",
+        "zip": "60606",
+        "Country": "US",
+        "auth_person": "Maria Lopez",
+        "desired_due_date": "2026-05-15",
+        "features": [
+            {"number": "3125550142", "routing": {"gateway_id": 12}, "lidb": {"name": "MARIA LOPEZ"}, "sms": {"campaign_id": "C123456"}},
+            {"number": "3125550143", "routing": {"gateway_id": 12}, "lidb": {"name": "MARIA LOPEZ"}, "sms": {"campaign_id": "C123456"}}
+        ]
+    })
+}
+
+#[tokio::test]
+async fn submit_checks_then_orders_through_account_port() {
+    let t = setup(false).await;
+    on(
+        &t.server,
+        "/v2/iNumbering/portInAvailability/",
+        200,
+        available(&[("3125550142", None), ("3125550143", None)]),
+    )
+    .await;
+    on(&t.server, "/v2.2/account/port", 201, created()).await;
+    let req = request(&["3125550142", "3125550143"]).with_inumbering(
+        INumberingOptions::new()
+            .with_lidb_name("MARIA LOPEZ")
+            .with_gateway_id(12)
+            .with_sms_campaign_id("C123456"),
+    );
+
+    let submission = t.client.submit(&req).await.unwrap();
+
+    let seen = seen(&t.server).await;
+    assert_eq!(
+        paths(&seen),
+        [
+            "/v2.2/account/apikey",
+            "/v2/iNumbering/portInAvailability/",
+            "/v2.2/account/port"
+        ]
+    );
+    assert_eq!(
+        seen[2],
+        ("/v2.2/account/port".into(), bearer(), account_port_body())
+    );
+    assert_eq!(submission.orders.len(), 1);
+    assert_eq!(submission.orders[0].id, PortId::new("A1B2C").unwrap());
+    assert_eq!(
+        submission.orders[0].numbers,
+        [number("3125550142"), number("3125550143")]
+    );
+    assert_eq!(submission.orders[0].raw, created());
+}
+
+#[tokio::test]
+async fn a_check_is_remembered_for_an_hour() {
+    let t = setup(false).await;
+    on(
+        &t.server,
+        "/v2/iNumbering/portInAvailability/",
+        200,
+        available(&[("3125550142", None)]),
+    )
+    .await;
+    on(&t.server, "/v2.2/account/port", 201, created()).await;
+    let req = request(&["3125550142"]);
+    t.client.submit(&req).await.unwrap();
+    t.clock.advance(chrono::Duration::minutes(59));
+    t.client.submit(&req).await.unwrap();
+    t.clock.advance(chrono::Duration::minutes(2));
+    t.client.submit(&req).await.unwrap();
+    assert_eq!(
+        paths(&seen(&t.server).await),
+        [
+            "/v2.2/account/apikey",
+            "/v2/iNumbering/portInAvailability/",
+            "/v2.2/account/port",
+            "/v2.2/account/port",
+            "/v2/iNumbering/portInAvailability/",
+            "/v2.2/account/port"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_412_triggers_one_fresh_check_and_one_more_order() {
+    let t = setup(false).await;
+    on(
+        &t.server,
+        "/v2/iNumbering/portInAvailability/",
+        200,
+        available(&[("3125550142", None)]),
+    )
+    .await;
+    Mock::given(method("POST"))
+        .and(path("/v2.2/account/port"))
+        .respond_with(ResponseTemplate::new(412).set_body_json(json!({"message": "Please verify portability with portInAvailability API on all submitted tnItem(s)", "status": "Error", "statusCode": "412"})))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&t.server)
+        .await;
+    on(&t.server, "/v2.2/account/port", 201, created()).await;
+    let submission = t.client.submit(&request(&["3125550142"])).await.unwrap();
+    assert_eq!(submission.orders[0].id.as_str(), "A1B2C");
+    assert_eq!(
+        paths(&seen(&t.server).await),
+        [
+            "/v2.2/account/apikey",
+            "/v2/iNumbering/portInAvailability/",
+            "/v2.2/account/port",
+            "/v2/iNumbering/portInAvailability/",
+            "/v2.2/account/port"
+        ]
+    );
+
+    // A second 412 is the caller's: no third attempt.
+    let t = setup(false).await;
+    on(
+        &t.server,
+        "/v2/iNumbering/portInAvailability/",
+        200,
+        available(&[("3125550142", None)]),
+    )
+    .await;
+    on(
+        &t.server,
+        "/v2.2/account/port",
+        412,
+        json!({"message": "verify", "status": "Error", "statusCode": "412"}),
+    )
+    .await;
+    let err = t
+        .client
+        .submit(&request(&["3125550142"]))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Precondition { .. }), "{err:?}");
+    assert_eq!(seen(&t.server).await.len(), 5);
+}
+
+#[tokio::test]
+async fn a_number_not_portable_stops_the_submission_before_any_order() {
+    let t = setup(false).await;
+    on(
+        &t.server,
+        "/v2/iNumbering/portInAvailability/",
+        200,
+        available(&[
+            ("3125550142", None),
+            ("3125550000", Some("Number is not active")),
+        ]),
+    )
+    .await;
+    let err = t
+        .client
+        .submit(&request(&["3125550142", "3125550000"]))
+        .await
+        .unwrap_err();
+    assert_eq!(err.reject_reason(), Some(RejectReason::NotPortable));
+    assert_eq!(
+        err.carrier_message(),
+        Some("+13125550000 is not portable: Number is not active")
+    );
+    assert_eq!(err.field_errors()[0].field, "lines[1].number");
+    assert_eq!(
+        paths(&seen(&t.server).await),
+        ["/v2.2/account/apikey", "/v2/iNumbering/portInAvailability/"]
+    );
+}
+
+#[tokio::test]
+async fn a_failure_inside_a_200_body_is_a_failure() {
+    let t = setup(false).await;
+    on(
+        &t.server,
+        "/v2.1/iNumbering/portStatus/",
+        200,
+        json!({"exception": "storage unavailable", "status": "Error", "statusCode": "409"}),
+    )
+    .await;
+    let err = t.client.port_status().await.unwrap_err();
+    assert_eq!(err.status(), Some(409));
+    assert_eq!(err.carrier_message(), Some("storage unavailable"));
+
+    let t = setup(false).await;
+    on(
+        &t.server,
+        "/v2/iNumbering/portInAvailability/",
+        200,
+        available(&[("3125550142", None)]),
+    )
+    .await;
+    on(
+        &t.server,
+        "/v2.2/account/port",
+        200,
+        json!({"status": "error", "error": {"code": 402, "message": "Insufficient balance"}}),
+    )
+    .await;
+    let err = t
+        .client
+        .submit(&request(&["3125550142"]))
+        .await
+        .unwrap_err();
+    assert_eq!(err.reject_reason(), Some(RejectReason::InsufficientBalance));
+    assert_eq!(err.carrier_message(), Some("Insufficient balance"));
+}
+
+#[tokio::test]
+async fn an_admin_client_orders_through_port_in_order() {
+    let t = setup(true).await;
+    on(
+        &t.server,
+        "/v2/iNumbering/portInAvailability/",
+        200,
+        available(&[("3125550142", None)]),
+    )
+    .await;
+    on(
+        &t.server,
+        "/v2/iNumbering/portInOrder/",
+        200,
+        json!({"status": "Success", "orderId": 102644, "statusCode": "200"}),
+    )
+    .await;
+    let req = request(&["3125550142"]).with_inumbering(
+        INumberingOptions::new()
+            .with_name_type(NameType::Business)
+            .with_lidb_name("LOPEZ LOGISTICS")
+            .with_billing_number(number("3125550100")),
+    );
+    let mut req = req;
+    req.subscriber.as_mut().unwrap().business_name = Some("Lopez Logistics".into());
+
+    let submission = t.client.submit(&req).await.unwrap();
+
+    assert_eq!(submission.orders[0].id.as_str(), "102644");
+    let seen = seen(&t.server).await;
+    assert_eq!(
+        seen[2],
+        (
+            "/v2/iNumbering/portInOrder/".into(),
+            bearer(),
+            json!({"apikey": KEY, "portInOrder": {
+                "desiredDueDate": "2026-05-15",
+                "tnList": {"tnItem": [{
+                    "tn": "3125550142",
+                    "atn": "3125550100",
+                    "accountNum": "5512098734",
+                    "accountPin": "7731",
+                    "authName": "Maria Lopez",
+                    "endUser": {
+                        "name": "Lopez Logistics",
+                        "streetNum": "233",
+                        "streetPreDir": "S",
+                        "streetName": "Wacker",
+                        "streetType": "DR",
+                        "locationType1": "STE",
+                        "locationValue1": "4700",
+                        "city": "Chicago",
+                        "state": "IL",
+                        "postalCode": "60606",
+                        "typeOfService": "B"
+                    },
+                    "tnFeature": {"callerId": {"callingName": "LOPEZ LOGISTICS"}}
+                }]}
+            }})
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_customer_refused_admin_access_gets_a_typed_error() {
+    let t = setup(true).await;
+    on(
+        &t.server,
+        "/v2/iNumbering/portInAvailability/",
+        200,
+        available(&[("3125550142", None)]),
+    )
+    .await;
+    on(
+        &t.server,
+        "/v2/iNumbering/portInOrder/",
+        403,
+        json!({"status": "Error", "statusCode": "403", "message": "Forbidden"}),
+    )
+    .await;
+    let err = t
+        .client
+        .submit(&request(&["3125550142"]))
+        .await
+        .unwrap_err();
+    assert!(err.is_auth());
+    assert_eq!(err.status(), Some(403));
+}
+
+fn status_summary() -> Value {
+    json!({"statusCode": "200", "status": "Success", "portStatusSummary": [
+        {"id": "doc-2", "key": ["1234567890", "1777700000"], "value": {"pid": "B2C3D", "status": "Pending",
+            "message": "FOC 2026-05-20", "foc": "20260520", "notify": "1", "url": "https://x.invalid/t/2", "pin": "4821"}},
+        {"id": "doc-1", "key": ["1234567890", "1777600000"], "value": {"pid": "A1B2C", "status": "Validating",
+            "message": "Validating", "foc": "19750715", "notify": "0", "url": "https://x.invalid/t/1", "pin": "1234"}},
+        {"id": "doc-0", "key": ["1234567890", "1777500000"], "value": {"pid": "Z9Y8X", "status": "Completed", "foc": "20260401", "extra": true}}
+    ]})
+}
+
+#[tokio::test]
+async fn status_reads_foc_notify_and_keeps_the_pin_secret() {
+    let t = setup(false).await;
+    on(
+        &t.server,
+        "/v2.1/iNumbering/portStatus/",
+        200,
+        status_summary(),
+    )
+    .await;
+    let entries = t.client.port_status().await.unwrap();
+    assert_eq!(entries.len(), 3);
+    assert_eq!(entries[0].foc, NaiveDate::from_ymd_opt(2026, 5, 20));
+    assert!(entries[0].notify);
+    assert_eq!(entries[1].foc, None);
+    assert!(!entries[1].notify);
+    assert_eq!(entries[1].url.as_deref(), Some("https://x.invalid/t/1"));
+    assert_eq!(entries[0].timestamp, Some(1777700000));
+    let debug = format!("{:?}", entries[0]);
+    assert!(
+        debug.contains("Pin([REDACTED])") && !debug.contains("4821"),
+        "{debug}"
+    );
+
+    let order = t
+        .client
+        .order(&PortId::new("B2C3D").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(order.status, PortStatus::Scheduled);
+    assert_eq!(order.port_date, NaiveDate::from_ymd_opt(2026, 5, 20));
+    let by_doc = t
+        .client
+        .order(&PortId::new("doc-1").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(by_doc.status, PortStatus::Submitted);
+    let missing = t
+        .client
+        .order(&PortId::new("NOPE1").unwrap())
+        .await
+        .unwrap_err();
+    assert!(missing.is_not_found());
+
+    let all: Vec<_> = t.client.orders().try_collect().await.unwrap();
+    let statuses: Vec<_> = all.iter().map(|s| (s.id.as_str(), s.status)).collect();
+    assert_eq!(
+        statuses,
+        [
+            ("B2C3D", PortStatus::Scheduled),
+            ("A1B2C", PortStatus::Submitted),
+            ("Z9Y8X", PortStatus::Complete)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn pins_are_set_or_generated_and_only_the_accounts_come_back() {
+    let t = setup(false).await;
+    on(&t.server, "/v2/iNumbering/portOutPinUpdate/", 200, json!({"statusCode": "200",
+        "portOutPin": {"tnList": {"tnItem": [{"tn": 3125550101u64, "portOutPin": "4826"}, {"tn": 3125550102u64, "portOutPin": "5931"}]}},
+        "status": "Success"})).await;
+    let assigned = t
+        .client
+        .port_out_pin_update(&[
+            PinUpdate::set(number("3125550101"), Pin::new("4826").unwrap()),
+            PinUpdate::generate(number("3125550102")),
+            PinUpdate::generate(number("3125559999")),
+        ])
+        .await
+        .unwrap();
+    let got: Vec<_> = assigned
+        .iter()
+        .map(|a| (a.number.clone(), a.pin.expose().to_owned()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (number("3125550101"), "4826".to_owned()),
+            (number("3125550102"), "5931".to_owned())
+        ]
+    );
+    let seen = seen(&t.server).await;
+    assert_eq!(
+        seen[1].2,
+        json!({"apikey": KEY, "portOutPin": {"tnList": {"tnItem": [
+            {"tn": 3125550101u64, "portOutPin": "4826"},
+            {"tn": 3125550102u64},
+            {"tn": 3125559999u64}
+        ]}}})
+    );
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_before_anything_is_sent() {
+    let t = setup(false).await;
+    let mut uk = request(&["3125550142"]);
+    uk.lines
+        .push(PortLine::new(PhoneNumber::parse("+447700900123").unwrap()));
+    let long = request(&["3125550142"])
+        .with_inumbering(INumberingOptions::new().with_lidb_name("A NAME OF SIXTEEN"));
+    let mut no_account = request(&["3125550142"]);
+    no_account.account_number = None;
+    no_account
+        .subscriber
+        .as_mut()
+        .unwrap()
+        .address
+        .as_mut()
+        .unwrap()
+        .line1 = "PO Box 7".into();
+    let cases: [(PortRequest, &[&str]); 3] = [
+        (uk, &["lines[1].number"]),
+        (long, &["inumbering.lidb_name"]),
+        (no_account, &["account_number", "subscriber.address.line1"]),
+    ];
+    for (req, fields) in cases {
+        let err = t.client.submit(&req).await.unwrap_err();
+        let got: Vec<_> = err
+            .field_errors()
+            .iter()
+            .map(|f| f.field.as_str())
+            .collect();
+        assert_eq!(got, fields);
+    }
+    let admin = setup(true).await;
+    let mut undated = request(&["3125550142"]);
+    undated.desired_date = None;
+    let err = admin.client.submit(&undated).await.unwrap_err();
+    assert_eq!(err.field_errors()[0].field, "desired_date");
+    let bad_pin = t
+        .client
+        .port_out_pin_update(&[PinUpdate::set(
+            number("3125550101"),
+            Pin::new("12345").unwrap(),
+        )])
+        .await
+        .unwrap_err();
+    assert_eq!(
+        bad_pin.field_errors()[0].field,
+        "tnList.tnItem[0].portOutPin"
+    );
+    assert!(seen(&t.server).await.is_empty());
+    assert!(seen(&admin.server).await.is_empty());
+}
+
+#[test]
+fn secrets_never_reach_debug_output() {
+    let client = INumberingClient::builder()
+        .username(USER)
+        .password(PASSWORD)
+        .build()
+        .unwrap();
+    assert_eq!(
+        format!("{client:?}"),
+        "INumberingClient { base_url: BaseUrl(https://api.voicetel.com/), keys: KeySource { username: 1234567890, password: Credential([REDACTED]), exchanges: 0 }, admin: false }"
+    );
+}
