@@ -8,13 +8,15 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use futures::TryStreamExt;
 use numport::bulk::BulkOptions;
+use numport::carrier::apeiron::{ApeironClient, ApeironOptions};
 use numport::carrier::cellhire::{CellhireClient, CellhireOptions, Service};
+use numport::carrier::inumbering::INumberingClient;
 use numport::clock::ManualClock;
 use numport::http::{Backoff, HttpConfig, RetryPolicy};
-use numport::sandbox::{CellhireSandbox, CellhireSandboxConfig};
+use numport::sandbox::{ApeironSandbox, CellhireSandbox, CellhireSandboxConfig, INumberingSandbox};
 use numport::{
-    Error, Iccid, Pac, PhoneNumber, PortId, PortLine, PortProvider, PortProviderExt, PortRequest,
-    PortStatus, WatchOptions,
+    AccountNumber, Address, Error, Iccid, Pac, PhoneNumber, Pin, PortId, PortLine, PortProvider,
+    PortProviderExt, PortRequest, PortStatus, Subscriber, WatchOptions,
 };
 
 /// Two attempts per call, 1 ms apart: transient failures are quick to see.
@@ -185,4 +187,126 @@ async fn bulk_of_1000_cellhire_numbers_takes_ten_creates() {
         ports.iter().map(|p| p.line_count.unwrap_or(0)).sum::<u32>(),
         999
     );
+}
+
+async fn inumbering() -> (INumberingSandbox, Arc<dyn PortProvider>) {
+    let sandbox = INumberingSandbox::start().await.unwrap();
+    let client = INumberingClient::builder()
+        .base_url(sandbox.base_url())
+        .username(sandbox.username())
+        .password(sandbox.password())
+        .http_config(http())
+        .build()
+        .unwrap();
+    (sandbox, Arc::new(client))
+}
+
+fn us_request(n: u32) -> PortRequest {
+    PortRequest::new(vec![
+        PortLine::new(PhoneNumber::nanp(&format!("312{n:07}")).unwrap())
+            .with_sim(Iccid::with_check_digit(&format!("89012601234{n:08}")).unwrap()),
+    ])
+    .with_subscriber(Subscriber::new("Maria", "Lopez").with_address(Address::new(
+        "233 S Wacker Dr",
+        "Chicago",
+        "IL",
+        "60606",
+        "US",
+    )))
+    .with_authorization_name("Maria Lopez")
+    .with_losing_account(
+        AccountNumber::new("5512098734").unwrap(),
+        Pin::new("7731").unwrap(),
+    )
+    .with_apeiron(ApeironOptions::with_service_plan("UTT5GB"))
+}
+
+#[tokio::test]
+async fn watch_follows_an_inumbering_order_to_completion_through_transient_failures() {
+    let (sandbox, provider) = inumbering().await;
+    let submission = provider.submit(&us_request(5_550_142)).await.unwrap();
+    let id = submission.first_id().unwrap().clone();
+
+    let mut stream = provider.watch(&id, watch_options());
+    let mut seen = Vec::new();
+    while let Some(change) = stream.try_next().await.unwrap() {
+        if seen.len() == 1 {
+            sandbox.fail_next(2);
+        }
+        seen.push((
+            change.to,
+            change.carrier_status.name.clone(),
+            change.order.port_date.is_some(),
+        ));
+    }
+    let expected = [
+        (PortStatus::Received, "submitted", false),
+        (PortStatus::Submitted, "Validating", false),
+        (PortStatus::Submitted, "Pending", false),
+        (PortStatus::Scheduled, "Pending", true),
+        (PortStatus::Complete, "Complete", true),
+    ]
+    .map(|(s, n, f)| (s, n.to_owned(), f));
+    assert_eq!(seen, expected);
+    let polls = sandbox
+        .requests()
+        .iter()
+        .filter(|p| p.as_str() == "/v2.1/iNumbering/portStatus/")
+        .count();
+    // Five states, two failed attempts.
+    assert_eq!(polls, 5 + 2);
+}
+
+#[tokio::test]
+async fn bulk_of_1000_apeiron_numbers_is_one_call_per_number() {
+    let sandbox = ApeironSandbox::start().await.unwrap();
+    let client = ApeironClient::builder()
+        .base_url(sandbox.base_url())
+        .username(sandbox.username())
+        .api_token(sandbox.api_token())
+        .http_config(http())
+        .build()
+        .unwrap();
+    let requests: Vec<PortRequest> = (0..1000).map(|n| us_request(5_551_000 + n)).collect();
+    let results = client.submit_many(&requests, &BulkOptions::default()).await;
+    assert_eq!(results.len(), 1000);
+    for (i, result) in results.iter().enumerate() {
+        let order = &result.as_ref().unwrap().orders[0];
+        assert_eq!(
+            order.numbers[0].nanp_digits().unwrap(),
+            format!("312{:07}", 5_551_000 + i)
+        );
+    }
+    assert_eq!(sandbox.requests(), 1000);
+    assert_eq!(sandbox.accepted().len(), 1000);
+}
+
+#[tokio::test]
+async fn bulk_of_1000_inumbering_numbers_takes_one_pre_check() {
+    let (sandbox, provider) = inumbering().await;
+    sandbox.set_balance(1_000_000);
+    let mut requests: Vec<PortRequest> = (0..1000).map(|n| us_request(5_552_000 + n)).collect();
+    // One number that is not portable fails its own request only.
+    requests[7] = us_request(5_550_000);
+    let results = provider
+        .submit_many(&requests, &BulkOptions::default())
+        .await;
+    assert_eq!(results.len(), 1000);
+    let failed: Vec<usize> = results
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.is_err())
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(failed, [7]);
+    assert_eq!(
+        results[7].as_ref().unwrap_err().reject_reason(),
+        Some(numport::RejectReason::NotPortable)
+    );
+    let calls = sandbox.requests();
+    let count = |p: &str| calls.iter().filter(|c| c.as_str() == p).count();
+    assert_eq!(count("/v2.2/account/apikey"), 1);
+    assert_eq!(count("/v2/iNumbering/portInAvailability/"), 1);
+    assert_eq!(count("/v2.2/account/port"), 999);
+    assert_eq!(calls.len(), 1001);
 }

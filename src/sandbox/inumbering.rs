@@ -23,6 +23,8 @@
 //! - portOutPinUpdate sets or generates (1000–9999) the PINs of the
 //!   account's own numbers (numbers of its orders, and `3125550100`–`109`)
 //!   and leaves the others out of the answer.
+//! - [`INumberingSandbox::fail_next`] answers the next calls with 503, for
+//!   tests of retries.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -72,6 +74,7 @@ struct State {
     owned: HashMap<u64, HashSet<String>>,
     balance: i64,
     requests: Vec<String>,
+    fail_next: usize,
     next: u64,
 }
 
@@ -115,6 +118,7 @@ impl INumberingSandbox {
             owned,
             balance: 100_000,
             requests: Vec::new(),
+            fail_next: 0,
             next: 0,
         }));
         let router = Router::new()
@@ -170,6 +174,11 @@ impl INumberingSandbox {
     /// Sets the account balance, in cents (each number costs 150).
     pub fn set_balance(&self, cents: i64) {
         lock(&self.state).balance = cents;
+    }
+
+    /// Answers the next `count` calls after the key exchange with 503.
+    pub fn fail_next(&self, count: usize) {
+        lock(&self.state).fail_next = count;
     }
 
     /// Gives every account a new API key, as a password change does.
@@ -267,6 +276,10 @@ fn open(
 ) -> std::result::Result<(u64, Value), Box<Response>> {
     let mut s = lock(db);
     s.requests.push(uri.path().to_owned());
+    if s.fail_next > 0 {
+        s.fail_next -= 1;
+        return Err(Box::new(v2_error(503, "Service temporarily unavailable")));
+    }
     let body: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     match account(&s, headers, &body, in_body) {
         Some(a) => Ok((a, body)),

@@ -8,6 +8,7 @@ use super::request::{account_port, port_in_order};
 use super::status_map::order_status;
 use super::to_wire::digits;
 use super::types::PortStatusEntry;
+use crate::bulk::{self, BulkOptions};
 use crate::error::{Error, FieldError, RejectReason, Result};
 use crate::model::{
     Amendment, PhoneNumber, PortId, PortOrder, PortRequest, PortSummary, Portability, Submission,
@@ -164,46 +165,74 @@ impl PortProvider for INumberingClient {
     /// `/v2.2/account/port`, or `portInOrder` for an admin client. A 412
     /// (stale check) triggers one fresh check and one more order attempt.
     async fn submit(&self, request: &PortRequest) -> Result<Submission> {
-        let order = if self.is_admin() {
-            Order::Admin(port_in_order(request)?)
-        } else {
-            Order::Customer(Box::new(account_port(request)?))
-        };
+        let order = self.build_order(request)?;
         let numbers: Vec<PhoneNumber> = request.lines.iter().map(|l| l.number.clone()).collect();
-        self.ensure_portable(&numbers).await?;
-        let placed = match self.place(&order, &numbers).await {
-            Err(Error::Precondition { message, .. }) => {
-                tracing::info!(%message, "412: checking portability again and ordering once more");
-                for n in &numbers {
-                    self.forget_check(n);
-                }
-                self.ensure_portable(&numbers).await?;
-                self.place(&order, &numbers).await?
-            }
-            other => other?,
-        };
-        Ok(Submission::new(CARRIER, vec![placed]))
+        self.submit_order(&order, &numbers).await
     }
 
-    /// The order whose `pid` (or record id) is `id`, from portStatus. The
+    /// Validates every request, checks every number not checked within the
+    /// hour in one portInAvailability call, then orders each request (one
+    /// order per request, at most `max_in_flight` at a time). A request that
+    /// fails validation or holds a number that is not portable fails alone.
+    async fn submit_many(
+        &self,
+        requests: &[PortRequest],
+        options: &BulkOptions,
+    ) -> Vec<Result<Submission>> {
+        let mut early = Vec::new();
+        let mut orders: Vec<Option<Order>> = Vec::with_capacity(requests.len());
+        for (i, request) in requests.iter().enumerate() {
+            match self.build_order(request) {
+                Ok(order) => orders.push(Some(order)),
+                Err(e) => {
+                    early.push((i, Err(e)));
+                    orders.push(None);
+                }
+            }
+        }
+        let unchecked: Vec<PhoneNumber> = requests
+            .iter()
+            .zip(&orders)
+            .filter(|(_, o)| o.is_some())
+            .flat_map(|(r, _)| r.lines.iter().map(|l| l.number.clone()))
+            .filter(|n| self.fresh_check(n).is_none())
+            .collect();
+        if !unchecked.is_empty() {
+            if let Err(e) = self.port_in_availability(&unchecked).await {
+                for (i, order) in orders.iter_mut().enumerate() {
+                    if order.take().is_some() {
+                        early.push((i, Err(e.clone())));
+                    }
+                }
+            }
+        }
+        let batches: Vec<Vec<usize>> = (0..requests.len())
+            .filter(|i| orders[*i].is_some())
+            .map(|i| vec![i])
+            .collect();
+        let orders = &orders;
+        bulk::run(
+            requests.len(),
+            early,
+            batches,
+            options.max_in_flight,
+            |batch| async move {
+                let i = batch[0];
+                let numbers: Vec<PhoneNumber> =
+                    requests[i].lines.iter().map(|l| l.number.clone()).collect();
+                match &orders[i] {
+                    Some(order) => vec![self.submit_order(order, &numbers).await],
+                    None => Vec::new(),
+                }
+            },
+        )
+        .await
+    }
+
+    /// The order where `pid` (or record id) is `id`, from portStatus. The
     /// summary carries no numbers, so the order has no lines.
     async fn order(&self, id: &PortId) -> Result<PortOrder> {
-        let entries = self.port_status().await?;
-        let entry = entries
-            .iter()
-            .find(|e| e.pid.as_deref() == Some(id.as_str()) || e.id.as_deref() == Some(id.as_str()))
-            .ok_or_else(|| Error::NotFound {
-                carrier: CARRIER,
-                message: format!("no port order {id} in the account's port status summary"),
-            })?;
-        let mut order = PortOrder::new(
-            id.clone(),
-            CARRIER,
-            entry.unified(),
-            CarrierStatus::new(&entry.status, None),
-        );
-        order.port_date = entry.foc;
-        Ok(order)
+        self.find_order(id).await
     }
 
     fn orders(&self) -> BoxStream<'_, Result<PortSummary>> {
@@ -223,5 +252,51 @@ impl PortProvider for INumberingClient {
 
     async fn cancel(&self, _id: &PortId) -> Result<()> {
         Err(unsupported(Operation::Cancel))
+    }
+}
+
+impl INumberingClient {
+    fn build_order(&self, request: &PortRequest) -> Result<Order> {
+        Ok(if self.is_admin() {
+            Order::Admin(port_in_order(request)?)
+        } else {
+            Order::Customer(Box::new(account_port(request)?))
+        })
+    }
+
+    /// The pre-check, the order, and one recovery from a 412.
+    async fn submit_order(&self, order: &Order, numbers: &[PhoneNumber]) -> Result<Submission> {
+        self.ensure_portable(numbers).await?;
+        let placed = match self.place(order, numbers).await {
+            Err(Error::Precondition { message, .. }) => {
+                tracing::info!(%message, "412: checking portability again and ordering once more");
+                for n in numbers {
+                    self.forget_check(n);
+                }
+                self.ensure_portable(numbers).await?;
+                self.place(order, numbers).await?
+            }
+            other => other?,
+        };
+        Ok(Submission::new(CARRIER, vec![placed]))
+    }
+
+    async fn find_order(&self, id: &PortId) -> Result<PortOrder> {
+        let entries = self.port_status().await?;
+        let entry = entries
+            .iter()
+            .find(|e| e.pid.as_deref() == Some(id.as_str()) || e.id.as_deref() == Some(id.as_str()))
+            .ok_or_else(|| Error::NotFound {
+                carrier: CARRIER,
+                message: format!("no port order {id} in the account's port status summary"),
+            })?;
+        let mut order = PortOrder::new(
+            id.clone(),
+            CARRIER,
+            entry.unified(),
+            CarrierStatus::new(&entry.status, None),
+        );
+        order.port_date = entry.foc;
+        Ok(order)
     }
 }
