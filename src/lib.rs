@@ -17,9 +17,19 @@
 //! - [`status`]: [`PortStatus`] and [`LineStatus`], their predicates and the
 //!   allowed transitions as data; the carrier's raw status is always kept.
 //! - [`carrier`]: one adapter per carrier, with the carrier's own operations
-//!   the trait cannot express ([`carrier::cellhire`]).
+//!   the trait cannot express: [`carrier::cellhire`] (OAuth2, paged lists,
+//!   create / amend / cancel), [`carrier::apeiron`] (HTTP Basic, JSON or
+//!   multipart with LoA and bill), [`carrier::inumbering`] (API-key
+//!   exchange, portability pre-check before every order).
+//! - [`Registry`]: one `Arc<dyn PortProvider>` per [`Carrier`], built from
+//!   configuration or from the environment, to route requests by carrier.
+//! - [`watch`]: follow one order as a stream of status changes until it
+//!   ends ([`PortProviderExt::watch`]); the carriers have no webhooks.
+//! - [`bulk`]: submit thousands of requests with bounded concurrency and the
+//!   fewest carrier calls ([`PortProvider::submit_many`]).
 //! - [`http`]: the transport they share: timeouts, retries, backoff.
-//! - `sandbox` (feature `sandbox`): stateful fake carriers on loopback.
+//! - `sandbox` (feature `sandbox`): stateful fake carriers on loopback, one
+//!   per carrier, for examples and your own tests.
 //!
 //! ## Quick start
 //! ```no_run
@@ -71,6 +81,14 @@
 //! on drop. Errors never quote a carrier's body where it could echo one.
 //! Authorization headers are marked sensitive. Plain `http://` is accepted
 //! only for loopback hosts.
+//!
+//! ## The sandbox
+//! With feature `sandbox`, `numport::sandbox` starts fake Cellhire, Apeiron
+//! and iNumbering servers on `127.0.0.1`. They speak the carriers' documented
+//! wire formats, check requests as the carriers' documents say, move orders
+//! through the status flows as they are polled, and can inject transient
+//! failures. Every example runs on them when no credentials are set:
+//! `cargo run --example quickstart`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
