@@ -326,6 +326,45 @@ fn retry_suffix(after: Option<Duration>) -> String {
 }
 
 impl Error {
+    /// This error with every occurrence of each secret value in the
+    /// carrier's text replaced by `[REDACTED]`: a carrier may echo a PIN,
+    /// an account number or a key back in its message. Values shorter than
+    /// three characters are left alone (they would blank out ordinary text).
+    pub(crate) fn redacting(mut self, secrets: &[&str]) -> Self {
+        // Longest first, so a PIN inside an account number does not leave
+        // the rest of the account number behind.
+        let mut secrets: Vec<&str> = secrets.iter().copied().filter(|s| s.len() >= 3).collect();
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        let scrub = |text: &mut String| {
+            for secret in &secrets {
+                if text.contains(secret) {
+                    *text = text.replace(secret, "[REDACTED]");
+                }
+            }
+        };
+        match &mut self {
+            Self::Rejected {
+                message,
+                field_errors,
+                ..
+            } => {
+                scrub(message);
+                for f in field_errors {
+                    scrub(&mut f.problem);
+                }
+            }
+            Self::Auth { message, .. }
+            | Self::NotFound { message, .. }
+            | Self::InvalidState { message, .. }
+            | Self::Precondition { message, .. }
+            | Self::RateLimited { message, .. }
+            | Self::Api { message, .. }
+            | Self::Decode { message, .. } => scrub(message),
+            _ => {}
+        }
+        self
+    }
+
     /// A validation error for one field.
     pub fn invalid(field: impl Into<String>, problem: impl Into<String>) -> Self {
         Self::Validation(vec![FieldError::new(field, problem)])
@@ -465,6 +504,23 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_echoed_by_a_carrier_are_redacted() {
+        let e = Error::Rejected {
+            carrier: Carrier::Apeiron,
+            status: Some(400),
+            reason: RejectReason::IncorrectPin,
+            message: "PIN 7731 does not match account 5512098734".into(),
+            field_errors: vec![FieldError::new("pin", "7731 is wrong")],
+        }
+        .redacting(&["7731", "5512098734", "12"]);
+        assert_eq!(
+            e.carrier_message(),
+            Some("PIN [REDACTED] does not match account [REDACTED]")
+        );
+        assert_eq!(e.field_errors()[0].problem, "[REDACTED] is wrong");
+    }
 
     #[test]
     fn validation_display_lists_every_field() {

@@ -639,3 +639,25 @@ fn the_token_never_reaches_debug_output() {
         "{debug}"
     );
 }
+
+#[tokio::test]
+async fn a_pin_or_account_number_echoed_by_apeiron_is_redacted() {
+    let server = server().await;
+    answer(
+        &server,
+        400,
+        json!({"pin": ["1234 is not the PIN of account 123456789."]}),
+    )
+    .await;
+    let err = client(&server).submit(&doc_request()).await.unwrap_err();
+    assert_eq!(err.reject_reason(), Some(RejectReason::IncorrectPin));
+    assert_eq!(
+        err.field_errors()[0].problem,
+        "[REDACTED] is not the PIN of account [REDACTED]."
+    );
+    let shown = format!("{err} {err:?}");
+    assert!(
+        !shown.contains("1234") && !shown.contains("123456789"),
+        "{shown}"
+    );
+}

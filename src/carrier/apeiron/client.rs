@@ -124,7 +124,13 @@ impl ApeironClient {
                 })
                 .await?
         };
-        answer(&self.inner.transport, reply)
+        answer(&self.inner.transport, reply).map_err(|e| {
+            e.redacting(&[
+                port.pin.expose(),
+                port.account_number.expose(),
+                self.inner.token.expose(),
+            ])
+        })
     }
 }
 

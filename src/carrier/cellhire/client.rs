@@ -295,7 +295,11 @@ impl CellhireClient {
                 &[],
                 Some(body),
             )
-            .await?;
+            .await
+            .map_err(|e| {
+                let pacs: Vec<&str> = request.rows.iter().map(|r| r.pac.expose()).collect();
+                e.redacting(&pacs)
+            })?;
         let created: wire::CreatedPort =
             decode::json(CARRIER, op, &reply.body).map_err(|e| Error::Decode {
                 carrier: CARRIER,
@@ -449,7 +453,17 @@ impl CellhireClient {
             &[],
             Some(body),
         )
-        .await?;
+        .await
+        .map_err(|e| {
+            let pacs: Vec<&str> = updates
+                .iter()
+                .filter_map(|u| match u {
+                    RowUpdate::Amend { pac, .. } => Some(pac.expose()),
+                    RowUpdate::Cancel { .. } => None,
+                })
+                .collect();
+            e.redacting(&pacs)
+        })?;
         Ok(())
     }
 

@@ -98,7 +98,7 @@ impl KeySource {
             &reply.body,
             reply.retry_after(transport.config()),
         ) {
-            return Err(error);
+            return Err(error.redacting(&[self.password.expose()]));
         }
         let answer: wire::KeyAnswer = decode::json(Carrier::INumbering, op, &reply.body)?;
         let key = answer

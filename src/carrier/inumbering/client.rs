@@ -146,7 +146,7 @@ impl INumberingClient {
                     self.inner.keys.invalidate(&key).await;
                     exchanged_again = true;
                 }
-                Some(error) => return Err(error),
+                Some(error) => return Err(error.redacting(&[key.expose()])),
                 None => return decode::json(CARRIER, operation, &reply.body),
             }
         }
@@ -212,7 +212,18 @@ impl INumberingClient {
             .call(op, Idempotency::CreateOnce, PORT_IN_ORDER_PATH, |key| {
                 serde_json::to_vec(&to_wire::port_in_order(key, order))
             })
-            .await?;
+            .await
+            .map_err(|e| {
+                let secrets: Vec<&str> = order
+                    .items
+                    .iter()
+                    .flat_map(|i| {
+                        std::iter::once(i.account_number.expose())
+                            .chain(i.account_pin.as_ref().map(|p| p.expose()))
+                    })
+                    .collect();
+                e.redacting(&secrets)
+            })?;
         answer
             .order_id
             .as_ref()
@@ -235,7 +246,11 @@ impl INumberingClient {
             .call(op, Idempotency::CreateOnce, ACCOUNT_PORT_PATH, |_| {
                 serde_json::to_vec(&to_wire::account_port(port))
             })
-            .await?;
+            .await
+            .map_err(|e| {
+                let pin = port.pin.as_ref().map_or("", |p| p.expose());
+                e.redacting(&[port.account_number.expose(), pin])
+            })?;
         let answer: wire::AccountPortAnswer =
             serde_json::from_value(raw.clone()).map_err(|e| Error::Decode {
                 carrier: CARRIER,
