@@ -124,6 +124,17 @@ fn available(numbers: &[(&str, Option<&str>)]) -> Value {
     json!({"status": "Success", "serviceAvailable": items, "statusCode": "200"})
 }
 
+/// Mounts a portability answer: `tn` is portable.
+async fn portable(server: &MockServer, tn: &str) {
+    on(
+        server,
+        "/v2/iNumbering/portInAvailability/",
+        200,
+        available(&[(tn, None)]),
+    )
+    .await;
+}
+
 fn number(n: &str) -> PhoneNumber {
     PhoneNumber::nanp(n).unwrap()
 }
@@ -332,13 +343,7 @@ async fn submit_checks_then_orders_through_account_port() {
 #[tokio::test]
 async fn a_check_is_remembered_for_an_hour() {
     let t = setup(false).await;
-    on(
-        &t.server,
-        "/v2/iNumbering/portInAvailability/",
-        200,
-        available(&[("3125550142", None)]),
-    )
-    .await;
+    portable(&t.server, "3125550142").await;
     on(&t.server, "/v2.2/account/port", 201, created()).await;
     let req = request(&["3125550142"]);
     t.client.submit(&req).await.unwrap();
@@ -362,13 +367,7 @@ async fn a_check_is_remembered_for_an_hour() {
 #[tokio::test]
 async fn a_412_triggers_one_fresh_check_and_one_more_order() {
     let t = setup(false).await;
-    on(
-        &t.server,
-        "/v2/iNumbering/portInAvailability/",
-        200,
-        available(&[("3125550142", None)]),
-    )
-    .await;
+    portable(&t.server, "3125550142").await;
     Mock::given(method("POST"))
         .and(path("/v2.2/account/port"))
         .respond_with(ResponseTemplate::new(412).set_body_json(json!({"message": "Please verify portability with portInAvailability API on all submitted tnItem(s)", "status": "Error", "statusCode": "412"})))
@@ -392,13 +391,7 @@ async fn a_412_triggers_one_fresh_check_and_one_more_order() {
 
     // A second 412 is the caller's: no third attempt.
     let t = setup(false).await;
-    on(
-        &t.server,
-        "/v2/iNumbering/portInAvailability/",
-        200,
-        available(&[("3125550142", None)]),
-    )
-    .await;
+    portable(&t.server, "3125550142").await;
     on(
         &t.server,
         "/v2.2/account/port",
@@ -460,13 +453,7 @@ async fn a_failure_inside_a_200_body_is_a_failure() {
     assert_eq!(err.carrier_message(), Some("storage unavailable"));
 
     let t = setup(false).await;
-    on(
-        &t.server,
-        "/v2/iNumbering/portInAvailability/",
-        200,
-        available(&[("3125550142", None)]),
-    )
-    .await;
+    portable(&t.server, "3125550142").await;
     on(
         &t.server,
         "/v2.2/account/port",
@@ -486,13 +473,7 @@ async fn a_failure_inside_a_200_body_is_a_failure() {
 #[tokio::test]
 async fn an_admin_client_orders_through_port_in_order() {
     let t = setup(true).await;
-    on(
-        &t.server,
-        "/v2/iNumbering/portInAvailability/",
-        200,
-        available(&[("3125550142", None)]),
-    )
-    .await;
+    portable(&t.server, "3125550142").await;
     on(
         &t.server,
         "/v2/iNumbering/portInOrder/",
@@ -549,13 +530,7 @@ async fn an_admin_client_orders_through_port_in_order() {
 #[tokio::test]
 async fn a_customer_refused_admin_access_gets_a_typed_error() {
     let t = setup(true).await;
-    on(
-        &t.server,
-        "/v2/iNumbering/portInAvailability/",
-        200,
-        available(&[("3125550142", None)]),
-    )
-    .await;
+    portable(&t.server, "3125550142").await;
     on(
         &t.server,
         "/v2/iNumbering/portInOrder/",
