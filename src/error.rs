@@ -11,6 +11,10 @@ use std::time::Duration;
 
 use crate::provider::{Carrier, Operation};
 
+/// The longest text an error keeps from a carrier (characters), applied
+/// after redaction.
+pub const MAX_MESSAGE_CHARS: usize = 500;
+
 /// A `Result` whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -297,6 +301,55 @@ pub enum Error {
         /// What did not fit, with the start of the body.
         message: String,
     },
+
+    /// The carrier answered with a redirect (3xx). Redirects are never
+    /// followed: a credential or a subscriber's secret must not reach any
+    /// host but the configured one, and a create must not be sent twice.
+    #[error(
+        "{carrier} answered {operation} with a redirect (HTTP {status}{}); redirects are not followed",
+        location_suffix(.location_host.as_deref())
+    )]
+    Redirect {
+        /// The carrier.
+        carrier: Carrier,
+        /// The operation.
+        operation: Operation,
+        /// The HTTP status (300 to 399).
+        status: u16,
+        /// The host the `Location` header names, when it names one.
+        location_host: Option<String>,
+    },
+
+    /// The carrier's answer was larger than [`crate::http::HttpConfig::max_body_bytes`];
+    /// reading stopped there.
+    #[error("{carrier}: the answer to {operation} is larger than the {limit}-byte limit")]
+    ResponseTooLarge {
+        /// The carrier.
+        carrier: Carrier,
+        /// The operation.
+        operation: Operation,
+        /// The limit in bytes that was reached.
+        limit: usize,
+    },
+
+    /// The carrier may have carried out the request, and nobody can tell from
+    /// here: a create was sent but its answer was lost, cut, unreadable, a
+    /// redirect or a 5xx. **Do not resubmit blindly**: ask the carrier with
+    /// [`crate::PortProvider::reconcile`], and resubmit only when it reports
+    /// that no order exists. `cause` says what happened.
+    #[error("{carrier}: the outcome of {operation} is unknown (the carrier may have created the order; reconcile before resubmitting): {cause}")]
+    OutcomeUnknown {
+        /// The carrier.
+        carrier: Carrier,
+        /// The operation (usually [`Operation::Submit`]).
+        operation: Operation,
+        /// What went wrong after the request left this machine.
+        cause: Box<Error>,
+    },
+}
+
+fn location_suffix(host: Option<&str>) -> String {
+    host.map(|h| format!(" to {h}")).unwrap_or_default()
 }
 
 impl From<FieldError> for Error {
@@ -326,23 +379,30 @@ fn retry_suffix(after: Option<Duration>) -> String {
 }
 
 impl Error {
-    /// This error with every occurrence of each secret value in the
-    /// carrier's text replaced by `[REDACTED]`: a carrier may echo a PIN,
-    /// an account number or a key back in its message. Values shorter than
-    /// three characters are left alone (they would blank out ordinary text).
+    /// This error with every secret the client knows removed from every
+    /// text it holds (messages, field names and field problems, a redirect's
+    /// host, the cause of an unknown outcome), then each text cut to
+    /// [`MAX_MESSAGE_CHARS`]. A carrier may echo a PIN, an account number, a
+    /// PAC (in any letter case) or a key back in its message. Matching
+    /// ignores ASCII case; the longest secret is replaced first; values
+    /// shorter than three characters are left alone (they would blank out
+    /// ordinary text). Truncation comes after redaction, so a secret is never
+    /// left half-cut.
     pub(crate) fn redacting(mut self, secrets: &[&str]) -> Self {
-        // Longest first, so a PIN inside an account number does not leave
-        // the rest of the account number behind.
-        let mut secrets: Vec<&str> = secrets.iter().copied().filter(|s| s.len() >= 3).collect();
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        let scrub = |text: &mut String| {
-            for secret in &secrets {
-                if text.contains(secret) {
-                    *text = text.replace(secret, "[REDACTED]");
+        let redactor = crate::redact::Redactor::new(secrets);
+        self.redact_with(&redactor);
+        self
+    }
+
+    pub(crate) fn redact_with(&mut self, redactor: &crate::redact::Redactor<'_>) {
+        let scrub = |text: &mut String| redactor.scrub_truncate(text, MAX_MESSAGE_CHARS);
+        match self {
+            Self::Validation(field_errors) => {
+                for f in field_errors {
+                    scrub(&mut f.field);
+                    scrub(&mut f.problem);
                 }
             }
-        };
-        match &mut self {
             Self::Rejected {
                 message,
                 field_errors,
@@ -350,6 +410,7 @@ impl Error {
             } => {
                 scrub(message);
                 for f in field_errors {
+                    scrub(&mut f.field);
                     scrub(&mut f.problem);
                 }
             }
@@ -359,10 +420,43 @@ impl Error {
             | Self::Precondition { message, .. }
             | Self::RateLimited { message, .. }
             | Self::Api { message, .. }
-            | Self::Decode { message, .. } => scrub(message),
-            _ => {}
+            | Self::Decode { message, .. }
+            | Self::Config(message) => scrub(message),
+            Self::Redirect { location_host, .. } => {
+                if let Some(host) = location_host {
+                    scrub(host);
+                }
+            }
+            Self::OutcomeUnknown { cause, .. } => cause.redact_with(redactor),
+            Self::Unsupported { .. }
+            | Self::Timeout { .. }
+            | Self::Transport { .. }
+            | Self::ResponseTooLarge { .. } => {}
         }
-        self
+    }
+
+    /// `self` as an [`Error::OutcomeUnknown`] for `operation` when it is a
+    /// failure that may follow a carried-out request (a timeout or a lost
+    /// connection after sending, a 5xx, a redirect, an answer cut by the body
+    /// limit or unreadable); otherwise `self` unchanged.
+    pub(crate) fn ambiguous_after_send(self, operation: Operation) -> Self {
+        let ambiguous = match &self {
+            Self::Timeout { .. }
+            | Self::Redirect { .. }
+            | Self::ResponseTooLarge { .. }
+            | Self::Decode { .. } => true,
+            Self::Transport { never_sent, .. } => !never_sent,
+            Self::Api { status, .. } => *status >= 500,
+            _ => false,
+        };
+        match self.carrier() {
+            Some(carrier) if ambiguous => Self::OutcomeUnknown {
+                carrier,
+                operation,
+                cause: Box::new(self),
+            },
+            _ => self,
+        }
     }
 
     /// A validation error for one field.
@@ -374,6 +468,7 @@ impl Error {
     /// limits, transport failures and 5xx answers. A validation, auth or
     /// rejection error is never retryable. Whether a *create* may be repeated
     /// is a separate question: see [`Error::is_never_sent`].
+    /// An [`Error::OutcomeUnknown`] is never retryable: reconcile it first.
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Timeout { .. } | Self::RateLimited { .. } | Self::Transport { .. } => true,
@@ -382,7 +477,42 @@ impl Error {
         }
     }
 
-    /// True when the request provably never reached the carrier.
+    /// True for [`Error::OutcomeUnknown`]: the carrier may have carried out
+    /// the request. Reconcile with [`crate::PortProvider::reconcile`] before
+    /// submitting again.
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(self, Self::OutcomeUnknown { .. })
+    }
+
+    /// True for [`Error::Redirect`] (or an unknown outcome caused by one).
+    pub fn is_redirect(&self) -> bool {
+        match self {
+            Self::Redirect { .. } => true,
+            Self::OutcomeUnknown { cause, .. } => cause.is_redirect(),
+            _ => false,
+        }
+    }
+
+    /// True for [`Error::ResponseTooLarge`] (or an unknown outcome caused by one).
+    pub fn is_response_too_large(&self) -> bool {
+        match self {
+            Self::ResponseTooLarge { .. } => true,
+            Self::OutcomeUnknown { cause, .. } => cause.is_response_too_large(),
+            _ => false,
+        }
+    }
+
+    /// What went wrong after the request left, for [`Error::OutcomeUnknown`].
+    pub fn outcome_unknown_cause(&self) -> Option<&Error> {
+        match self {
+            Self::OutcomeUnknown { cause, .. } => Some(cause),
+            _ => None,
+        }
+    }
+
+    /// True when the request provably never reached the carrier: no byte of
+    /// it left this machine. Only then is repeating a create safe without
+    /// asking the carrier first.
     pub fn is_never_sent(&self) -> bool {
         matches!(
             self,
@@ -426,9 +556,13 @@ impl Error {
         matches!(self, Self::RateLimited { .. })
     }
 
-    /// True for [`Error::Timeout`].
+    /// True for [`Error::Timeout`] (or an unknown outcome caused by one).
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Self::Timeout { .. })
+        match self {
+            Self::Timeout { .. } => true,
+            Self::OutcomeUnknown { cause, .. } => cause.is_timeout(),
+            _ => false,
+        }
     }
 
     /// The field problems of a validation error or a carrier's field-level
@@ -461,7 +595,8 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Self::Auth { status, .. } | Self::Rejected { status, .. } => *status,
-            Self::Api { status, .. } => Some(*status),
+            Self::Api { status, .. } | Self::Redirect { status, .. } => Some(*status),
+            Self::OutcomeUnknown { cause, .. } => cause.status(),
             Self::NotFound { .. } => Some(404),
             Self::RateLimited { .. } => Some(429),
             _ => None,
@@ -482,7 +617,10 @@ impl Error {
             | Self::Api { carrier, .. }
             | Self::Timeout { carrier, .. }
             | Self::Transport { carrier, .. }
-            | Self::Decode { carrier, .. } => Some(*carrier),
+            | Self::Decode { carrier, .. }
+            | Self::Redirect { carrier, .. }
+            | Self::ResponseTooLarge { carrier, .. }
+            | Self::OutcomeUnknown { carrier, .. } => Some(*carrier),
         }
     }
 
@@ -496,6 +634,7 @@ impl Error {
             | Self::Precondition { message, .. }
             | Self::RateLimited { message, .. }
             | Self::Api { message, .. } => Some(message),
+            Self::OutcomeUnknown { cause, .. } => cause.carrier_message(),
             _ => None,
         }
     }

@@ -100,6 +100,7 @@ mod error;
 pub mod http;
 pub mod model;
 mod provider;
+mod redact;
 mod registry;
 #[cfg(feature = "sandbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]

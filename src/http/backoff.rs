@@ -34,9 +34,16 @@ impl Backoff {
     /// The capped delay before retry number `retry` (0 for the first), before
     /// jitter.
     pub fn base_delay(&self, retry: u32) -> Duration {
-        let factor = self.multiplier.max(1.0).powi(retry.min(64) as i32);
+        // Never panics, whatever the fields hold: NaN and infinities fall
+        // back to the cap (builders refuse such settings anyway).
+        let multiplier = if self.multiplier.is_finite() {
+            self.multiplier.max(1.0)
+        } else {
+            1.0
+        };
+        let factor = multiplier.powi(retry.min(64) as i32);
         let secs = (self.initial.as_secs_f64() * factor).min(self.max.as_secs_f64());
-        Duration::from_secs_f64(secs.max(0.0))
+        Duration::try_from_secs_f64(secs.max(0.0)).unwrap_or(self.max)
     }
 
     /// The delay before retry number `retry`, jittered into
@@ -79,6 +86,25 @@ mod tests {
         assert_eq!(b.delay(3), Duration::from_secs(2));
         assert_eq!(b.delay(10), Duration::from_secs(8));
         assert_eq!(b.delay(u32::MAX), Duration::from_secs(8));
+    }
+
+    #[test]
+    fn absurd_values_never_panic() {
+        let b = Backoff {
+            initial: Duration::from_secs(u64::MAX),
+            max: Duration::from_secs(u64::MAX),
+            multiplier: f64::INFINITY,
+            jitter: true,
+        };
+        for retry in [0, 1, 63, u32::MAX] {
+            let _ = b.delay(retry);
+        }
+        let b = Backoff {
+            multiplier: f64::NAN,
+            jitter: false,
+            ..Backoff::default()
+        };
+        assert_eq!(b.delay(5), Duration::from_millis(250));
     }
 
     #[test]

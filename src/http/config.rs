@@ -17,16 +17,47 @@ pub struct HttpConfig {
     /// The longest wait for a TCP + TLS connection (default 10 s). Ignored
     /// when a client is supplied with [`HttpConfig::with_client`].
     pub connect_timeout: Duration,
-    /// The longest wait for a whole request and its answer (default 30 s).
+    /// The longest wait for one attempt: a whole request and its answer,
+    /// body included (default 30 s).
     pub request_timeout: Duration,
+    /// The longest one call may take across every attempt, back-off sleep
+    /// and `Retry-After` wait, body reading included (default 60 s). A
+    /// `Retry-After` longer than what is left ends the call at once with
+    /// [`crate::Error::RateLimited`].
+    pub operation_deadline: Duration,
+    /// The largest answer body read, in bytes (default 4 MiB). A larger
+    /// answer, error bodies included, stops reading at the limit and is
+    /// [`crate::Error::ResponseTooLarge`].
+    pub max_body_bytes: usize,
     /// Retries and backoff.
     pub retry: RetryPolicy,
     /// The sleep between retries.
     pub sleep: Arc<dyn Sleep>,
     /// The wall clock (for `Retry-After` dates and date rules).
     pub clock: Arc<dyn Clock>,
-    /// A client to use instead of building one.
+    /// A client to use instead of building one. It must not follow
+    /// redirects (build it with `redirect(reqwest::redirect::Policy::none())`):
+    /// a client that follows them could carry a credential or a subscriber's
+    /// secret to another host. The transport still refuses any answer that
+    /// did not come from the URL it asked.
     pub client: Option<reqwest::Client>,
+}
+
+/// The default for [`HttpConfig::max_body_bytes`]: 4 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// Bounds the settings must stay within; anything outside is
+/// [`crate::Error::Config`] at `build()`.
+mod limits {
+    use std::time::Duration;
+
+    pub const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
+    pub const MAX_DEADLINE: Duration = Duration::from_secs(24 * 3600);
+    pub const MAX_ATTEMPTS: u32 = 20;
+    pub const MAX_DELAY: Duration = Duration::from_secs(3600);
+    pub const MAX_MULTIPLIER: f64 = 100.0;
+    pub const MIN_BODY: usize = 1024;
+    pub const MAX_BODY: usize = 1 << 30;
 }
 
 impl Default for HttpConfig {
@@ -34,6 +65,8 @@ impl Default for HttpConfig {
         Self {
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
+            operation_deadline: Duration::from_secs(60),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             retry: RetryPolicy::default(),
             sleep: Arc::new(TokioSleep),
             clock: Arc::new(SystemClock),
@@ -52,6 +85,18 @@ impl HttpConfig {
     /// Sets the request timeout.
     pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
+        self
+    }
+
+    /// Sets the deadline of one call across all its attempts.
+    pub fn with_operation_deadline(mut self, deadline: Duration) -> Self {
+        self.operation_deadline = deadline;
+        self
+    }
+
+    /// Sets the largest answer body read, in bytes.
+    pub fn with_max_body_bytes(mut self, limit: usize) -> Self {
+        self.max_body_bytes = limit;
         self
     }
 
@@ -79,18 +124,114 @@ impl HttpConfig {
         self
     }
 
-    /// Checks the settings are usable.
+    /// Checks every setting is within sane bounds, so that nothing later
+    /// can overflow, panic or wait for ever.
     pub(crate) fn validate(&self) -> crate::Result<()> {
-        if self.connect_timeout.is_zero() || self.request_timeout.is_zero() {
-            return Err(crate::Error::Config(
-                "timeouts must be greater than zero".into(),
-            ));
+        use limits::*;
+        let mut problems = Vec::new();
+        let mut check = |ok: bool, text: String| {
+            if !ok {
+                problems.push(text);
+            }
+        };
+        for (name, value) in [
+            ("connect_timeout", self.connect_timeout),
+            ("request_timeout", self.request_timeout),
+        ] {
+            check(
+                !value.is_zero() && value <= MAX_TIMEOUT,
+                format!("{name} must be more than zero and at most {MAX_TIMEOUT:?} (is {value:?})"),
+            );
         }
-        if self.retry.max_attempts == 0 {
-            return Err(crate::Error::Config(
-                "retry.max_attempts must be at least 1".into(),
-            ));
+        check(
+            !self.operation_deadline.is_zero() && self.operation_deadline <= MAX_DEADLINE,
+            format!(
+                "operation_deadline must be more than zero and at most {MAX_DEADLINE:?} (is {:?})",
+                self.operation_deadline
+            ),
+        );
+        check(
+            (MIN_BODY..=MAX_BODY).contains(&self.max_body_bytes),
+            format!(
+                "max_body_bytes must be {MIN_BODY} to {MAX_BODY} (is {})",
+                self.max_body_bytes
+            ),
+        );
+        let retry = &self.retry;
+        check(
+            (1..=MAX_ATTEMPTS).contains(&retry.max_attempts),
+            format!(
+                "retry.max_attempts must be 1 to {MAX_ATTEMPTS} (is {})",
+                retry.max_attempts
+            ),
+        );
+        check(
+            retry.max_retry_after <= MAX_DELAY,
+            format!(
+                "retry.max_retry_after must be at most {MAX_DELAY:?} (is {:?})",
+                retry.max_retry_after
+            ),
+        );
+        let b = &retry.backoff;
+        check(
+            b.initial <= MAX_DELAY && b.max <= MAX_DELAY,
+            format!(
+                "retry.backoff delays must be at most {MAX_DELAY:?} (initial {:?}, max {:?})",
+                b.initial, b.max
+            ),
+        );
+        check(
+            b.initial <= b.max,
+            format!(
+                "retry.backoff.initial ({:?}) must not exceed retry.backoff.max ({:?})",
+                b.initial, b.max
+            ),
+        );
+        check(
+            b.multiplier.is_finite() && (1.0..=MAX_MULTIPLIER).contains(&b.multiplier),
+            format!(
+                "retry.backoff.multiplier must be 1 to {MAX_MULTIPLIER} (is {})",
+                b.multiplier
+            ),
+        );
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(crate::Error::Config(problems.join("; ")))
         }
-        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::Backoff;
+
+    #[test]
+    fn absurd_settings_are_refused_with_every_problem() {
+        let mut c = HttpConfig::default()
+            .with_request_timeout(Duration::ZERO)
+            .with_operation_deadline(Duration::from_secs(u64::MAX))
+            .with_max_body_bytes(10);
+        c.retry.max_attempts = 0;
+        c.retry.backoff = Backoff {
+            initial: Duration::from_secs(u64::MAX),
+            max: Duration::from_secs(1),
+            multiplier: f64::NAN,
+            jitter: true,
+        };
+        let e = c.validate().unwrap_err().to_string();
+        for part in [
+            "request_timeout",
+            "operation_deadline",
+            "max_body_bytes",
+            "max_attempts",
+            "backoff delays",
+            "must not exceed",
+            "multiplier",
+        ] {
+            assert!(e.contains(part), "{part} missing from {e}");
+        }
+        assert!(HttpConfig::default().validate().is_ok());
     }
 }

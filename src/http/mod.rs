@@ -18,7 +18,7 @@ mod transport;
 
 pub use backoff::Backoff;
 pub use base_url::BaseUrl;
-pub use config::HttpConfig;
+pub use config::{DEFAULT_MAX_BODY_BYTES, HttpConfig};
 pub use retry_after::parse_retry_after;
 pub use retry_policy::{Idempotency, RetryPolicy};
 pub use sleep::{Sleep, TokioSleep};

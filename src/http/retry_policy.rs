@@ -12,8 +12,19 @@ pub enum Idempotency {
     Idempotent,
     /// Creates an order: retried only when the request provably never left
     /// this machine (the connection was never made). Never on a timeout or an
-    /// error status, which could duplicate a port order.
+    /// error status, which could duplicate a port order. A failure after
+    /// sending is reported as [`crate::Error::OutcomeUnknown`].
     CreateOnce,
+    /// Sent at most once when it may have left (a credential exchange the
+    /// carrier counts), but creates no order: failures keep their own kind.
+    SendOnce,
+}
+
+impl Idempotency {
+    /// True when the request may be repeated after it may have been sent.
+    pub fn is_idempotent(self) -> bool {
+        self == Self::Idempotent
+    }
 }
 
 /// How many times to try, and how long to wait in between.

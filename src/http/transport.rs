@@ -1,10 +1,22 @@
 //! The one HTTP transport every carrier client sends through.
+//!
+//! Its rules, for every request of every carrier:
+//! - Redirects are never followed, and an answer is accepted only from the
+//!   origin that was asked: a credential or a subscriber's secret reaches
+//!   no host but the configured one. A 3xx is [`Error::Redirect`].
+//! - Every body is read with a size limit ([`HttpConfig::max_body_bytes`]).
+//! - One deadline bounds the whole call ([`HttpConfig::operation_deadline`]):
+//!   attempts, back-off sleeps, `Retry-After` waits and body reading.
+//! - A create ([`Idempotency::CreateOnce`]) is sent once; any failure after
+//!   it may have left is [`Error::OutcomeUnknown`].
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, RETRY_AFTER, USER_AGENT};
-use reqwest::{Client, RequestBuilder};
+use bytes::Bytes;
+use reqwest::header::{CONTENT_LENGTH, HeaderMap, LOCATION, RETRY_AFTER, USER_AGENT};
+use reqwest::{Client, RequestBuilder, Response};
+use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::error::{Error, Result};
@@ -14,7 +26,11 @@ use crate::provider::{Carrier, Operation};
 /// `numport/<version>`, sent as `User-Agent` on every request.
 pub const USER_AGENT_VALUE: &str = concat!("numport/", env!("CARGO_PKG_VERSION"));
 
-/// A carrier's answer, read in full.
+/// The longest `Retry-After` read from a header (a day); longer asks are
+/// reported as a day.
+const RETRY_AFTER_CEILING: Duration = Duration::from_secs(24 * 3600);
+
+/// A carrier's answer, read in full (up to the body limit).
 #[derive(Debug)]
 pub(crate) struct Reply {
     /// The HTTP status.
@@ -22,7 +38,7 @@ pub(crate) struct Reply {
     /// The response headers.
     pub headers: HeaderMap,
     /// The body.
-    pub body: Vec<u8>,
+    pub body: Bytes,
 }
 
 impl Reply {
@@ -31,10 +47,10 @@ impl Reply {
         (200..300).contains(&self.status)
     }
 
-    /// The `Retry-After` header, parsed and clamped.
+    /// The `Retry-After` header, parsed (at most a day).
     pub fn retry_after(&self, config: &HttpConfig) -> Option<Duration> {
         let value = self.headers.get(RETRY_AFTER)?.to_str().ok()?;
-        parse_retry_after(value, config.clock.now(), config.retry.max_retry_after)
+        parse_retry_after(value, config.clock.now(), RETRY_AFTER_CEILING)
     }
 }
 
@@ -49,26 +65,51 @@ pub(crate) struct Transport {
 struct Inner {
     carrier: Carrier,
     base: BaseUrl,
+    /// Origins a request may go to: the base URL's, and a token endpoint's.
+    origins: Vec<url::Origin>,
     client: Client,
     config: HttpConfig,
+}
+
+/// The outcome of one attempt.
+enum Attempt {
+    /// An answer (any status but 3xx).
+    Reply(Reply),
+    /// A failure, and whether the request provably never left.
+    Failed(Error),
 }
 
 impl Transport {
     /// A transport for `carrier` at `base`.
     pub fn new(carrier: Carrier, base: BaseUrl, config: HttpConfig) -> Result<Self> {
+        Self::with_origins(carrier, base, &[], config)
+    }
+
+    /// A transport for `carrier` at `base` that may also send to the origins
+    /// of `extra` (a token endpoint).
+    pub fn with_origins(
+        carrier: Carrier,
+        base: BaseUrl,
+        extra: &[&BaseUrl],
+        config: HttpConfig,
+    ) -> Result<Self> {
         config.validate()?;
         let client = match &config.client {
             Some(client) => client.clone(),
             None => Client::builder()
                 .connect_timeout(config.connect_timeout)
-                .timeout(config.request_timeout)
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(USER_AGENT_VALUE)
                 .build()
                 .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?,
         };
+        let mut origins = vec![base.as_url().origin()];
+        origins.extend(extra.iter().map(|u| u.as_url().origin()));
         Ok(Self {
             inner: Arc::new(Inner {
                 carrier,
                 base,
+                origins,
                 client,
                 config,
             }),
@@ -91,7 +132,8 @@ impl Transport {
     }
 
     /// Sends the request `build` makes, retrying as the policy and
-    /// `idempotency` allow, and returns the final answer whatever its status.
+    /// `idempotency` allow, and returns the final answer whatever its status
+    /// (but 3xx, which is an error).
     ///
     /// `build` is called once per attempt, so a body or idempotency key made
     /// before the call is reused unchanged on every attempt.
@@ -111,9 +153,16 @@ impl Transport {
             attempts = tracing::field::Empty,
             status = tracing::field::Empty,
         );
-        self.execute_inner(operation, idempotency, build)
+        let result = self
+            .execute_inner(operation, idempotency, build)
             .instrument(span)
-            .await
+            .await;
+        match result {
+            Err(e) if idempotency == Idempotency::CreateOnce => {
+                Err(e.ambiguous_after_send(operation))
+            }
+            other => other,
+        }
     }
 
     async fn execute_inner<F>(
@@ -127,72 +176,178 @@ impl Transport {
     {
         let config = &self.inner.config;
         let policy = config.retry;
-        let carrier = self.inner.carrier;
+        let deadline = Instant::now() + config.operation_deadline;
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
-            let last = attempt >= policy.max_attempts;
-            let request = build(&self.inner.client)
-                .timeout(config.request_timeout)
-                .header(USER_AGENT, USER_AGENT_VALUE);
-            match request.send().await {
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    let headers = response.headers().clone();
-                    let body = match response.bytes().await {
-                        Ok(b) => b.to_vec(),
-                        Err(e) => {
-                            // The request reached the server: a create is not repeated.
-                            if !last && policy.retry_transport(idempotency, false) {
-                                self.pause(attempt, None).await;
-                                continue;
-                            }
-                            return Err(map_send_error(carrier, operation, e));
-                        }
-                    };
-                    let reply = Reply {
-                        status,
-                        headers,
-                        body,
-                    };
-                    let span = tracing::Span::current();
-                    span.record("attempts", attempt);
-                    span.record("status", status);
-                    if !last && policy.retry_status(idempotency, status) {
-                        let hinted = if status == 429 || status == 503 {
-                            reply.retry_after(config)
-                        } else {
-                            None
-                        };
-                        tracing::warn!(status, attempt, "retrying after an error status");
-                        self.pause(attempt, hinted).await;
-                        continue;
-                    }
-                    tracing::debug!(status, attempt, "answered");
-                    return Ok(reply);
-                }
-                Err(e) => {
-                    let never_sent = e.is_connect() || e.is_builder();
-                    if !last && !e.is_builder() && policy.retry_transport(idempotency, never_sent) {
-                        tracing::warn!(attempt, never_sent, "retrying after a transport error");
-                        self.pause(attempt, None).await;
-                        continue;
-                    }
-                    return Err(map_send_error(carrier, operation, e));
-                }
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Err(self.timeout(operation));
             }
+            let outcome = self
+                .attempt(operation, &build, remaining.min(config.request_timeout))
+                .await;
+            let last = attempt >= policy.max_attempts;
+            let span = tracing::Span::current();
+            span.record("attempts", attempt);
+            let (retry, hinted) = match &outcome {
+                Attempt::Reply(reply) => {
+                    span.record("status", reply.status);
+                    let retry = policy.retry_status(idempotency, reply.status);
+                    let hinted = if reply.status == 429 || reply.status == 503 {
+                        reply.retry_after(config)
+                    } else {
+                        None
+                    };
+                    (retry, hinted)
+                }
+                Attempt::Failed(e) => {
+                    let never_sent = e.is_never_sent();
+                    let retry = matches!(e, Error::Timeout { .. } | Error::Transport { .. })
+                        && policy.retry_transport(idempotency, never_sent);
+                    (retry, None)
+                }
+            };
+            if retry && !last {
+                // The back-off is a floor: `Retry-After: 0` or a date in the
+                // past must not turn retries into a hammering loop.
+                let floor = policy.backoff.delay(attempt - 1);
+                let delay = hinted.map_or(floor, |h| h.max(floor));
+                let fits = hinted.is_none_or(|h| h <= policy.max_retry_after);
+                let left = deadline.saturating_duration_since(Instant::now());
+                if fits && delay < left {
+                    tracing::warn!(attempt, ?delay, "retrying after a transient failure");
+                    config.sleep.sleep(delay).await;
+                    continue;
+                }
+                tracing::debug!(attempt, ?delay, "no time left to retry");
+            }
+            return match outcome {
+                Attempt::Reply(reply) => {
+                    tracing::debug!(status = reply.status, attempt, "answered");
+                    Ok(reply)
+                }
+                Attempt::Failed(e) => Err(e),
+            };
         }
     }
 
-    async fn pause(&self, attempt: u32, hinted: Option<Duration>) {
-        let delay = hinted.unwrap_or_else(|| self.inner.config.retry.backoff.delay(attempt - 1));
-        self.inner.config.sleep.sleep(delay).await;
+    /// One attempt with at most `budget` for the whole exchange.
+    async fn attempt<F>(&self, operation: Operation, build: &F, budget: Duration) -> Attempt
+    where
+        F: Fn(&Client) -> RequestBuilder + Send + Sync,
+    {
+        let (client, request) = build(&self.inner.client)
+            .timeout(budget)
+            .header(USER_AGENT, crate::http::USER_AGENT_VALUE)
+            .build_split();
+        let request = match request {
+            Ok(r) => r,
+            Err(e) => return Attempt::Failed(self.send_error(operation, e)),
+        };
+        let origin = request.url().origin();
+        if !self.inner.origins.contains(&origin) {
+            // A programming error; nothing is sent.
+            return Attempt::Failed(Error::Config(format!(
+                "refusing to send {operation} to a host other than the configured {}",
+                self.inner.carrier
+            )));
+        }
+        let asked = request.url().clone();
+        let exchange = async {
+            let response = client
+                .execute(request)
+                .await
+                .map_err(|e| self.send_error(operation, e))?;
+            self.read(operation, &asked, response).await
+        };
+        match tokio::time::timeout(budget, exchange).await {
+            Ok(Ok(reply)) => Attempt::Reply(reply),
+            Ok(Err(e)) => Attempt::Failed(e),
+            Err(_) => Attempt::Failed(self.timeout(operation)),
+        }
+    }
+
+    /// Checks where an answer came from and reads its body within the limit.
+    async fn read(&self, operation: Operation, asked: &url::Url, response: Response) -> Result<Reply> {
+        let carrier = self.inner.carrier;
+        let status = response.status().as_u16();
+        if (300..400).contains(&status) {
+            let location_host = response
+                .headers()
+                .get(LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| asked.join(v).ok())
+                .and_then(|u| u.host_str().map(str::to_owned));
+            return Err(Error::Redirect {
+                carrier,
+                operation,
+                status,
+                location_host,
+            });
+        }
+        if response.url() != asked {
+            // A caller's client followed a redirect despite the documented
+            // rule; the request has left, the answer is not the carrier's.
+            return Err(Error::Redirect {
+                carrier,
+                operation,
+                status,
+                location_host: response.url().host_str().map(str::to_owned),
+            });
+        }
+        let limit = self.inner.config.max_body_bytes;
+        let too_large = || Error::ResponseTooLarge {
+            carrier,
+            operation,
+            limit,
+        };
+        let declared = response
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit as u64) {
+            return Err(too_large());
+        }
+        let headers = response.headers().clone();
+        let mut response = response;
+        let mut body: Vec<u8> = Vec::with_capacity(declared.map_or(0, |n| n as usize));
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.send_error(operation, e))?
+        {
+            if body.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Reply {
+            status,
+            headers,
+            body: Bytes::from(body),
+        })
+    }
+
+    fn timeout(&self, operation: Operation) -> Error {
+        Error::Timeout {
+            carrier: self.inner.carrier,
+            operation,
+        }
+    }
+
+    fn send_error(&self, operation: Operation, e: reqwest::Error) -> Error {
+        map_send_error(self.inner.carrier, operation, e)
     }
 }
 
 fn map_send_error(carrier: Carrier, operation: Operation, e: reqwest::Error) -> Error {
     let e = e.without_url();
-    if e.is_connect() || e.is_builder() {
+    if e.is_builder() {
+        Error::Config(format!("could not build the {operation} request: {e}"))
+    } else if e.is_connect() {
+        // The connection was never made: no byte of the request left.
         Error::Transport {
             carrier,
             operation,

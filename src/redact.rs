@@ -1,0 +1,168 @@
+//! Removing every secret a client knows from every text it produces.
+//!
+//! A carrier may echo a PIN, an account number, a PAC or a key back, in its
+//! message, as a JSON field name, in another letter case, or in the body of
+//! a successful answer. [`Redactor`] replaces each occurrence with
+//! `[REDACTED]`, ignoring ASCII case, longest secret first (so that a PIN
+//! inside an account number does not leave the rest of it behind), and cuts
+//! texts to length only afterwards (so that a secret is never left half-cut
+//! at the cut).
+
+use serde_json::Value;
+
+/// What a redacted secret is replaced with.
+pub(crate) const REDACTED: &str = "[REDACTED]";
+
+/// The shortest secret redacted: shorter values would blank out ordinary
+/// text (and no carrier issues PINs, PACs or keys that short).
+const MIN_SECRET_LEN: usize = 3;
+
+/// A set of secrets to remove from texts.
+#[derive(Default)]
+pub(crate) struct Redactor<'a> {
+    /// Longest first, deduplicated ignoring ASCII case.
+    secrets: Vec<&'a str>,
+}
+
+impl<'a> Redactor<'a> {
+    /// A redactor for `secrets` (empty and too-short values are ignored).
+    pub fn new(secrets: &[&'a str]) -> Self {
+        let mut out: Vec<&'a str> = secrets
+            .iter()
+            .copied()
+            .filter(|s| s.len() >= MIN_SECRET_LEN)
+            .collect();
+        out.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        out.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        Self { secrets: out }
+    }
+
+    /// True when there is nothing to redact.
+    pub fn is_empty(&self) -> bool {
+        self.secrets.is_empty()
+    }
+
+    /// `text` with every secret replaced, ignoring ASCII case.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for secret in &self.secrets {
+            if let Some(replaced) = replace_ignore_ascii_case(&out, secret) {
+                out = replaced;
+            }
+        }
+        out
+    }
+
+    /// Scrubs `text` in place, then cuts it to `max_chars` characters (with
+    /// an ellipsis when cut).
+    pub fn scrub_truncate(&self, text: &mut String, max_chars: usize) {
+        if !self.is_empty() {
+            *text = self.scrub(text);
+        }
+        truncate(text, max_chars);
+    }
+
+    /// `value` with every string and every object key scrubbed.
+    pub fn scrub_json(&self, value: &mut Value) {
+        if self.is_empty() {
+            return;
+        }
+        match value {
+            Value::String(s) => *s = self.scrub(s),
+            Value::Array(items) => items.iter_mut().for_each(|v| self.scrub_json(v)),
+            Value::Object(map) => {
+                let entries = std::mem::take(map);
+                for (key, mut v) in entries {
+                    self.scrub_json(&mut v);
+                    map.insert(self.scrub(&key), v);
+                }
+            }
+            Value::Number(n) => {
+                let text = n.to_string();
+                let scrubbed = self.scrub(&text);
+                if scrubbed != text {
+                    *value = Value::String(scrubbed);
+                }
+            }
+            Value::Null | Value::Bool(_) => {}
+        }
+    }
+}
+
+/// Cuts `text` to `max_chars` characters, appending `…` when it was longer.
+pub(crate) fn truncate(text: &mut String, max_chars: usize) {
+    if let Some((cut, _)) = text.char_indices().nth(max_chars) {
+        text.truncate(cut);
+        text.push('…');
+    }
+}
+
+/// `text` with every ASCII-case-insensitive occurrence of `needle` replaced,
+/// or `None` when there is none. Case folding is ASCII only, so byte offsets
+/// are the same in both and every match lies on character boundaries.
+fn replace_ignore_ascii_case(text: &str, needle: &str) -> Option<String> {
+    let hay = text.as_bytes();
+    let pat = needle.as_bytes();
+    if pat.is_empty() || hay.len() < pat.len() {
+        return None;
+    }
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    while i + pat.len() <= hay.len() {
+        if hay[i..i + pat.len()].eq_ignore_ascii_case(pat) {
+            let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+            o.push_str(&text[copied..i]);
+            o.push_str(REDACTED);
+            i += pat.len();
+            copied = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.map(|mut o| {
+        o.push_str(&text[copied..]);
+        o
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_case_longest_first() {
+        let r = Redactor::new(&["abc123456", "5512098734", "7731", "12"]);
+        assert_eq!(
+            r.scrub("PAC Abc123456 for 55120987731 / 5512098734"),
+            "PAC [REDACTED] for 5512098[REDACTED] / [REDACTED]"
+        );
+        assert_eq!(r.scrub("nothing here 12"), "nothing here 12");
+    }
+
+    #[test]
+    fn unicode_text_survives() {
+        let r = Redactor::new(&["sécret"]);
+        assert_eq!(r.scrub("ü SÉCRET sécret ü"), "ü SÉCRET [REDACTED] ü");
+    }
+
+    #[test]
+    fn truncation_after_redaction() {
+        let secret = "ABCDEFGHIJ";
+        let mut text = format!("{}{secret}", "x".repeat(495));
+        Redactor::new(&[secret]).scrub_truncate(&mut text, 500);
+        assert!(!text.contains("ABCDE"), "{text}");
+        assert!(text.ends_with('…'));
+        assert_eq!(text.chars().count(), 501);
+    }
+
+    #[test]
+    fn json_keys_values_and_numbers() {
+        let mut v = serde_json::json!({"7731": ["pin 7731"], "acct": 5512098734u64, "ok": true});
+        Redactor::new(&["7731", "5512098734"]).scrub_json(&mut v);
+        assert_eq!(
+            v,
+            serde_json::json!({"[REDACTED]": ["pin [REDACTED]"], "acct": "[REDACTED]", "ok": true})
+        );
+    }
+}
