@@ -337,7 +337,9 @@ pub enum Error {
     /// redirect or a 5xx. **Do not resubmit blindly**: ask the carrier with
     /// [`crate::PortProvider::reconcile`], and resubmit only when it reports
     /// that no order exists. `cause` says what happened.
-    #[error("{carrier}: the outcome of {operation} is unknown (the carrier may have created the order; reconcile before resubmitting): {cause}")]
+    #[error(
+        "{carrier}: the outcome of {operation} is unknown (the carrier may have created the order; reconcile before resubmitting): {cause}"
+    )]
     OutcomeUnknown {
         /// The carrier.
         carrier: Carrier,

@@ -63,6 +63,37 @@ impl BaseUrl {
     }
 }
 
+/// A URL as a builder received it, before checking. Its `Debug` never shows
+/// a user name or password embedded in it (`https://user:pass@host`), nor
+/// the text of a value that is not a URL at all.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct UrlSetting(pub String);
+
+impl UrlSetting {
+    /// The text as given.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for UrlSetting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match Url::parse(self.0.trim()) {
+            Ok(mut url) => {
+                if !url.username().is_empty() || url.password().is_some() {
+                    let _ = url.set_username("REDACTED");
+                    let _ = url.set_password(None);
+                }
+                if url.query().is_some() {
+                    url.set_query(Some("[REDACTED]"));
+                }
+                write!(f, "{:?}", url.as_str())
+            }
+            Err(_) => f.write_str("\"[not a URL]\""),
+        }
+    }
+}
+
 fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
@@ -100,6 +131,17 @@ mod tests {
         assert!(BaseUrl::parse("u", "ftp://localhost").is_err());
         assert!(BaseUrl::parse("u", "https://user:pw@host").is_err());
         assert!(BaseUrl::parse("u", "not a url").is_err());
+    }
+
+    #[test]
+    fn setting_debug_hides_userinfo() {
+        let s = UrlSetting("https://ops:hunter2@api.example/v2?key=k3y".into());
+        let shown = format!("{s:?}");
+        assert_eq!(shown, "\"https://REDACTED@api.example/v2?[REDACTED]\"");
+        assert_eq!(
+            format!("{:?}", UrlSetting("hunter2 is no url".into())),
+            "\"[not a URL]\""
+        );
     }
 
     #[test]

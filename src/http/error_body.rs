@@ -12,7 +12,9 @@ use serde_json::Value;
 use crate::error::{Error, FieldError, RejectReason};
 use crate::provider::Carrier;
 
-const MAX_MESSAGE: usize = 500;
+/// How much of a carrier's text is kept while reading; errors cut it to
+/// [`crate::error::MAX_MESSAGE_CHARS`] after redaction.
+const MAX_MESSAGE: usize = 16 * 1024;
 
 /// What an error body said.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -288,7 +290,7 @@ mod tests {
             "plain json string"
         );
         assert_eq!(ErrorBody::parse(&[0xff, 0xfe]).message, "\u{fffd}\u{fffd}");
-        let long = "x".repeat(2000);
+        let long = "x".repeat(20_000);
         assert_eq!(
             ErrorBody::parse(long.as_bytes()).message.chars().count(),
             MAX_MESSAGE + 1

@@ -18,6 +18,7 @@ mod transport;
 
 pub use backoff::Backoff;
 pub use base_url::BaseUrl;
+pub(crate) use base_url::UrlSetting;
 pub use config::{DEFAULT_MAX_BODY_BYTES, HttpConfig};
 pub use retry_after::parse_retry_after;
 pub use retry_policy::{Idempotency, RetryPolicy};

@@ -269,7 +269,12 @@ impl Transport {
     }
 
     /// Checks where an answer came from and reads its body within the limit.
-    async fn read(&self, operation: Operation, asked: &url::Url, response: Response) -> Result<Reply> {
+    async fn read(
+        &self,
+        operation: Operation,
+        asked: &url::Url,
+        response: Response,
+    ) -> Result<Reply> {
         let carrier = self.inner.carrier;
         let status = response.status().as_u16();
         if (300..400).contains(&status) {

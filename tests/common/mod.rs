@@ -21,7 +21,7 @@ use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 pub const ACCOUNT_ID: u64 = 40001;
-pub const TOKEN: &str = "tok";
+pub const TOKEN: &str = "tok-5c1e9a7d30b2";
 pub const CLIENT_ID: &str = "numport-tests";
 pub const CLIENT_SECRET: &str = "s3cr3t/with+symbols&=";
 pub const TOKEN_PATH: &str = "/connect/token";

@@ -2,7 +2,7 @@
 
 use super::ApeironClient;
 use crate::error::{FieldError, Problems, Result};
-use crate::http::{BaseUrl, HttpConfig, Transport};
+use crate::http::{BaseUrl, HttpConfig, Transport, UrlSetting};
 use crate::model::Credential;
 use crate::provider::Carrier;
 
@@ -26,7 +26,7 @@ pub const DEFAULT_BASE_URL: &str = "https://api.apeiron.io";
 /// ```
 #[derive(Debug, Default)]
 pub struct ApeironClientBuilder {
-    base_url: Option<String>,
+    base_url: Option<UrlSetting>,
     username: Option<String>,
     api_token: Option<Result<Credential, FieldError>>,
     http: HttpConfig,
@@ -36,7 +36,7 @@ impl ApeironClientBuilder {
     /// The API base URL (default `https://api.apeiron.io`); `http://` only
     /// for loopback hosts.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
+        self.base_url = Some(UrlSetting(url.into()));
         self
     }
 
@@ -86,7 +86,10 @@ impl ApeironClientBuilder {
             "",
             BaseUrl::parse(
                 "base_url",
-                self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
+                self.base_url
+                    .as_ref()
+                    .map(UrlSetting::as_str)
+                    .unwrap_or(DEFAULT_BASE_URL),
             ),
         );
         let username = match self.username {

@@ -35,6 +35,8 @@ struct Inner {
     transport: Transport,
     username: String,
     token: Credential,
+    /// The base64 part of the `Basic` header value, for redaction.
+    basic: Credential,
     authorization: HeaderValue,
 }
 
@@ -70,11 +72,13 @@ impl ApeironClient {
         let mut authorization = HeaderValue::from_str(&format!("Basic {basic}"))
             .map_err(|_| Error::Config("the credentials are not a valid HTTP header".into()))?;
         authorization.set_sensitive(true);
+        let basic = Credential::new("api_token", basic).map_err(Error::from)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 transport,
                 username,
                 token,
+                basic,
                 authorization,
             }),
         })
@@ -97,6 +101,24 @@ impl ApeironClient {
         let mut problems = Problems::new();
         check::check_port(port, &mut problems);
         problems.finish()?;
+        let secrets = [
+            port.pin.expose(),
+            port.account_number.expose(),
+            self.inner.token.expose(),
+            self.inner.basic.expose(),
+        ];
+        self.send_port(port)
+            .await
+            .map(|mut created| {
+                // A carrier may echo the request: the kept answer must not
+                // hold the PIN or the account number.
+                crate::redact::Redactor::new(&secrets).scrub_json(&mut created.raw);
+                created
+            })
+            .map_err(|e| e.redacting(&secrets))
+    }
+
+    async fn send_port(&self, port: &CellularPort) -> Result<CreatedPort> {
         let op = Operation::Submit;
         let url = self.inner.transport.url(PORT_PATH);
         let authorization = self.inner.authorization.clone();
@@ -112,7 +134,7 @@ impl ApeironClient {
                 })
                 .await?
         } else {
-            let body = to_wire::json(port).map_err(encode_error)?;
+            let body = bytes::Bytes::from(to_wire::json(port).map_err(encode_error)?);
             self.inner
                 .transport
                 .execute(op, Idempotency::CreateOnce, |client| {
@@ -124,13 +146,7 @@ impl ApeironClient {
                 })
                 .await?
         };
-        answer(&self.inner.transport, reply).map_err(|e| {
-            e.redacting(&[
-                port.pin.expose(),
-                port.account_number.expose(),
-                self.inner.token.expose(),
-            ])
-        })
+        answer(&self.inner.transport, reply).map_err(|e| e.ambiguous_after_send(op))
     }
 }
 

@@ -80,6 +80,15 @@ impl TokenSource {
         self.grants.load(Ordering::Relaxed)
     }
 
+    /// The configured secrets (static token or client secret), for
+    /// redaction.
+    pub fn secrets(&self) -> Vec<&str> {
+        match &self.auth {
+            CellhireAuth::Token(token) => vec![token.expose()],
+            CellhireAuth::ClientCredentials { client_secret, .. } => vec![client_secret.expose()],
+        }
+    }
+
     /// True when a 401 can be answered by fetching a new token.
     pub fn can_refresh(&self) -> bool {
         matches!(self.auth, CellhireAuth::ClientCredentials { .. })
@@ -102,7 +111,9 @@ impl TokenSource {
                 return Ok(cached.token.clone());
             }
         }
-        let (token, lifetime) = fetch(transport, client_id, client_secret, token_url).await?;
+        let (token, lifetime) = fetch(transport, client_id, client_secret, token_url)
+            .await
+            .map_err(|e| e.redacting(&[client_secret.expose()]))?;
         self.grants.fetch_add(1, Ordering::Relaxed);
         // Refresh a minute early, or at 90% of a short lifetime.
         let margin = Duration::from_secs(60).min(lifetime / 10);

@@ -3,7 +3,7 @@
 use super::auth::{CellhireAuth, DEFAULT_TOKEN_URL};
 use super::{CellhireClient, MsisdnFormat};
 use crate::error::{FieldError, Problems, Result};
-use crate::http::{BaseUrl, HttpConfig, Transport};
+use crate::http::{BaseUrl, HttpConfig, Transport, UrlSetting};
 use crate::model::Credential;
 use crate::provider::Carrier;
 
@@ -27,12 +27,12 @@ pub const DEFAULT_BASE_URL: &str = "https://api.cellhire.com";
 /// ```
 #[derive(Debug, Default)]
 pub struct CellhireClientBuilder {
-    base_url: Option<String>,
+    base_url: Option<UrlSetting>,
     account_id: Option<u64>,
     token: Option<Result<Credential, FieldError>>,
     client_id: Option<String>,
     client_secret: Option<Result<Credential, FieldError>>,
-    token_url: Option<String>,
+    token_url: Option<UrlSetting>,
     http: HttpConfig,
     msisdn: MsisdnFormat,
 }
@@ -41,7 +41,7 @@ impl CellhireClientBuilder {
     /// The API base URL (default `https://api.cellhire.com`); `http://` only
     /// for loopback hosts.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
+        self.base_url = Some(UrlSetting(url.into()));
         self
     }
 
@@ -70,7 +70,7 @@ impl CellhireClientBuilder {
 
     /// The token endpoint (default `https://auth.cellhire.com/connect/token`).
     pub fn token_url(mut self, url: impl Into<String>) -> Self {
-        self.token_url = Some(url.into());
+        self.token_url = Some(UrlSetting(url.into()));
         self
     }
 
@@ -126,7 +126,10 @@ impl CellhireClientBuilder {
             "",
             BaseUrl::parse(
                 "base_url",
-                self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
+                self.base_url
+                    .as_ref()
+                    .map(UrlSetting::as_str)
+                    .unwrap_or(DEFAULT_BASE_URL),
             ),
         );
         match self.account_id {
@@ -152,7 +155,10 @@ impl CellhireClientBuilder {
                     "",
                     BaseUrl::parse(
                         "token_url",
-                        self.token_url.as_deref().unwrap_or(DEFAULT_TOKEN_URL),
+                        self.token_url
+                            .as_ref()
+                            .map(UrlSetting::as_str)
+                            .unwrap_or(DEFAULT_TOKEN_URL),
                     ),
                 );
                 match (secret, url) {
@@ -185,7 +191,12 @@ impl CellhireClientBuilder {
                 "incomplete Cellhire configuration".into(),
             ));
         };
-        let transport = Transport::new(Carrier::Cellhire, base, self.http)?;
+        // The token endpoint is the one other host the client may send to.
+        let extra: Vec<&BaseUrl> = match &auth {
+            CellhireAuth::ClientCredentials { token_url, .. } => vec![token_url],
+            CellhireAuth::Token(_) => vec![],
+        };
+        let transport = Transport::with_origins(Carrier::Cellhire, base, &extra, self.http)?;
         Ok(CellhireClient::from_parts(
             transport,
             account_id,

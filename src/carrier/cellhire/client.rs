@@ -1,6 +1,5 @@
 //! [`CellhireClient`]: every Cellhire porting operation, typed.
 
-use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,11 +22,15 @@ use super::{MsisdnFormat, from_wire, to_wire, wire};
 use crate::error::{Error, Problems, RejectReason, Result};
 use crate::http::error_body::{ErrorBody, error_for_status};
 use crate::http::{Idempotency, Reply, Transport, decode};
-use crate::model::{PortId, PortSummary};
+use crate::model::{Credential, PortId, PortSummary};
 use crate::provider::{Carrier, Operation};
 
 /// The largest page List Ports serves.
 pub const MAX_PAGE_SIZE: u32 = 50;
+
+/// The most pages [`CellhireClient::list_ports`] reads when Cellhire names
+/// no total: 20,000 pages, a million ports at the largest page size.
+pub const MAX_LIST_PAGES: u32 = 20_000;
 
 /// How long the network list (with its holidays) is reused.
 const NETWORKS_TTL: Duration = Duration::from_secs(15 * 60);
@@ -137,7 +140,10 @@ impl CellhireClient {
 
     /// Sends one request with the bearer token; on 401 fetches a new token
     /// once (client credentials only) and sends again. Non-2xx answers become
-    /// errors.
+    /// errors, with every secret the client knows and the request's own
+    /// `secrets` (PACs) removed from their texts; for a create, a failure
+    /// after sending is [`Error::OutcomeUnknown`].
+    #[allow(clippy::too_many_arguments)]
     async fn send(
         &self,
         operation: Operation,
@@ -146,12 +152,48 @@ impl CellhireClient {
         path: &str,
         headers: &[(&'static str, String)],
         body: Option<Vec<u8>>,
+        secrets: &[&str],
+    ) -> Result<Reply> {
+        let mut token_seen: Option<Credential> = None;
+        let result = self
+            .send_inner(
+                operation,
+                idempotency,
+                method,
+                path,
+                headers,
+                body,
+                &mut token_seen,
+            )
+            .await;
+        result.map_err(|e| {
+            let mut all: Vec<&str> = secrets.to_vec();
+            all.extend(self.inner.tokens.secrets());
+            if let Some(token) = &token_seen {
+                all.push(token.expose());
+            }
+            e.redacting(&all)
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn send_inner(
+        &self,
+        operation: Operation,
+        idempotency: Idempotency,
+        method: Method,
+        path: &str,
+        headers: &[(&'static str, String)],
+        body: Option<Vec<u8>>,
+        token_seen: &mut Option<Credential>,
     ) -> Result<Reply> {
         let transport = &self.inner.transport;
         let url = transport.url(path);
+        let body = body.map(bytes::Bytes::from);
         let mut refreshed = false;
         loop {
             let token = self.inner.tokens.token(transport).await?;
+            *token_seen = Some(token.clone());
             let mut bearer =
                 HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
                     Error::Config("the bearer token is not a valid HTTP header value".into())
@@ -159,6 +201,8 @@ impl CellhireClient {
             bearer.set_sensitive(true);
             let reply = transport
                 .execute(operation, idempotency, |client| {
+                    // The document's examples send this Content-Type on
+                    // every call, reads included.
                     let mut rb = client
                         .request(method.clone(), url.clone())
                         .header(AUTHORIZATION, bearer.clone())
@@ -182,13 +226,18 @@ impl CellhireClient {
                 return Ok(reply);
             }
             let retry_after = reply.retry_after(transport.config());
-            return Err(error_for_status(
+            let error = error_for_status(
                 CARRIER,
                 reply.status,
                 ErrorBody::parse(&reply.body),
                 retry_after,
                 reject_reason,
-            ));
+            );
+            return Err(if idempotency == Idempotency::CreateOnce {
+                error.ambiguous_after_send(operation)
+            } else {
+                error
+            });
         }
     }
 
@@ -205,6 +254,7 @@ impl CellhireClient {
                 &self.path("/networks"),
                 &[],
                 None,
+                &[],
             )
             .await?;
         let list: Vec<wire::PortTypeNetworks> = decode::json(CARRIER, op, &reply.body)?;
@@ -286,6 +336,7 @@ impl CellhireClient {
         let op = Operation::Submit;
         let body = serde_json::to_vec(&to_wire::create_port(request, &self.inner.msisdn))
             .map_err(|e| Error::Config(format!("could not encode the request: {e}")))?;
+        let pacs: Vec<&str> = request.rows.iter().map(|r| r.pac.expose()).collect();
         let reply = self
             .send(
                 op,
@@ -294,29 +345,36 @@ impl CellhireClient {
                 &self.path(""),
                 &[],
                 Some(body),
+                &pacs,
             )
-            .await
-            .map_err(|e| {
-                let pacs: Vec<&str> = request.rows.iter().map(|r| r.pac.expose()).collect();
-                e.redacting(&pacs)
-            })?;
-        let created: wire::CreatedPort =
-            decode::json(CARRIER, op, &reply.body).map_err(|e| Error::Decode {
+            .await?;
+        // Cellhire answered 2xx: the port exists. An id we cannot read or
+        // use leaves the caller not knowing which: an unknown outcome.
+        let unknown = |message: String| Error::OutcomeUnknown {
+            carrier: CARRIER,
+            operation: op,
+            cause: Box::new(Error::Decode {
                 carrier: CARRIER,
                 operation: op,
-                message: format!(
-                    "Cellhire accepted the port (HTTP {}) but its id could not be read ({e}); \
-                 do not submit again: list the ports to find it",
-                    reply.status
-                ),
-            })?;
+                message,
+            }),
+        };
+        let created: wire::CreatedPort = decode::json(CARRIER, op, &reply.body).map_err(|e| {
+            unknown(format!(
+                "Cellhire accepted the port (HTTP {}) but its id could not be read ({e}); \
+                 do not submit again: reconcile to find it",
+                reply.status
+            ))
+        })?;
         let id = match created {
             wire::CreatedPort::Bare(id) | wire::CreatedPort::Object { port_id: id } => id,
         };
-        PortId::new(id).map_err(|e| Error::Decode {
-            carrier: CARRIER,
-            operation: op,
-            message: format!("Cellhire accepted the port but returned an unusable id: {e}"),
+        PortId::new(id).map_err(|e| {
+            unknown(format!(
+                "Cellhire accepted the port (HTTP {}) but returned an unusable id ({}); \
+                 do not submit again: reconcile to find it",
+                reply.status, e.problem
+            ))
         })
     }
 
@@ -326,7 +384,15 @@ impl CellhireClient {
         let op = Operation::Order;
         let path = self.path(&format!("/port/{id}"));
         let reply = self
-            .send(op, Idempotency::Idempotent, Method::GET, &path, &[], None)
+            .send(
+                op,
+                Idempotency::Idempotent,
+                Method::GET,
+                &path,
+                &[],
+                None,
+                &[],
+            )
             .await?;
         let details: wire::PortDetails = decode::json(CARRIER, op, &reply.body)?;
         from_wire::details(details, &self.inner.msisdn).map_err(|message| Error::Decode {
@@ -359,41 +425,81 @@ impl CellhireClient {
                 &self.path(""),
                 &headers,
                 None,
+                &[],
             )
             .await?;
         let list: wire::PortList = decode::json(CARRIER, op, &reply.body)?;
+        let mut ports = Vec::with_capacity(list.data.len());
+        let mut unreadable = Vec::new();
+        let mut raw_ids = Vec::with_capacity(list.data.len());
+        for (i, item) in list.data.into_iter().enumerate() {
+            raw_ids.push(from_wire::list_id_text(&item));
+            match from_wire::list_entry(item) {
+                Ok(entry) => ports.push(entry),
+                Err(problem) => unreadable.push(format!(
+                    "List Ports page {page} entry {} could not be read: {problem}",
+                    i + 1
+                )),
+            }
+        }
         Ok(PortPage {
             total: list.total,
             total_pages: list.total_pages,
-            ports: list
-                .data
-                .into_iter()
-                .filter_map(from_wire::list_entry)
-                .collect(),
+            ports,
+            unreadable,
+            raw_ids,
         })
     }
 
     /// Every port of the account, one page at a time as the stream is read.
     ///
-    /// Stops after the last page `totalPages` names, or at the first page
-    /// that adds no port not already seen (so a server that ignores the page
-    /// header cannot loop it forever). Ends after yielding an error.
+    /// Bounded in requests and memory, whatever the carrier answers: it
+    /// stops after the last page `totalPages` names, before a page that lies
+    /// past `total`, at the first empty page, and at a page whose entries
+    /// repeat the previous page's (a server that ignores the page header),
+    /// and once as many entries as `total` have been read; never more than
+    /// `total / page_size + 1` pages when `total` is given (the page size
+    /// the carrier actually serves, read from the first page),
+    /// nor more than [`MAX_LIST_PAGES`] in any case (then the stream yields
+    /// an [`Error::Decode`] saying the listing was cut). Only the previous
+    /// page's ids are kept.
+    ///
+    /// An entry whose id cannot be read is yielded in its place as an
+    /// [`Error::Decode`] naming its page and position, and the listing goes
+    /// on, so a caller reconciling its books sees every port reported. Any
+    /// other error ends the stream after being yielded.
     pub fn list_ports(&self, page_size: u32) -> BoxStream<'static, Result<PortSummary>> {
         struct State {
             client: CellhireClient,
             page: u32,
-            seen: HashSet<PortId>,
+            previous: Vec<String>,
+            seen: u64,
+            served_size: u64,
             done: bool,
         }
         let state = State {
             client: self.clone(),
             page: 1,
-            seen: HashSet::new(),
+            previous: Vec::new(),
+            seen: 0,
+            served_size: 0,
             done: false,
         };
         stream::unfold(state, move |mut st| async move {
             if st.done {
                 return None;
+            }
+            if st.page > MAX_LIST_PAGES {
+                st.done = true;
+                let e = Error::Decode {
+                    carrier: CARRIER,
+                    operation: Operation::ListOrders,
+                    message: format!(
+                        "List Ports was cut after {MAX_LIST_PAGES} pages: Cellhire named no \
+                         end; the listing is incomplete"
+                    ),
+                };
+                return Some((vec![Err(e)], st));
             }
             match st.client.list_ports_page(st.page, page_size).await {
                 Err(e) => {
@@ -401,19 +507,42 @@ impl CellhireClient {
                     Some((vec![Err(e)], st))
                 }
                 Ok(page) => {
-                    let fresh: Vec<Result<PortSummary>> = page
-                        .ports
-                        .into_iter()
-                        .map(|e| e.summary)
-                        .filter(|p| st.seen.insert(p.id.clone()))
-                        .map(Ok)
-                        .collect();
-                    if fresh.is_empty() {
+                    if page.raw_ids.is_empty() || page.raw_ids == st.previous {
+                        if !page.raw_ids.is_empty() {
+                            tracing::warn!(
+                                page = st.page,
+                                "List Ports repeated the previous page; stopping"
+                            );
+                        }
                         return None;
                     }
-                    st.done = page.total_pages > 0 && u64::from(st.page) >= page.total_pages;
+                    let fetched = u64::from(st.page);
+                    st.seen = st.seen.saturating_add(page.raw_ids.len() as u64);
+                    if st.served_size == 0 {
+                        st.served_size = page.raw_ids.len() as u64;
+                    }
+                    let by_pages = page.total_pages > 0 && fetched >= page.total_pages;
+                    let by_total = page.total > 0 && st.seen >= page.total;
+                    let bound = if page.total > 0 {
+                        page.total / st.served_size.max(1) + 1
+                    } else {
+                        u64::MAX
+                    };
+                    st.done = by_pages || by_total || fetched >= bound;
                     st.page = st.page.saturating_add(1);
-                    Some((fresh, st))
+                    let page_no = fetched;
+                    let mut items: Vec<Result<PortSummary>> =
+                        page.ports.into_iter().map(|e| Ok(e.summary)).collect();
+                    items.extend(page.unreadable.into_iter().map(|message| {
+                        tracing::debug!(page = page_no, "unreadable List Ports entry");
+                        Err(Error::Decode {
+                            carrier: CARRIER,
+                            operation: Operation::ListOrders,
+                            message,
+                        })
+                    }));
+                    st.previous = page.raw_ids;
+                    Some((items, st))
                 }
             }
         })
@@ -445,6 +574,13 @@ impl CellhireClient {
         let body = serde_json::to_vec(&to_wire::update_port(updates, &self.inner.msisdn))
             .map_err(|e| Error::Config(format!("could not encode the request: {e}")))?;
         let path = self.path(&format!("/port/{id}"));
+        let pacs: Vec<&str> = updates
+            .iter()
+            .filter_map(|u| match u {
+                RowUpdate::Amend { pac, .. } => Some(pac.expose()),
+                RowUpdate::Cancel { .. } => None,
+            })
+            .collect();
         self.send(
             Operation::Amend,
             Idempotency::Idempotent,
@@ -452,18 +588,9 @@ impl CellhireClient {
             &path,
             &[],
             Some(body),
+            &pacs,
         )
-        .await
-        .map_err(|e| {
-            let pacs: Vec<&str> = updates
-                .iter()
-                .filter_map(|u| match u {
-                    RowUpdate::Amend { pac, .. } => Some(pac.expose()),
-                    RowUpdate::Cancel { .. } => None,
-                })
-                .collect();
-            e.redacting(&pacs)
-        })?;
+        .await?;
         Ok(())
     }
 
@@ -480,6 +607,7 @@ impl CellhireClient {
             &path,
             &[],
             None,
+            &[],
         )
         .await?;
         Ok(())

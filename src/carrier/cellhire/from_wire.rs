@@ -62,9 +62,25 @@ pub(super) fn networks(list: Vec<wire::PortTypeNetworks>) -> Vec<PortingNetworks
         .collect()
 }
 
-/// A List Ports entry. `None` when its id is unusable.
-pub(super) fn list_entry(item: wire::PortListItem) -> Option<PortListEntry> {
-    let id = PortId::new(item.id).ok()?;
+/// The text of a List Ports entry's id, as sent.
+pub(super) fn list_id_text(item: &wire::PortListItem) -> String {
+    match &item.id {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// A List Ports entry, or what is wrong with its id.
+pub(super) fn list_entry(item: wire::PortListItem) -> Result<PortListEntry, String> {
+    let text = list_id_text(&item);
+    let id = match &item.id {
+        serde_json::Value::String(_) => {
+            PortId::new(text).map_err(|e| format!("its id {}", e.problem))?
+        }
+        serde_json::Value::Null => return Err("it has no id".into()),
+        _ => return Err("its id is not a string".into()),
+    };
     let status = order_status(item.status_name.as_deref().unwrap_or_default());
     let mut s = PortSummary::new(
         id,
@@ -75,7 +91,7 @@ pub(super) fn list_entry(item: wire::PortListItem) -> Option<PortListEntry> {
     s.name = item.name;
     s.port_date = item.connection_date.as_deref().and_then(date);
     s.line_count = item.row_count;
-    Some(PortListEntry {
+    Ok(PortListEntry {
         summary: s,
         port_type: item.port_type_name.as_deref().map(PortType::from_name),
         port_type_id: item.port_type,

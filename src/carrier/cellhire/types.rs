@@ -295,4 +295,11 @@ pub struct PortPage {
     pub total_pages: u64,
     /// The ports on this page.
     pub ports: Vec<PortListEntry>,
+    /// Entries of this page that could not be read (an id that is not a
+    /// usable port id), each described with its position on the page, so that
+    /// a caller reconciling its books sees every port the carrier reported.
+    pub unreadable: Vec<String>,
+    /// Every entry id of this page as sent, readable or not (to tell one
+    /// page from the next).
+    pub(crate) raw_ids: Vec<String>,
 }

@@ -61,7 +61,10 @@ pub(super) struct PortList {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct PortListItem {
-    pub id: String,
+    /// A GUID as documented; read as any JSON value so that one odd entry
+    /// does not make the whole page unreadable.
+    #[serde(default)]
+    pub id: serde_json::Value,
     pub name: Option<String>,
     pub connection_date: Option<String>,
     pub port_type: Option<i64>,

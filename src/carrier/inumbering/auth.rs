@@ -50,6 +50,11 @@ impl KeySource {
         self.username
     }
 
+    /// The password, for redaction.
+    pub(super) fn password(&self) -> &str {
+        self.password.expose()
+    }
+
     pub(super) fn exchanges(&self) -> usize {
         self.exchanges.load(Ordering::Relaxed)
     }
@@ -85,8 +90,9 @@ impl KeySource {
         self.exchanges.fetch_add(1, Ordering::Relaxed);
         tracing::debug!("exchanging iNumbering credentials for an API key");
         // Never retried on a status: the carrier counts every exchange.
+        let body = bytes::Bytes::from(body);
         let reply = transport
-            .execute(op, Idempotency::CreateOnce, |client| {
+            .execute(op, Idempotency::SendOnce, |client| {
                 client
                     .post(url.clone())
                     .header(CONTENT_TYPE, "application/json")
@@ -98,7 +104,7 @@ impl KeySource {
             &reply.body,
             reply.retry_after(transport.config()),
         ) {
-            return Err(error.redacting(&[self.password.expose()]));
+            return Err(error);
         }
         let answer: wire::KeyAnswer = decode::json(Carrier::INumbering, op, &reply.body)?;
         let key = answer

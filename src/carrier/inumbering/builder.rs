@@ -3,7 +3,7 @@
 use super::INumberingClient;
 use super::auth::KeySource;
 use crate::error::{FieldError, Problems, Result};
-use crate::http::{BaseUrl, HttpConfig, Transport};
+use crate::http::{BaseUrl, HttpConfig, Transport, UrlSetting};
 use crate::model::Credential;
 use crate::provider::Carrier;
 
@@ -27,7 +27,7 @@ pub const DEFAULT_BASE_URL: &str = "https://api.voicetel.com";
 /// ```
 #[derive(Debug, Default)]
 pub struct INumberingClientBuilder {
-    base_url: Option<String>,
+    base_url: Option<UrlSetting>,
     username: Option<u64>,
     password: Option<Result<Credential, FieldError>>,
     admin: bool,
@@ -38,7 +38,7 @@ impl INumberingClientBuilder {
     /// The API base URL (default `https://api.voicetel.com`); `http://`
     /// only for loopback hosts.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
+        self.base_url = Some(UrlSetting(url.into()));
         self
     }
 
@@ -103,7 +103,10 @@ impl INumberingClientBuilder {
             "",
             BaseUrl::parse(
                 "base_url",
-                self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
+                self.base_url
+                    .as_ref()
+                    .map(UrlSetting::as_str)
+                    .unwrap_or(DEFAULT_BASE_URL),
             ),
         );
         if self.username.is_none() {

@@ -16,7 +16,7 @@ use super::types::{
 use super::{check, from_wire, to_wire, wire};
 use crate::error::{Error, Problems, Result};
 use crate::http::{Idempotency, Transport, decode};
-use crate::model::{PhoneNumber, Pin};
+use crate::model::{Credential, PhoneNumber, Pin};
 use crate::provider::{Carrier, Operation};
 
 const CARRIER: Carrier = Carrier::INumbering;
@@ -106,21 +106,49 @@ impl INumberingClient {
 
     /// POSTs the body `build` makes from the API key, with the key as Bearer
     /// token; exchanges the key again once after a 401. A failure in the
-    /// HTTP status or in the body is an error.
+    /// HTTP status or in the body is an error, with every secret the client
+    /// knows and the request's own `secrets` removed from its texts; for a
+    /// create, a failure after sending is [`Error::OutcomeUnknown`].
     async fn call<T: DeserializeOwned>(
         &self,
         operation: Operation,
         idempotency: Idempotency,
         path: &str,
+        secrets: &[&str],
         build: impl Fn(&str) -> serde_json::Result<Vec<u8>>,
+    ) -> Result<T> {
+        let mut key_seen: Option<Credential> = None;
+        let result = self
+            .call_inner(operation, idempotency, path, &build, &mut key_seen)
+            .await;
+        result.map_err(|e| {
+            let mut all: Vec<&str> = secrets.to_vec();
+            all.push(self.inner.keys.password());
+            if let Some(key) = &key_seen {
+                all.push(key.expose());
+            }
+            e.redacting(&all)
+        })
+    }
+
+    async fn call_inner<T: DeserializeOwned>(
+        &self,
+        operation: Operation,
+        idempotency: Idempotency,
+        path: &str,
+        build: &impl Fn(&str) -> serde_json::Result<Vec<u8>>,
+        key_seen: &mut Option<Credential>,
     ) -> Result<T> {
         let transport = &self.inner.transport;
         let url = transport.url(path);
         let mut exchanged_again = false;
         loop {
             let key = self.inner.keys.key(transport).await?;
-            let body = build(key.expose())
-                .map_err(|e| Error::Config(format!("could not encode the request: {e}")))?;
+            *key_seen = Some(key.clone());
+            let body = bytes::Bytes::from(
+                build(key.expose())
+                    .map_err(|e| Error::Config(format!("could not encode the request: {e}")))?,
+            );
             let mut bearer = HeaderValue::from_str(&format!("Bearer {}", key.expose()))
                 .map_err(|_| Error::Config("the API key is not a valid header value".into()))?;
             bearer.set_sensitive(true);
@@ -146,8 +174,19 @@ impl INumberingClient {
                     self.inner.keys.invalidate(&key).await;
                     exchanged_again = true;
                 }
-                Some(error) => return Err(error.redacting(&[key.expose()])),
-                None => return decode::json(CARRIER, operation, &reply.body),
+                Some(error) if idempotency == Idempotency::CreateOnce => {
+                    return Err(error.ambiguous_after_send(operation));
+                }
+                Some(error) => return Err(error),
+                None => {
+                    return decode::json(CARRIER, operation, &reply.body).map_err(|e| {
+                        if idempotency == Idempotency::CreateOnce {
+                            e.ambiguous_after_send(operation)
+                        } else {
+                            e
+                        }
+                    });
+                }
             }
         }
     }
@@ -164,6 +203,7 @@ impl INumberingClient {
                 Operation::CheckPortability,
                 Idempotency::Idempotent,
                 AVAILABILITY_PATH,
+                &[],
                 |key| serde_json::to_vec(&to_wire::availability(key, numbers)),
             )
             .await?;
@@ -195,6 +235,7 @@ impl INumberingClient {
                 Operation::ListOrders,
                 Idempotency::Idempotent,
                 PORT_STATUS_PATH,
+                &[],
                 |apikey| serde_json::to_vec(&wire::ApikeyOnly { apikey }),
             )
             .await?;
@@ -208,22 +249,23 @@ impl INumberingClient {
         check::port_in_order(order, &mut p);
         p.finish()?;
         let op = Operation::Submit;
-        let answer: wire::OrderAnswer = self
-            .call(op, Idempotency::CreateOnce, PORT_IN_ORDER_PATH, |key| {
-                serde_json::to_vec(&to_wire::port_in_order(key, order))
+        let secrets: Vec<&str> = order
+            .items
+            .iter()
+            .flat_map(|i| {
+                std::iter::once(i.account_number.expose())
+                    .chain(i.account_pin.as_ref().map(|p| p.expose()))
             })
-            .await
-            .map_err(|e| {
-                let secrets: Vec<&str> = order
-                    .items
-                    .iter()
-                    .flat_map(|i| {
-                        std::iter::once(i.account_number.expose())
-                            .chain(i.account_pin.as_ref().map(|p| p.expose()))
-                    })
-                    .collect();
-                e.redacting(&secrets)
-            })?;
+            .collect();
+        let answer: wire::OrderAnswer = self
+            .call(
+                op,
+                Idempotency::CreateOnce,
+                PORT_IN_ORDER_PATH,
+                &secrets,
+                |key| serde_json::to_vec(&to_wire::port_in_order(key, order)),
+            )
+            .await?;
         answer
             .order_id
             .as_ref()
@@ -242,21 +284,30 @@ impl INumberingClient {
         check::account_port(port, &mut p);
         p.finish()?;
         let op = Operation::Submit;
-        let raw: serde_json::Value = self
-            .call(op, Idempotency::CreateOnce, ACCOUNT_PORT_PATH, |_| {
-                serde_json::to_vec(&to_wire::account_port(port))
-            })
-            .await
-            .map_err(|e| {
-                let pin = port.pin.as_ref().map_or("", |p| p.expose());
-                e.redacting(&[port.account_number.expose(), pin])
-            })?;
-        let answer: wire::AccountPortAnswer =
-            serde_json::from_value(raw.clone()).map_err(|e| Error::Decode {
+        let pin = port.pin.as_ref().map_or("", |p| p.expose());
+        let secrets = [port.account_number.expose(), pin];
+        let mut raw: serde_json::Value = self
+            .call(
+                op,
+                Idempotency::CreateOnce,
+                ACCOUNT_PORT_PATH,
+                &secrets,
+                |_| serde_json::to_vec(&to_wire::account_port(port)),
+            )
+            .await?;
+        let answer: wire::AccountPortAnswer = serde_json::from_value(raw.clone()).map_err(|e| {
+            Error::Decode {
                 carrier: CARRIER,
                 operation: op,
                 message: format!("unexpected answer shape: {e}"),
-            })?;
+            }
+            .ambiguous_after_send(op)
+        })?;
+        // A carrier may echo the request: the kept answer must not hold the
+        // account number or the PIN.
+        let mut all = secrets.to_vec();
+        all.push(self.inner.keys.password());
+        crate::redact::Redactor::new(&all).scrub_json(&mut raw);
         let data = answer.data.ok_or_else(|| not_readable(op, "data.pid"))?;
         let text = |v: &Option<serde_json::Value>| match v {
             Some(serde_json::Value::String(s)) => Some(s.clone()),
@@ -289,11 +340,16 @@ impl INumberingClient {
         } else {
             Idempotency::CreateOnce
         };
+        let pins: Vec<&str> = updates
+            .iter()
+            .filter_map(|u| u.pin.as_ref().map(Pin::expose))
+            .collect();
         let answer: wire::PinAnswer = self
             .call(
                 Operation::Native("port_out_pin_update"),
                 idempotency,
                 PIN_UPDATE_PATH,
+                &pins,
                 |key| serde_json::to_vec(&to_wire::pin_update(key, updates)),
             )
             .await?;
@@ -318,13 +374,19 @@ impl INumberingClient {
     }
 }
 
+/// iNumbering accepted the order (2xx, no failure in the body) but its id
+/// cannot be read: the order exists, the caller cannot tell which.
 fn not_readable(op: Operation, field: &str) -> Error {
-    Error::Decode {
+    Error::OutcomeUnknown {
         carrier: CARRIER,
         operation: op,
-        message: format!(
-            "iNumbering accepted the order but its {field} could not be read; \
-             do not submit again: read port_status to find it"
-        ),
+        cause: Box::new(Error::Decode {
+            carrier: CARRIER,
+            operation: op,
+            message: format!(
+                "iNumbering accepted the order but its {field} could not be read; \
+                 do not submit again: reconcile to find it"
+            ),
+        }),
     }
 }
