@@ -661,3 +661,65 @@ async fn a_pin_or_account_number_echoed_by_apeiron_is_redacted() {
         "{shown}"
     );
 }
+
+#[tokio::test]
+async fn the_basic_value_the_token_and_secrets_as_field_names_are_redacted() {
+    let server = server().await;
+    let encoded = basic()["Basic ".len()..].to_owned();
+    // A DRF body keyed by the account number, echoing the Authorization
+    // header and the token in another case, and the PIN right at the cut.
+    let long = format!("{}{}", "x".repeat(497), "1234");
+    answer(
+        &server,
+        400,
+        json!({
+            "123456789": [format!("auth was {} / {}", basic(), TOKEN.to_uppercase())],
+            "detail": long,
+        }),
+    )
+    .await;
+    let err = client(&server).submit(&doc_request()).await.unwrap_err();
+    let shown = format!("{err} {err:?}");
+    for secret in [
+        "1234",
+        "123456789",
+        encoded.as_str(),
+        TOKEN,
+        "TOK:EN/WITH+SYMBOLS",
+    ] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+    assert_eq!(err.field_errors()[0].field, "[REDACTED]");
+    assert_eq!(requests(&server).await.len(), 1);
+}
+
+#[tokio::test]
+async fn an_answer_that_echoes_the_request_is_kept_without_its_secrets() {
+    let server = server().await;
+    answer(&server, 201, json!({"id": 77, "echo": doc_body()})).await;
+    let submission = client(&server).submit(&doc_request()).await.unwrap();
+    let raw = &submission.orders[0].raw;
+    assert_eq!(raw["id"], json!(77));
+    assert_eq!(raw["echo"]["pin"], json!("[REDACTED]"));
+    assert_eq!(raw["echo"]["account_number"], json!("[REDACTED]"));
+    assert_eq!(raw["echo"]["mdn"], json!("4246346488"));
+}
+
+#[tokio::test]
+async fn a_redirect_on_submit_is_not_followed_and_the_outcome_is_unknown() {
+    let server = server().await;
+    let elsewhere = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v2/cellular/port"))
+        .respond_with(
+            ResponseTemplate::new(307)
+                .insert_header("Location", format!("{}/v2/cellular/port", elsewhere.uri())),
+        )
+        .mount(&server)
+        .await;
+    let err = client(&server).submit(&doc_request()).await.unwrap_err();
+    assert!(err.is_outcome_unknown() && err.is_redirect() && !err.is_never_sent());
+    assert_eq!(err.status(), Some(307));
+    assert_eq!(requests(&server).await.len(), 1);
+    assert!(elsewhere.received_requests().await.unwrap().is_empty());
+}

@@ -715,3 +715,69 @@ fn secrets_never_reach_debug_output() {
         "INumberingClient { base_url: BaseUrl(https://api.voicetel.com/), keys: KeySource { username: 1234567890, password: Credential([REDACTED]), exchanges: 0 }, admin: false }"
     );
 }
+
+#[tokio::test]
+async fn port_out_pins_and_the_key_echoed_in_an_error_are_redacted() {
+    let t = setup(false).await;
+    on(
+        &t.server,
+        "/v2/iNumbering/portOutPinUpdate/",
+        400,
+        json!({"status": "Error", "statusCode": "400",
+            "message": format!("PIN 4826 refused for key {}", KEY.to_uppercase())}),
+    )
+    .await;
+    let err = t
+        .client
+        .port_out_pin_update(&[PinUpdate::set(
+            number("3125550101"),
+            Pin::new("4826").unwrap(),
+        )])
+        .await
+        .unwrap_err();
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains("4826"), "{shown}");
+    assert!(!shown.to_lowercase().contains(KEY), "{shown}");
+    assert_eq!(
+        err.carrier_message(),
+        Some("PIN [REDACTED] refused for key [REDACTED]")
+    );
+}
+
+#[tokio::test]
+async fn a_key_exchange_that_echoes_the_password_is_redacted() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v2.2/account/apikey"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(
+            json!({"status": "error", "error": {"code": 401, "message": format!("bad password {PASSWORD}")}}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = INumberingClient::builder()
+        .base_url(server.uri())
+        .username(USER)
+        .password(PASSWORD)
+        .build()
+        .unwrap();
+    let err = client.port_status().await.unwrap_err();
+    assert!(err.is_auth(), "{err:?}");
+    assert_eq!(err.carrier_message(), Some("bad password [REDACTED]"));
+}
+
+#[tokio::test]
+async fn an_account_port_answer_echoing_the_request_is_kept_without_its_secrets() {
+    let t = setup(false).await;
+    portable(&t.server, "3125550142").await;
+    let mut answer = created();
+    answer["data"]["echo"] = json!({"account_number": "5512098734", "pin": "7731"});
+    on(&t.server, "/v2.2/account/port", 200, answer).await;
+    let submission = t.client.submit(&request(&["3125550142"])).await.unwrap();
+    let raw = serde_json::to_string(&submission.orders[0].raw).unwrap();
+    assert!(
+        !raw.contains("5512098734") && !raw.contains("7731"),
+        "{raw}"
+    );
+    assert!(raw.contains("A1B2C"), "{raw}");
+}

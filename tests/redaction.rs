@@ -199,3 +199,97 @@ async fn tokens_in_use_and_details_with_pacs_stay_clean() {
     assert!(err.is_auth(), "{err:?}");
     assert_clean("auth error", &format!("{err:?} {err}"));
 }
+
+fn assert_clean_any_case(what: &str, rendered: &str) {
+    let lower = rendered.to_lowercase();
+    for secret in SECRETS {
+        assert!(
+            !lower.contains(&secret.to_lowercase()),
+            "{what} shows {secret:?} in some letter case: {rendered}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_token_endpoint_echoing_the_client_secret_is_redacted() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/connect/token"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "error": "invalid_client",
+            "error_description": format!("client_secret {CLIENT_SECRET} is not valid"),
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = CellhireClient::builder()
+        .base_url(server.uri())
+        .token_url(format!("{}/connect/token", server.uri()))
+        .account_id(1)
+        .client_credentials("cid", CLIENT_SECRET)
+        .build()
+        .unwrap();
+    let err = client.networks().await.unwrap_err();
+    assert!(err.is_auth(), "{err:?}");
+    assert_clean_any_case("token endpoint error", &format!("{err} {err:?}"));
+}
+
+#[tokio::test]
+async fn the_access_token_and_a_pac_in_another_case_as_a_field_name_are_redacted() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/connect/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": GRANTED_TOKEN, "expires_in": 3600, "token_type": "Bearer"
+        })))
+        .mount(&server)
+        .await;
+    let id = "93949676-932c-4c43-140f-08dca4c4f4e2";
+    // A PAC echoed lower-case, as a field name, and right at the 500-char cut.
+    let long = format!("{}{}", "x".repeat(495), PAC.to_lowercase());
+    Mock::given(method("PATCH"))
+        .and(path(format!("/api/porting/1/port/{id}")))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "title": long,
+            "errors": {PAC.to_lowercase(): [format!("token {} expired", GRANTED_TOKEN.to_uppercase())]},
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = CellhireClient::builder()
+        .base_url(server.uri())
+        .token_url(format!("{}/connect/token", server.uri()))
+        .account_id(1)
+        .client_credentials("cid", CLIENT_SECRET)
+        .build()
+        .unwrap();
+    let err = client
+        .update_port(
+            &numport::PortId::new(id).unwrap(),
+            &[RowUpdate::Amend {
+                msisdn: PhoneNumber::parse("+447700900123").unwrap(),
+                pac: Pac::new(PAC).unwrap(),
+            }],
+        )
+        .await
+        .unwrap_err();
+    assert!(err.is_rejected(), "{err:?}");
+    assert_eq!(err.field_errors()[0].field, "[REDACTED]");
+    assert_clean_any_case("amend error", &format!("{err} {err:?}"));
+    // Not even the first characters of the PAC survive the cut.
+    assert!(!format!("{err}").to_lowercase().contains("zqx48"), "{err}");
+}
+
+#[test]
+fn a_password_in_a_base_url_never_reaches_debug() {
+    let builder = CellhireClient::builder()
+        .base_url("https://ops:hunter2-pass@api.cellhire.com")
+        .account_id(1)
+        .bearer_token(STATIC_TOKEN);
+    let shown = format!("{builder:?}");
+    assert!(!shown.contains("hunter2-pass"), "{shown}");
+    let err = builder.build().unwrap_err();
+    assert!(err.is_validation(), "{err:?}");
+    assert_eq!(err.field_errors()[0].field, "base_url");
+    assert!(!format!("{err} {err:?}").contains("hunter2-pass"));
+}
