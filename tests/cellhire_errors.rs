@@ -813,3 +813,30 @@ async fn extra_unknown_fields_in_networks_are_ignored() {
     assert_eq!(with_extras[0].target_networks[0].name, "Vodafone");
     assert_requests(&t.server, &[Seen::networks(), Seen::networks()]).await;
 }
+
+#[tokio::test]
+async fn a_retry_after_of_zero_or_in_the_past_keeps_the_back_off_floor() {
+    let t = setup().await;
+    mount_details_once(
+        &t.server,
+        ResponseTemplate::new(503).insert_header("Retry-After", "0"),
+        1,
+    )
+    .await;
+    mount_details_once(
+        &t.server,
+        ResponseTemplate::new(429).insert_header("Retry-After", "Fri, 01 May 2020 10:00:00 GMT"),
+        1,
+    )
+    .await;
+    mount_details_ok(&t.server).await;
+
+    details(&t).await.unwrap();
+
+    // The policy's back-off (1 ms, then 2 ms), not zero.
+    assert_eq!(
+        t.sleeps.delays(),
+        [Duration::from_millis(1), Duration::from_millis(2)]
+    );
+    assert_requests(&t.server, &[details_get(), details_get(), details_get()]).await;
+}
