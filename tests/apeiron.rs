@@ -723,3 +723,62 @@ async fn a_redirect_on_submit_is_not_followed_and_the_outcome_is_unknown() {
     assert_eq!(requests(&server).await.len(), 1);
     assert!(elsewhere.received_requests().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn each_documented_reason_is_a_rejection_whatever_the_4xx_carrying_it() {
+    let reasons = [
+        (
+            "Address mismatch: must match losing carrier records",
+            RejectReason::AddressMismatch,
+        ),
+        (
+            "Invalid ICCID: must be unused and assigned to your org",
+            RejectReason::InvalidIccid,
+        ),
+        (
+            "Incorrect PIN: verify with losing carrier",
+            RejectReason::IncorrectPin,
+        ),
+        (
+            "MDN inactive: must be active and not pending port",
+            RejectReason::MdnInactive,
+        ),
+        (
+            "Plan invalid: check service_plan or subscriber_service_plan_id",
+            RejectReason::PlanInvalid,
+        ),
+    ];
+    let mut rows = 0;
+    for (text, reason) in reasons {
+        for status in [400u16, 403, 409, 422] {
+            for body in [
+                json!({ "detail": text }),
+                json!({ "error": "rejected", "message": text }),
+            ] {
+                let server = server().await;
+                answer(&server, status, body.clone()).await;
+                let err = client(&server).submit(&doc_request()).await.unwrap_err();
+                assert!(err.is_rejected(), "{status} {body}: {err:?}");
+                assert_eq!(err.reject_reason(), Some(reason), "{status} {body}");
+                assert_eq!(err.status(), Some(status));
+                assert_eq!(err.carrier_message().map(|m| m.contains(text)), Some(true));
+                assert_eq!(requests(&server).await.len(), 1);
+                rows += 1;
+            }
+        }
+    }
+    println!("{rows} reason × status × body shape rows");
+}
+
+#[tokio::test]
+async fn undocumented_words_keep_the_status_meaning() {
+    let server = server().await;
+    answer(
+        &server,
+        403,
+        json!({"detail": "You do not have permission to perform this action."}),
+    )
+    .await;
+    let err = client(&server).submit(&doc_request()).await.unwrap_err();
+    assert!(err.is_auth(), "{err:?}");
+}

@@ -840,3 +840,46 @@ async fn a_retry_after_of_zero_or_in_the_past_keeps_the_back_off_floor() {
     );
     assert_requests(&t.server, &[details_get(), details_get(), details_get()]).await;
 }
+
+#[tokio::test]
+async fn documented_refusals_are_typed_by_their_words_whatever_the_4xx() {
+    let cases = [
+        (
+            json!({"title": "The following MSISDN's already exists on our stock records: 07700900123"}),
+            RejectReason::AlreadyInStock,
+        ),
+        // The FAQ's words, and wordings a server may use for the same rule
+        // (none of them is what the sandbox says).
+        (
+            json!({"detail": "You will need to cancel the original port before a new Port / Migration can be created for that MSISDN."}),
+            RejectReason::DuplicatePort,
+        ),
+        (
+            json!({"title": "Validation failed", "errors": {"Rows[0].Msisdn": ["07700900123 already has a port in progress"]}}),
+            RejectReason::DuplicatePort,
+        ),
+        (
+            json!("A port already exists for MSISDN 07700900123; cancel it first"),
+            RejectReason::DuplicatePort,
+        ),
+        (
+            json!({"errors": {"Rows[0].Pac": ["The PAC is invalid."]}}),
+            RejectReason::PacInvalid,
+        ),
+    ];
+    let mut rows = 0;
+    for (body, reason) in cases {
+        for status in [400u16, 403, 409, 422] {
+            let t = setup().await;
+            mount_networks(&t.server).await;
+            mount_create(&t.server, json(status, &body)).await;
+            let err = t.client.create_port(&doc_create()).await.unwrap_err();
+            assert!(err.is_rejected(), "{status} {body}: {err:?}");
+            assert_eq!(err.reject_reason(), Some(reason), "{status} {body}");
+            assert_eq!(err.status(), Some(status));
+            assert!(!err.is_outcome_unknown());
+            rows += 1;
+        }
+    }
+    println!("{rows} wording × status rows");
+}

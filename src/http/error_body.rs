@@ -177,8 +177,11 @@ fn truncate(s: &str) -> String {
 
 /// Turns an error status and its body into the matching [`Error`].
 ///
-/// `reason` reads a typed [`RejectReason`] from the carrier's words for
-/// 400/422 answers; `retry_after` is the parsed header for 429.
+/// The carrier's words decide before the status does: when `reason` reads a
+/// documented rejection from the message or a field problem, any 4xx but
+/// 401 and 429 is [`Error::Rejected`] with that reason (a carrier may carry
+/// "MDN inactive" on a 409 or a 403 as well as on a 400). Otherwise the
+/// status decides. `retry_after` is the parsed header for 429.
 pub(crate) fn error_for_status(
     carrier: Carrier,
     status: u16,
@@ -191,40 +194,48 @@ pub(crate) fn error_for_status(
         field_errors,
         ..
     } = body;
-    match status {
-        401 | 403 => Error::Auth {
+    let documented = Some(reason(&message))
+        .filter(|r| *r != RejectReason::Other)
+        .or_else(|| {
+            field_errors
+                .iter()
+                .map(|f| reason(&f.problem))
+                .find(|r| *r != RejectReason::Other)
+        });
+    let rejected = |reason, message, field_errors| Error::Rejected {
+        carrier,
+        status: Some(status),
+        reason,
+        message,
+        field_errors,
+    };
+    match (status, documented) {
+        (401, _) => Error::Auth {
             carrier,
             status: Some(status),
             message,
         },
-        404 | 410 => Error::NotFound { carrier, message },
-        409 => Error::InvalidState { carrier, message },
-        412 => Error::Precondition { carrier, message },
-        429 => Error::RateLimited {
+        (429, _) => Error::RateLimited {
             carrier,
             retry_after,
             message,
         },
-        400 | 422 => {
-            let mut typed = reason(&message);
-            if typed == RejectReason::Other {
-                typed = field_errors
-                    .iter()
-                    .map(|f| reason(&f.problem))
-                    .find(|r| *r != RejectReason::Other)
-                    .unwrap_or(if field_errors.is_empty() {
-                        RejectReason::Other
-                    } else {
-                        RejectReason::InvalidFields
-                    });
-            }
-            Error::Rejected {
-                carrier,
-                status: Some(status),
-                reason: typed,
-                message,
-                field_errors,
-            }
+        (400..=499, Some(typed)) => rejected(typed, message, field_errors),
+        (403, None) => Error::Auth {
+            carrier,
+            status: Some(status),
+            message,
+        },
+        (404 | 410, None) => Error::NotFound { carrier, message },
+        (409, None) => Error::InvalidState { carrier, message },
+        (412, None) => Error::Precondition { carrier, message },
+        (400 | 422, None) => {
+            let typed = if field_errors.is_empty() {
+                RejectReason::Other
+            } else {
+                RejectReason::InvalidFields
+            };
+            rejected(typed, message, field_errors)
         }
         _ => Error::Api {
             carrier,

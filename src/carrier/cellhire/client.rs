@@ -76,7 +76,27 @@ pub(super) fn reject_reason(text: &str) -> RejectReason {
     if lower.contains("already exists on our stock records") {
         return RejectReason::AlreadyInStock;
     }
-    if lower.contains("open port") || lower.contains("already being ported") {
+    // The FAQ: "You will need to cancel the original port before a new
+    // Port / Migration can be created for that MSISDN", and the ways a
+    // server may put it.
+    const DUPLICATE: &[&str] = &[
+        "open port",
+        "already being ported",
+        "cancel the original port",
+        "original port",
+        "existing port",
+        "port already exists",
+        "already has a port",
+        "already have a port",
+        "already has an open",
+        "already have an open",
+        "active port",
+        "pending port",
+        "port in progress",
+        "already been booked",
+        "already booked",
+    ];
+    if DUPLICATE.iter().any(|p| lower.contains(p)) {
         return RejectReason::DuplicatePort;
     }
     if lower
@@ -648,5 +668,16 @@ mod tests {
             RejectReason::PacInvalid
         );
         assert_eq!(reject_reason("capacity exceeded"), RejectReason::Other);
+        for text in [
+            "You will need to cancel the original port before a new Port / Migration can be \
+             created for that MSISDN.",
+            "Cancel the original port first",
+            "MSISDN 07700900123 already has a port in progress",
+            "A port already exists for 07700900123",
+            "An existing port for this MSISDN must be cancelled",
+            "07700900123 is already booked on port 93949676",
+        ] {
+            assert_eq!(reject_reason(text), RejectReason::DuplicatePort, "{text}");
+        }
     }
 }
