@@ -781,3 +781,99 @@ async fn an_account_port_answer_echoing_the_request_is_kept_without_its_secrets(
     );
     assert!(raw.contains("A1B2C"), "{raw}");
 }
+
+#[tokio::test]
+async fn a_rate_limited_key_exchange_is_not_tried_again_until_its_retry_after() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v2.2/account/apikey"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("Retry-After", "1")
+                .set_body_json(json!({"status": "error", "error": {"code": 429, "message": "Too many requests"}})),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v2.2/account/apikey"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"status": "success", "data": {"apikey": KEY}})),
+        )
+        .mount(&server)
+        .await;
+    on(
+        &server,
+        "/v2.1/iNumbering/portStatus/",
+        200,
+        json!({"statusCode": "200", "status": "Success", "portStatusSummary": []}),
+    )
+    .await;
+    let client = INumberingClient::builder()
+        .base_url(server.uri())
+        .username(USER)
+        .password(PASSWORD)
+        .build()
+        .unwrap();
+
+    let first = client.port_status().await.unwrap_err();
+    assert!(first.is_rate_limited(), "{first:?}");
+    // Held locally: the second call sends nothing and says how long.
+    let second = client.port_status().await.unwrap_err();
+    assert!(second.is_rate_limited(), "{second:?}");
+    assert!(second.retry_after().unwrap() <= Duration::from_secs(1));
+    assert!(second.to_string().contains("nothing was sent"), "{second}");
+    assert_eq!(client.exchanges(), 1);
+    assert_eq!(paths(&seen(&server).await), ["/v2.2/account/apikey"]);
+
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    client.port_status().await.unwrap();
+    assert_eq!(client.exchanges(), 2);
+    assert_eq!(
+        paths(&seen(&server).await),
+        [
+            "/v2.2/account/apikey",
+            "/v2.2/account/apikey",
+            "/v2.1/iNumbering/portStatus/"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_saved_key_is_used_without_an_exchange_and_can_be_read_back() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(599).set_body_string("unexpected request"))
+        .with_priority(u8::MAX)
+        .mount(&server)
+        .await;
+    on(
+        &server,
+        "/v2.1/iNumbering/portStatus/",
+        200,
+        json!({"statusCode": "200", "status": "Success", "portStatusSummary": []}),
+    )
+    .await;
+    let client = INumberingClient::builder()
+        .base_url(server.uri())
+        .username(USER)
+        .password(PASSWORD)
+        .api_key(KEY)
+        .build()
+        .unwrap();
+    assert!(!format!("{client:?}").contains(KEY));
+    client.port_status().await.unwrap();
+    assert_eq!(client.exchanges(), 0);
+    assert_eq!(
+        client
+            .api_key()
+            .await
+            .map(|k| k.expose().to_owned())
+            .as_deref(),
+        Some(KEY)
+    );
+    let seen = seen(&server).await;
+    assert_eq!(paths(&seen), ["/v2.1/iNumbering/portStatus/"]);
+    assert_eq!(seen[0].1, bearer());
+}

@@ -8,7 +8,10 @@ use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use reqwest::header::CONTENT_TYPE;
+use std::time::Duration;
+
 use tokio::sync::Mutex;
+use tokio::time::Instant;
 
 use super::{from_wire, wire};
 use crate::error::{Error, Result};
@@ -19,11 +22,22 @@ use crate::provider::{Carrier, Operation};
 /// The exchange endpoint.
 pub const APIKEY_PATH: &str = "/v2.2/account/apikey";
 
+/// How long the exchange is left alone after a 429 that named no wait: the
+/// carrier allows six an hour, so a tenth of that hour.
+const LOCKOUT_WITHOUT_RETRY_AFTER: Duration = Duration::from_secs(600);
+
 pub(super) struct KeySource {
     username: u64,
     password: Credential,
-    key: Mutex<Option<Credential>>,
+    key: Mutex<Slot>,
     exchanges: AtomicUsize,
+}
+
+#[derive(Default)]
+struct Slot {
+    key: Option<Credential>,
+    /// After a 429 from the exchange: not before this instant.
+    locked_until: Option<Instant>,
 }
 
 impl fmt::Debug for KeySource {
@@ -37,13 +51,22 @@ impl fmt::Debug for KeySource {
 }
 
 impl KeySource {
-    pub(super) fn new(username: u64, password: Credential) -> Self {
+    /// A source that starts from `key` when the caller saved one.
+    pub(super) fn new(username: u64, password: Credential, key: Option<Credential>) -> Self {
         Self {
             username,
             password,
-            key: Mutex::new(None),
+            key: Mutex::new(Slot {
+                key,
+                locked_until: None,
+            }),
             exchanges: AtomicUsize::new(0),
         }
+    }
+
+    /// The key in use, if one is held.
+    pub(super) async fn current(&self) -> Option<Credential> {
+        self.key.lock().await.key.clone()
     }
 
     pub(super) fn username(&self) -> u64 {
@@ -60,22 +83,57 @@ impl KeySource {
     }
 
     /// The cached key, exchanging credentials for one when there is none.
-    /// Concurrent callers wait for one exchange.
+    /// Concurrent callers wait for one exchange. After the exchange was
+    /// rate-limited, nothing is sent until its `Retry-After` (or ten
+    /// minutes) has passed: each refused try would lengthen the lock-out.
     pub(super) async fn key(&self, transport: &Transport) -> Result<Credential> {
         let mut slot = self.key.lock().await;
-        if let Some(key) = slot.as_ref() {
+        if let Some(key) = slot.key.as_ref() {
             return Ok(key.clone());
         }
-        let key = self.exchange(transport).await?;
-        *slot = Some(key.clone());
-        Ok(key)
+        if let Some(until) = slot.locked_until {
+            let left = until.saturating_duration_since(Instant::now());
+            if !left.is_zero() {
+                return Err(Error::RateLimited {
+                    carrier: Carrier::INumbering,
+                    retry_after: Some(left),
+                    message: format!(
+                        "the API-key exchange was rate-limited (six an hour); not tried again \
+                         for {}s: nothing was sent",
+                        left.as_secs()
+                    ),
+                });
+            }
+            slot.locked_until = None;
+        }
+        match self.exchange(transport).await {
+            Ok(key) => {
+                slot.key = Some(key.clone());
+                Ok(key)
+            }
+            Err(e) => {
+                if e.is_rate_limited() {
+                    let wait = e.retry_after().unwrap_or(LOCKOUT_WITHOUT_RETRY_AFTER);
+                    slot.locked_until = Some(Instant::now() + wait);
+                    tracing::warn!(
+                        wait_secs = wait.as_secs(),
+                        "iNumbering key exchange rate-limited; holding further exchanges"
+                    );
+                }
+                Err(e)
+            }
+        }
     }
 
     /// Forgets `stale` (unless another caller already replaced it).
     pub(super) async fn invalidate(&self, stale: &Credential) {
         let mut slot = self.key.lock().await;
-        if slot.as_ref().is_some_and(|k| k.expose() == stale.expose()) {
-            *slot = None;
+        if slot
+            .key
+            .as_ref()
+            .is_some_and(|k| k.expose() == stale.expose())
+        {
+            slot.key = None;
         }
     }
 

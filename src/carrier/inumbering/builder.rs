@@ -30,6 +30,7 @@ pub struct INumberingClientBuilder {
     base_url: Option<UrlSetting>,
     username: Option<u64>,
     password: Option<Result<Credential, FieldError>>,
+    api_key: Option<Result<Credential, FieldError>>,
     admin: bool,
     http: HttpConfig,
 }
@@ -51,6 +52,14 @@ impl INumberingClientBuilder {
     /// The account password (required), exchanged once for an API key.
     pub fn password(mut self, password: impl Into<String>) -> Self {
         self.password = Some(Credential::new("password", password));
+        self
+    }
+
+    /// An API key the caller already has (saved from an earlier process with
+    /// [`INumberingClient::api_key`]), used until the carrier answers 401:
+    /// a restart then spends none of the six exchanges an hour.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(Credential::new("api_key", key));
         self
     }
 
@@ -119,6 +128,10 @@ impl INumberingClientBuilder {
             }
             Some(p) => problems.take("", p),
         };
+        let api_key = match self.api_key {
+            None => None,
+            Some(k) => problems.take("", k),
+        };
         problems.finish()?;
         let (Some(base), Some(username), Some(password)) = (base, self.username, password) else {
             return Err(crate::Error::Config(
@@ -128,7 +141,7 @@ impl INumberingClientBuilder {
         let transport = Transport::new(Carrier::INumbering, base, self.http)?;
         Ok(INumberingClient::from_parts(
             transport,
-            KeySource::new(username, password),
+            KeySource::new(username, password, api_key),
             self.admin,
         ))
     }

@@ -99,6 +99,14 @@ impl INumberingClient {
         self.inner.admin
     }
 
+    /// The API key in use, if the client holds one (exchanged, or given to
+    /// [`INumberingClientBuilder::api_key`]). Save it (as a secret) and pass
+    /// it to the next process's builder so that a restart spends no
+    /// exchange.
+    pub async fn api_key(&self) -> Option<Credential> {
+        self.inner.keys.current().await
+    }
+
     /// How many key exchanges this client (and its clones) made.
     pub fn exchanges(&self) -> usize {
         self.inner.keys.exchanges()
