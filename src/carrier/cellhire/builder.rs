@@ -10,6 +10,10 @@ use crate::provider::Carrier;
 /// Cellhire's API host.
 pub const DEFAULT_BASE_URL: &str = "https://api.cellhire.com";
 
+/// Cellhire is a UK carrier: its days are London days (GMT, and BST in
+/// summer).
+pub const DEFAULT_TIMEZONE: chrono_tz::Tz = chrono_tz::Europe::London;
+
 /// Builds a [`CellhireClient`]. Every problem is reported at once by
 /// [`CellhireClientBuilder::build`], by field.
 ///
@@ -35,6 +39,7 @@ pub struct CellhireClientBuilder {
     token_url: Option<UrlSetting>,
     http: HttpConfig,
     msisdn: MsisdnFormat,
+    timezone: Option<chrono_tz::Tz>,
 }
 
 impl CellhireClientBuilder {
@@ -117,6 +122,14 @@ impl CellhireClientBuilder {
         }
         problems.finish()?;
         Ok(b)
+    }
+
+    /// The time zone Cellhire's date rules count in (default
+    /// `Europe/London`, [`DEFAULT_TIMEZONE`]): "from now" for
+    /// `minPortDays` / `maxPortDays`, working days and holidays.
+    pub fn timezone(mut self, timezone: chrono_tz::Tz) -> Self {
+        self.timezone = Some(timezone);
+        self
     }
 
     /// Checks everything and builds the client.
@@ -202,6 +215,7 @@ impl CellhireClientBuilder {
             account_id,
             auth,
             self.msisdn,
+            self.timezone.unwrap_or(DEFAULT_TIMEZONE),
         ))
     }
 }

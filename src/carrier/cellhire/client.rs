@@ -56,6 +56,7 @@ struct Inner {
     account_id: u64,
     tokens: TokenSource,
     msisdn: MsisdnFormat,
+    timezone: chrono_tz::Tz,
     networks: Mutex<Option<(Instant, Arc<Vec<PortingNetworks>>)>>,
 }
 
@@ -66,6 +67,7 @@ impl fmt::Debug for CellhireClient {
             .field("account_id", &self.inner.account_id)
             .field("tokens", &self.inner.tokens)
             .field("msisdn", &self.inner.msisdn)
+            .field("timezone", &self.inner.timezone)
             .finish()
     }
 }
@@ -126,6 +128,7 @@ impl CellhireClient {
         account_id: u64,
         auth: CellhireAuth,
         msisdn: MsisdnFormat,
+        timezone: chrono_tz::Tz,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -133,6 +136,7 @@ impl CellhireClient {
                 account_id,
                 tokens: TokenSource::new(auth),
                 msisdn,
+                timezone,
                 networks: Mutex::new(None),
             }),
         }
@@ -149,9 +153,23 @@ impl CellhireClient {
         self.inner.tokens.grants()
     }
 
-    /// Today's date by the client's clock (UTC), the day date rules count from.
+    /// Today's date in Cellhire's time zone (Europe/London unless the
+    /// builder set another) by the client's clock: the day the booking
+    /// window counts "from now". Between 00:00 and 01:00 London time in
+    /// summer the UTC date is still yesterday; this is already today.
     pub fn today(&self) -> NaiveDate {
-        self.inner.transport.config().clock.now().date_naive()
+        self.inner
+            .transport
+            .config()
+            .clock
+            .now()
+            .with_timezone(&self.inner.timezone)
+            .date_naive()
+    }
+
+    /// The time zone date rules are counted in.
+    pub fn timezone(&self) -> chrono_tz::Tz {
+        self.inner.timezone
     }
 
     fn path(&self, rest: &str) -> String {

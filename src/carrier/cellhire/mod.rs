@@ -31,7 +31,7 @@ mod types;
 mod wire;
 
 pub use auth::{CellhireAuth, DEFAULT_TOKEN_URL};
-pub use builder::{CellhireClientBuilder, DEFAULT_BASE_URL};
+pub use builder::{CellhireClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEZONE};
 pub use client::{CellhireClient, MAX_PAGE_SIZE};
 pub use from_wire::order as order_from_details;
 pub use msisdn::MsisdnFormat;

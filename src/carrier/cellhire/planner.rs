@@ -5,7 +5,8 @@
 //! one of the network's `upcomingHolidays`. It is silent on two points, and
 //! this planner chooses:
 //! - the window counts *calendar* days from today (today + min ..= today + max);
-//! - "today" is the UTC date of the client's clock.
+//! - "today" is the date in Cellhire's time zone (Europe/London, BST aware;
+//!   see [`super::CellhireClient::today`]), since Cellhire is a UK carrier.
 
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 

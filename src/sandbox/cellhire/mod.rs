@@ -61,7 +61,7 @@ pub struct CellhireSandboxConfig {
     /// Numbers already on the stock records (refused by Create Port), in
     /// any form the sandbox reads (`07700900999`, `447700900999`).
     pub stock: Vec<String>,
-    /// The sandbox's today; the UTC date when `None`.
+    /// The sandbox's today; the London date when `None`.
     pub today: Option<NaiveDate>,
 }
 

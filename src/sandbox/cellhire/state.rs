@@ -83,7 +83,12 @@ impl State {
     }
 
     pub(crate) fn today(&self) -> NaiveDate {
-        self.config.today.unwrap_or_else(|| Utc::now().date_naive())
+        // Cellhire counts its days in London, as the client does.
+        self.config.today.unwrap_or_else(|| {
+            Utc::now()
+                .with_timezone(&chrono_tz::Europe::London)
+                .date_naive()
+        })
     }
 
     pub(crate) fn grant_token(&mut self) -> String {
