@@ -87,6 +87,9 @@ pub struct StatusChange {
     /// False when the flow does not allow reaching `to` from `from` (a
     /// carrier surprise worth logging); the change is yielded all the same.
     pub expected: bool,
+    /// The carrier's latest message about the order (a FOC, a rejection or
+    /// cancellation reason), as in [`PortOrder::message`].
+    pub message: Option<String>,
     /// The whole order as last read.
     pub order: PortOrder,
 }
@@ -110,7 +113,7 @@ struct State<'a, P: ?Sized> {
     provider: &'a P,
     id: PortId,
     options: WatchOptions,
-    last: Option<(PortStatus, String)>,
+    last: Option<(PortStatus, String, Option<String>)>,
     interval: Duration,
     errors: u32,
     first: bool,
@@ -155,18 +158,25 @@ fn watch<'a, P: PortProvider + ?Sized>(
                 }
                 Ok(order) => {
                     st.errors = 0;
-                    let key = (order.status, order.carrier_status.name.clone());
+                    // A new message (a FOC, a reason) is news even when the
+                    // status stays.
+                    let key = (
+                        order.status,
+                        order.carrier_status.name.clone(),
+                        order.message.clone(),
+                    );
                     if st.last.as_ref() == Some(&key) {
                         st.interval = grow(st.interval, &st.options);
                         continue;
                     }
-                    let from = st.last.as_ref().map(|(s, _)| *s);
+                    let from = st.last.as_ref().map(|(s, _, _)| *s);
                     let change = StatusChange {
                         from,
                         to: order.status,
                         carrier_status: order.carrier_status.clone(),
                         seen_at: st.options.clock.now(),
-                        expected: from.is_none_or(|f| f.can_reach(order.status)),
+                        expected: from.is_none_or(|f| f == order.status || f.can_reach(order.status)),
+                        message: order.message.clone(),
                         order,
                     };
                     st.last = Some(key);

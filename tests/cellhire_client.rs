@@ -695,3 +695,79 @@ async fn the_client_as_a_dyn_port_provider() {
     }
     assert_requests(&t.server, &[]).await;
 }
+
+#[tokio::test]
+async fn the_order_carries_the_message_of_the_row_asking_for_action() {
+    let t = setup().await;
+    mount_details(&t.server, CREATED_ID, "port_details_pac_failed.json").await;
+    let provider: &dyn PortProvider = &t.client;
+
+    let order = provider.order(&port_id(CREATED_ID)).await.unwrap();
+
+    assert_eq!(
+        order.message.as_deref(),
+        Some("PAC does not match the MSISDN")
+    );
+    assert_eq!(
+        order.lines[1].message.as_deref(),
+        Some("PAC does not match the MSISDN")
+    );
+}
+
+#[tokio::test]
+async fn an_order_whose_rows_say_nothing_has_no_message() {
+    let t = setup().await;
+    mount_details(&t.server, DETAILS_ID, "port_details.json").await;
+    let provider: &dyn PortProvider = &t.client;
+
+    let order = provider.order(&port_id(DETAILS_ID)).await.unwrap();
+
+    assert_eq!(order.message, None);
+}
+
+#[tokio::test]
+async fn watch_events_carry_the_carriers_message() {
+    use numport::{PortProviderExt, WatchOptions};
+    let t = setup().await;
+    let mut cancelled = fixture("port_details_pac_failed.json");
+    cancelled["status"] = serde_json::json!(7);
+    cancelled["statusName"] = serde_json::json!("Cancelled");
+    cancelled["rows"][1]["message"] =
+        serde_json::json!("Rejected by the source network: account closed");
+    for (n, body) in [(1, fixture("port_details_pac_failed.json")), (2, cancelled)] {
+        Mock::given(method("GET"))
+            .and(path(api_path(&format!("/port/{CREATED_ID}"))))
+            .respond_with(json(200, &body))
+            .up_to_n_times(1)
+            .with_priority(n)
+            .mount(&t.server)
+            .await;
+    }
+    let options =
+        WatchOptions::default().with_intervals(Duration::from_millis(1), Duration::from_millis(2));
+    let provider: &dyn PortProvider = &t.client;
+
+    let events: Vec<_> = provider
+        .watch(&port_id(CREATED_ID), options)
+        .map(|e| e.unwrap())
+        .collect()
+        .await;
+
+    let seen: Vec<(PortStatus, Option<&str>)> = events
+        .iter()
+        .map(|e| (e.to, e.message.as_deref()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                PortStatus::ActionRequired,
+                Some("PAC does not match the MSISDN")
+            ),
+            (
+                PortStatus::Cancelled,
+                Some("Rejected by the source network: account closed")
+            ),
+        ]
+    );
+}

@@ -126,6 +126,11 @@ pub struct PortOrder {
     pub port_date: Option<NaiveDate>,
     /// The lines.
     pub lines: Vec<PortLineDetail>,
+    /// The carrier's latest message about the order (a FOC, the losing
+    /// carrier's reason for a rejection or a cancellation), where it sends
+    /// one.
+    #[serde(default)]
+    pub message: Option<String>,
 }
 
 impl PortOrder {
@@ -144,6 +149,7 @@ impl PortOrder {
             name: None,
             port_date: None,
             lines: Vec::new(),
+            message: None,
         }
     }
 
@@ -171,6 +177,10 @@ pub struct PortSummary {
     pub port_date: Option<NaiveDate>,
     /// How many lines the order has, when the listing says.
     pub line_count: Option<u32>,
+    /// The carrier's latest message about the order, where its listing
+    /// carries one.
+    #[serde(default)]
+    pub message: Option<String>,
 }
 
 impl PortSummary {
@@ -189,6 +199,7 @@ impl PortSummary {
             name: None,
             port_date: None,
             line_count: None,
+            message: None,
         }
     }
 }

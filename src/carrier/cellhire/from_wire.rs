@@ -174,6 +174,17 @@ pub fn order(details: &PortDetails) -> PortOrder {
             line
         })
         .collect();
+    // Cellhire keeps its words on the rows (a PAC failure, the source
+    // network's reason for cancelling): the order's message is that of the
+    // first row asking for action, else the first row that has one.
+    let said = |r: &&PortRow| r.message.as_deref().is_some_and(|m| !m.trim().is_empty());
+    order.message = details
+        .rows
+        .iter()
+        .filter(said)
+        .find(|r| r.status.needs_action())
+        .or_else(|| details.rows.iter().find(said))
+        .and_then(|r| r.message.clone());
     order
 }
 
