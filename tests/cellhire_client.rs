@@ -771,3 +771,27 @@ async fn watch_events_carry_the_carriers_message() {
         ]
     );
 }
+
+#[tokio::test]
+async fn concurrent_first_creates_read_the_network_list_once() {
+    let t = setup().await;
+    // `mount_networks` expects exactly one GET.
+    mount_networks(&t.server).await;
+    Mock::given(method("POST"))
+        .and(path(api_path("")))
+        .respond_with(json(201, &json!(CREATED_ID)))
+        .expect(8)
+        .mount(&t.server)
+        .await;
+
+    let request = doc_create();
+    let results = futures::future::join_all((0..8).map(|_| t.client.create_port(&request))).await;
+
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let requests = t.server.received_requests().await.unwrap();
+    let networks = requests
+        .iter()
+        .filter(|r| r.url.path().ends_with("/networks"))
+        .count();
+    assert_eq!((networks, requests.len()), (1, 9));
+}

@@ -146,7 +146,7 @@ impl Transport {
     where
         F: Fn(&Client) -> RequestBuilder + Send + Sync,
     {
-        let span = tracing::info_span!(
+        let span = tracing::debug_span!(
             "numport.http",
             carrier = %self.inner.carrier,
             operation = %operation,

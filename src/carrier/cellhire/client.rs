@@ -283,6 +283,12 @@ impl CellhireClient {
     /// booking windows, eSIM rule, source networks and upcoming holidays.
     /// Always asks Cellhire, and refreshes the client's cache.
     pub async fn networks(&self) -> Result<Vec<PortingNetworks>> {
+        let networks = self.fetch_networks().await?;
+        *self.inner.networks.lock().await = Some((Instant::now(), Arc::new(networks.clone())));
+        Ok(networks)
+    }
+
+    async fn fetch_networks(&self) -> Result<Vec<PortingNetworks>> {
         let op = Operation::Native("networks");
         let reply = self
             .send(
@@ -296,18 +302,22 @@ impl CellhireClient {
             )
             .await?;
         let list: Vec<wire::PortTypeNetworks> = decode::json(CARRIER, op, &reply.body)?;
-        let networks = from_wire::networks(list);
-        *self.inner.networks.lock().await = Some((Instant::now(), Arc::new(networks.clone())));
-        Ok(networks)
+        Ok(from_wire::networks(list))
     }
 
+    /// The network list, from the cache while it is fresh. Single-flight:
+    /// callers that arrive while one is fetching wait for its answer
+    /// instead of fetching too (the lock is held across the fetch).
     async fn cached_networks(&self) -> Result<Arc<Vec<PortingNetworks>>> {
-        if let Some((at, list)) = self.inner.networks.lock().await.as_ref() {
+        let mut slot = self.inner.networks.lock().await;
+        if let Some((at, list)) = slot.as_ref() {
             if at.elapsed() < NETWORKS_TTL {
                 return Ok(list.clone());
             }
         }
-        Ok(Arc::new(self.networks().await?))
+        let list = Arc::new(self.fetch_networks().await?);
+        *slot = Some((Instant::now(), list.clone()));
+        Ok(list)
     }
 
     /// The target network `id` for `port_type`, from the (cached) network
