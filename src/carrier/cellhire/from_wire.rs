@@ -16,6 +16,12 @@ use crate::status::CarrierStatus;
 /// fraction, a `Z` or an offset, or a bare `2024-07-18`.
 pub(super) fn date(text: &str) -> Option<NaiveDate> {
     let text = text.trim();
+    // The document's form, `2026-05-05T00:00:00`, read without a format
+    // parser: it is on every listed port. The date part of every accepted
+    // form is its first ten characters, in the text's own frame.
+    if let Some(d) = fast_date(text) {
+        return Some(d);
+    }
     if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         return Some(d);
     }
@@ -25,6 +31,30 @@ pub(super) fn date(text: &str) -> Option<NaiveDate> {
     NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
         .ok()
         .map(|dt| dt.date())
+}
+
+/// `YYYY-MM-DD`, optionally followed by `T` and a time made only of digits,
+/// `:` and `.` (the document's form); `None` for anything else.
+fn fast_date(text: &str) -> Option<NaiveDate> {
+    let b = text.as_bytes();
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let rest = &b[10..];
+    if !rest.is_empty()
+        && (rest[0] != b'T'
+            || !rest[1..]
+                .iter()
+                .all(|c| c.is_ascii_digit() || *c == b':' || *c == b'.'))
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r.clone()].iter().try_fold(0u32, |acc, c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)
 }
 
 fn raw_status(name: Option<String>, id: Option<i64>) -> CarrierStatus {
@@ -205,5 +235,8 @@ mod tests {
             assert_eq!(date(s), want, "{s}");
         }
         assert_eq!(date("18/07/2024"), None);
+        assert_eq!(date("2024-13-01T00:00:00"), None);
+        assert_eq!(date("2024-07-18Tgarbage"), None);
+        assert_eq!(date("2024-07-18T00:00:00"), want);
     }
 }

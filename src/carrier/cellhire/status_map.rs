@@ -8,16 +8,28 @@
 
 use crate::status::{LineStatus, PortStatus};
 
-fn key(name: &str) -> String {
-    name.chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
+/// The longest status name compared; longer names are unknown.
+const MAX_KEY: usize = 40;
+
+/// `name` lower-cased with everything but ASCII letters and digits dropped,
+/// written into `buf` (no allocation: this runs for every listed port).
+fn key<'b>(name: &str, buf: &'b mut [u8; MAX_KEY]) -> &'b str {
+    let mut n = 0;
+    for b in name.bytes().filter(u8::is_ascii_alphanumeric) {
+        if n == MAX_KEY {
+            return "";
+        }
+        buf[n] = b.to_ascii_lowercase();
+        n += 1;
+    }
+    // Only ASCII letters and digits were written.
+    std::str::from_utf8(&buf[..n]).unwrap_or("")
 }
 
 /// The unified state of a Cellhire order status name.
 pub fn order_status(name: &str) -> PortStatus {
-    match key(name).as_str() {
+    let mut buf = [0; MAX_KEY];
+    match key(name, &mut buf) {
         "created" => PortStatus::Received,
         "paccheckfailed" => PortStatus::ActionRequired,
         "submitted" => PortStatus::Submitted,
@@ -42,7 +54,8 @@ pub fn order_status(name: &str) -> PortStatus {
 /// Submitted, Amended, CancellationRequested, Cancelled, Complete; rows also
 /// follow the order's own names (Locked, Ported, ...).
 pub fn line_status(name: &str) -> LineStatus {
-    match key(name).as_str() {
+    let mut buf = [0; MAX_KEY];
+    match key(name, &mut buf) {
         "created" | "amended" | "pending" => LineStatus::Received,
         "pacvalid" => LineStatus::Validated,
         "pacinvalid" | "pacinvaliddate" | "paccheckfailed" => LineStatus::ActionRequired,
