@@ -315,23 +315,40 @@ impl Transport {
         if declared.is_some_and(|n| n > limit as u64) {
             return Err(too_large());
         }
-        let headers = response.headers().clone();
         let mut response = response;
-        let mut body: Vec<u8> = Vec::with_capacity(declared.map_or(0, |n| n as usize));
+        let headers = std::mem::take(response.headers_mut());
+        // Most answers arrive in one chunk: keep it as it came, copying only
+        // when a second one follows.
+        let mut first: Option<Bytes> = None;
+        let mut rest: Vec<u8> = Vec::new();
+        let mut read = 0usize;
         while let Some(chunk) = response
             .chunk()
             .await
             .map_err(|e| self.send_error(operation, e))?
         {
-            if body.len() + chunk.len() > limit {
+            read += chunk.len();
+            if read > limit {
                 return Err(too_large());
             }
-            body.extend_from_slice(&chunk);
+            match first.take() {
+                None if rest.is_empty() => first = Some(chunk),
+                None => rest.extend_from_slice(&chunk),
+                Some(head) => {
+                    rest.reserve(declared.map_or(head.len() + chunk.len(), |n| n as usize));
+                    rest.extend_from_slice(&head);
+                    rest.extend_from_slice(&chunk);
+                }
+            }
         }
+        let body = match first {
+            Some(only) => only,
+            None => Bytes::from(rest),
+        };
         Ok(Reply {
             status,
             headers,
-            body: Bytes::from(body),
+            body,
         })
     }
 

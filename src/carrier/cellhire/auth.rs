@@ -45,8 +45,29 @@ pub enum CellhireAuth {
     },
 }
 
+/// A bearer token with its `Authorization` header value, made once per
+/// token rather than once per request.
+#[derive(Clone)]
+pub(super) struct Bearer {
+    /// The token.
+    pub token: Credential,
+    /// `Bearer <token>`, marked sensitive.
+    pub header: HeaderValue,
+}
+
+impl Bearer {
+    fn new(token: Credential) -> Result<Self> {
+        let mut header =
+            HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
+                Error::Config("the bearer token is not a valid HTTP header value".into())
+            })?;
+        header.set_sensitive(true);
+        Ok(Self { token, header })
+    }
+}
+
 struct Cached {
-    token: Credential,
+    bearer: Bearer,
     refresh_at: Instant,
 }
 
@@ -54,6 +75,8 @@ struct Cached {
 #[derive(Clone)]
 pub(super) struct TokenSource {
     auth: CellhireAuth,
+    /// The static token's header, made at construction.
+    fixed: Option<Bearer>,
     cache: Arc<Mutex<Option<Cached>>>,
     grants: Arc<AtomicUsize>,
 }
@@ -67,12 +90,19 @@ impl fmt::Debug for TokenSource {
 }
 
 impl TokenSource {
-    pub fn new(auth: CellhireAuth) -> Self {
-        Self {
+    /// A source for `auth`; a static token that cannot be a header value is
+    /// [`Error::Config`].
+    pub fn new(auth: CellhireAuth) -> Result<Self> {
+        let fixed = match &auth {
+            CellhireAuth::Token(token) => Some(Bearer::new(token.clone())?),
+            CellhireAuth::ClientCredentials { .. } => None,
+        };
+        Ok(Self {
             auth,
+            fixed,
             cache: Arc::new(Mutex::new(None)),
             grants: Arc::new(AtomicUsize::new(0)),
-        }
+        })
     }
 
     /// How many tokens this source has fetched.
@@ -96,9 +126,12 @@ impl TokenSource {
 
     /// A valid token: the cached one, or a new one. Callers that arrive
     /// while another is fetching wait for its result instead of fetching too.
-    pub async fn token(&self, transport: &Transport) -> Result<Credential> {
+    pub async fn token(&self, transport: &Transport) -> Result<Bearer> {
+        if let Some(fixed) = &self.fixed {
+            return Ok(fixed.clone());
+        }
         let (client_id, client_secret, token_url) = match &self.auth {
-            CellhireAuth::Token(token) => return Ok(token.clone()),
+            CellhireAuth::Token(token) => return Bearer::new(token.clone()),
             CellhireAuth::ClientCredentials {
                 client_id,
                 client_secret,
@@ -108,7 +141,7 @@ impl TokenSource {
         let mut cache = self.cache.lock().await;
         if let Some(cached) = cache.as_ref() {
             if Instant::now() < cached.refresh_at {
-                return Ok(cached.token.clone());
+                return Ok(cached.bearer.clone());
             }
         }
         let (token, lifetime) = fetch(transport, client_id, client_secret, token_url)
@@ -117,18 +150,19 @@ impl TokenSource {
         self.grants.fetch_add(1, Ordering::Relaxed);
         // Refresh a minute early, or at 90% of a short lifetime.
         let margin = Duration::from_secs(60).min(lifetime / 10);
+        let bearer = Bearer::new(token)?;
         *cache = Some(Cached {
-            token: token.clone(),
+            bearer: bearer.clone(),
             refresh_at: Instant::now() + lifetime - margin,
         });
-        Ok(token)
+        Ok(bearer)
     }
 
     /// Forgets `rejected` so that the next call fetches a new token, unless
     /// another task has already replaced it.
     pub async fn invalidate(&self, rejected: &Credential) {
         let mut cache = self.cache.lock().await;
-        if cache.as_ref().is_some_and(|c| &c.token == rejected) {
+        if cache.as_ref().is_some_and(|c| &c.bearer.token == rejected) {
             *cache = None;
         }
     }

@@ -210,12 +210,12 @@ impl CellhireClientBuilder {
             CellhireAuth::Token(_) => vec![],
         };
         let transport = Transport::with_origins(Carrier::Cellhire, base, &extra, self.http)?;
-        Ok(CellhireClient::from_parts(
+        CellhireClient::from_parts(
             transport,
             account_id,
             auth,
             self.msisdn,
             self.timezone.unwrap_or(DEFAULT_TIMEZONE),
-        ))
+        )
     }
 }

@@ -7,11 +7,11 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use futures::stream::{self, BoxStream, StreamExt};
 use reqwest::Method;
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use super::auth::{CellhireAuth, TokenSource};
+use super::auth::{Bearer, CellhireAuth, TokenSource};
 use super::builder::CellhireClientBuilder;
 use super::planner::ConnectionDatePlanner;
 use super::request::{check_network, check_static};
@@ -129,17 +129,17 @@ impl CellhireClient {
         auth: CellhireAuth,
         msisdn: MsisdnFormat,
         timezone: chrono_tz::Tz,
-    ) -> Self {
-        Self {
+    ) -> Result<Self> {
+        Ok(Self {
             inner: Arc::new(Inner {
                 transport,
                 account_id,
-                tokens: TokenSource::new(auth),
+                tokens: TokenSource::new(auth)?,
                 msisdn,
                 timezone,
                 networks: Mutex::new(None),
             }),
-        }
+        })
     }
 
     /// The Cellhire account number.
@@ -230,13 +230,11 @@ impl CellhireClient {
         let body = body.map(bytes::Bytes::from);
         let mut refreshed = false;
         loop {
-            let token = self.inner.tokens.token(transport).await?;
+            let Bearer {
+                token,
+                header: bearer,
+            } = self.inner.tokens.token(transport).await?;
             *token_seen = Some(token.clone());
-            let mut bearer =
-                HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
-                    Error::Config("the bearer token is not a valid HTTP header value".into())
-                })?;
-            bearer.set_sensitive(true);
             let reply = transport
                 .execute(operation, idempotency, |client| {
                     // The document's examples send this Content-Type on
