@@ -15,7 +15,7 @@ use tokio::time::Instant;
 
 use super::{from_wire, wire};
 use crate::error::{Error, Result};
-use crate::http::{Idempotency, Transport, decode};
+use crate::http::{Idempotency, Transport};
 use crate::model::Credential;
 use crate::provider::{Carrier, Operation};
 
@@ -157,14 +157,12 @@ impl KeySource {
                     .body(body.clone())
             })
             .await?;
-        if let Some(error) = from_wire::failure(
+        let answer: wire::KeyAnswer = from_wire::answer(
+            op,
             reply.status,
             &reply.body,
             reply.retry_after(transport.config()),
-        ) {
-            return Err(error);
-        }
-        let answer: wire::KeyAnswer = decode::json(Carrier::INumbering, op, &reply.body)?;
+        )?;
         let key = answer
             .data
             .and_then(|d| d.apikey)

@@ -4,7 +4,6 @@ use std::fmt;
 use std::sync::Arc;
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
-use serde::de::DeserializeOwned;
 
 use super::auth::KeySource;
 use super::builder::INumberingClientBuilder;
@@ -15,7 +14,7 @@ use super::types::{
 };
 use super::{check, from_wire, to_wire, wire};
 use crate::error::{Error, Problems, Result};
-use crate::http::{Idempotency, Transport, decode};
+use crate::http::{Idempotency, Transport};
 use crate::model::{Credential, PhoneNumber, Pin};
 use crate::provider::{Carrier, Operation};
 
@@ -117,7 +116,7 @@ impl INumberingClient {
     /// HTTP status or in the body is an error, with every secret the client
     /// knows and the request's own `secrets` removed from its texts; for a
     /// create, a failure after sending is [`Error::OutcomeUnknown`].
-    async fn call<T: DeserializeOwned>(
+    async fn call<T: wire::Answer>(
         &self,
         operation: Operation,
         idempotency: Idempotency,
@@ -139,7 +138,7 @@ impl INumberingClient {
         })
     }
 
-    async fn call_inner<T: DeserializeOwned>(
+    async fn call_inner<T: wire::Answer>(
         &self,
         operation: Operation,
         idempotency: Idempotency,
@@ -169,32 +168,24 @@ impl INumberingClient {
                         .body(body.clone())
                 })
                 .await?;
-            let failure = from_wire::failure(
+            let answer: Result<T> = from_wire::answer(
+                operation,
                 reply.status,
                 &reply.body,
                 reply.retry_after(transport.config()),
             );
-            match failure {
-                Some(Error::Auth {
+            match answer {
+                Err(Error::Auth {
                     status: Some(401), ..
                 }) if !exchanged_again => {
                     tracing::debug!("401: exchanging the API key again, once");
                     self.inner.keys.invalidate(&key).await;
                     exchanged_again = true;
                 }
-                Some(error) if idempotency == Idempotency::CreateOnce => {
+                Err(error) if idempotency == Idempotency::CreateOnce => {
                     return Err(error.ambiguous_after_send(operation));
                 }
-                Some(error) => return Err(error),
-                None => {
-                    return decode::json(CARRIER, operation, &reply.body).map_err(|e| {
-                        if idempotency == Idempotency::CreateOnce {
-                            e.ambiguous_after_send(operation)
-                        } else {
-                            e
-                        }
-                    });
-                }
+                other => return other,
             }
         }
     }
@@ -303,14 +294,16 @@ impl INumberingClient {
                 |_| serde_json::to_vec(&to_wire::account_port(port)),
             )
             .await?;
-        let answer: wire::AccountPortAnswer = serde_json::from_value(raw.clone()).map_err(|e| {
-            Error::Decode {
-                carrier: CARRIER,
-                operation: op,
-                message: format!("unexpected answer shape: {e}"),
-            }
-            .ambiguous_after_send(op)
-        })?;
+        // Read from the parsed value in place: no second parse, no copy.
+        let answer =
+            <wire::AccountPortAnswer as serde::Deserialize>::deserialize(&raw).map_err(|e| {
+                Error::Decode {
+                    carrier: CARRIER,
+                    operation: op,
+                    message: format!("unexpected answer shape: {e}"),
+                }
+                .ambiguous_after_send(op)
+            })?;
         // A carrier may echo the request: the kept answer must not hold the
         // account number or the PIN.
         let mut all = secrets.to_vec();

@@ -27,23 +27,38 @@ fn text(v: &Value) -> Option<String> {
 }
 
 /// The failure an answer reports, from its HTTP status or its body: `None`
-/// for a success.
+/// for a success. Reads only the envelope fields of the body.
 pub(super) fn failure(
     http_status: u16,
     body: &[u8],
     retry_after: Option<std::time::Duration>,
 ) -> Option<Error> {
-    let json: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-    let body_status = json.get("status").and_then(Value::as_str).unwrap_or("");
+    let envelope: Option<wire::Envelope> = serde_json::from_slice(body).ok();
+    failure_in(http_status, envelope.as_ref(), body, retry_after)
+}
+
+/// The failure an answer reports, from its HTTP status or its `envelope`
+/// (`None` when the body is not a JSON object).
+pub(super) fn failure_in(
+    http_status: u16,
+    envelope: Option<&wire::Envelope>,
+    body: &[u8],
+    retry_after: Option<std::time::Duration>,
+) -> Option<Error> {
+    let empty = wire::Envelope::default();
+    let env = envelope.unwrap_or(&empty);
+    let body_status = env.status.as_ref().and_then(Value::as_str).unwrap_or("");
     let body_failed = body_status.eq_ignore_ascii_case("error")
         || body_status.eq_ignore_ascii_case("failed")
         || body_status.eq_ignore_ascii_case("failure");
-    let body_code = json
-        .get("statusCode")
+    let error_code = env.error.as_ref().and_then(|e| e.get("code"));
+    let body_code = env
+        .status_code
+        .as_ref()
         .and_then(text)
         .and_then(|c| c.trim().parse::<u16>().ok())
         .or_else(|| {
-            json.pointer("/error/code")
+            error_code
                 .and_then(text)
                 .and_then(|c| c.trim().parse().ok())
         });
@@ -57,24 +72,53 @@ pub(super) fn failure(
     } else {
         body_code.filter(|c| !(200..300).contains(c)).unwrap_or(400)
     };
-    let message = [
-        "/error/message",
-        "/message",
-        "/exception",
-        "/error",
-        "/detail",
-    ]
-    .iter()
-    .find_map(|p| json.pointer(p).and_then(Value::as_str))
-    .map(str::to_owned)
-    .unwrap_or_else(|| {
-        if json.is_null() {
-            crate::http::error_body::ErrorBody::parse(body).message
-        } else {
-            format!("iNumbering reported status {code}")
-        }
-    });
+    let as_str = |v: &Option<Value>| v.as_ref().and_then(Value::as_str).map(str::to_owned);
+    let message = env
+        .error
+        .as_ref()
+        .and_then(|e| e.get("message"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .or_else(|| as_str(&env.message))
+        .or_else(|| as_str(&env.exception))
+        .or_else(|| as_str(&env.error))
+        .or_else(|| as_str(&env.detail))
+        .unwrap_or_else(|| {
+            if envelope.is_none() {
+                crate::http::error_body::ErrorBody::parse(body).message
+            } else {
+                format!("iNumbering reported status {code}")
+            }
+        });
     Some(error_for_code(code, message, retry_after))
+}
+
+/// Reads an answer in one pass: a failure in the HTTP status or in the
+/// body's envelope is its error; a 2xx body that does not fit `T` is
+/// [`Error::Decode`] (or the failure it reports in another shape).
+pub(super) fn answer<T: wire::Answer>(
+    operation: crate::provider::Operation,
+    http_status: u16,
+    body: &[u8],
+    retry_after: Option<std::time::Duration>,
+) -> Result<T, Error> {
+    if !(200..300).contains(&http_status) {
+        return Err(failure(http_status, body, retry_after)
+            .unwrap_or_else(|| error_for_code(http_status, String::new(), retry_after)));
+    }
+    match serde_json::from_slice::<T>(body) {
+        Ok(mut answer) => {
+            let envelope = answer.envelope();
+            match failure_in(http_status, Some(&envelope), body, retry_after) {
+                Some(error) => Err(error),
+                None => Ok(answer),
+            }
+        }
+        Err(_) => match failure(http_status, body, retry_after) {
+            Some(error) => Err(error),
+            None => crate::http::decode::json::<T>(CARRIER, operation, body),
+        },
+    }
 }
 
 /// The documented codes onto typed errors.

@@ -6,6 +6,84 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The failure fields any iNumbering answer may carry, read in the same
+/// pass as the answer itself.
+#[derive(Deserialize, Default, Debug)]
+pub(super) struct Envelope {
+    #[serde(default)]
+    pub status: Option<serde_json::Value>,
+    #[serde(rename = "statusCode", default)]
+    pub status_code: Option<serde_json::Value>,
+    #[serde(default)]
+    pub error: Option<serde_json::Value>,
+    #[serde(default)]
+    pub message: Option<serde_json::Value>,
+    #[serde(default)]
+    pub exception: Option<serde_json::Value>,
+    #[serde(default)]
+    pub detail: Option<serde_json::Value>,
+}
+
+/// An answer type that carries the [`Envelope`] fields beside its own.
+pub(super) trait Answer: serde::de::DeserializeOwned {
+    /// The envelope fields (taken out of the answer).
+    fn envelope(&mut self) -> Envelope;
+}
+
+impl Answer for serde_json::Value {
+    fn envelope(&mut self) -> Envelope {
+        let get = |k: &str| self.get(k).cloned();
+        Envelope {
+            status: get("status"),
+            status_code: get("statusCode"),
+            error: get("error"),
+            message: get("message"),
+            exception: get("exception"),
+            detail: get("detail"),
+        }
+    }
+}
+
+/// Defines an answer struct with the [`Envelope`] fields added.
+macro_rules! answer {
+    (
+        $(#[$meta:meta])*
+        pub(super) struct $name:ident {
+            $( $(#[$fmeta:meta])* pub $field:ident : $ty:ty, )*
+        }
+    ) => {
+        $(#[$meta])*
+        pub(super) struct $name {
+            $( $(#[$fmeta])* pub $field: $ty, )*
+            #[serde(rename = "status", default)]
+            pub envelope_status: Option<serde_json::Value>,
+            #[serde(rename = "statusCode", default)]
+            pub envelope_status_code: Option<serde_json::Value>,
+            #[serde(rename = "error", default)]
+            pub envelope_error: Option<serde_json::Value>,
+            #[serde(rename = "message", default)]
+            pub envelope_message: Option<serde_json::Value>,
+            #[serde(rename = "exception", default)]
+            pub envelope_exception: Option<serde_json::Value>,
+            #[serde(rename = "detail", default)]
+            pub envelope_detail: Option<serde_json::Value>,
+        }
+
+        impl Answer for $name {
+            fn envelope(&mut self) -> Envelope {
+                Envelope {
+                    status: self.envelope_status.take(),
+                    status_code: self.envelope_status_code.take(),
+                    error: self.envelope_error.take(),
+                    message: self.envelope_message.take(),
+                    exception: self.envelope_exception.take(),
+                    detail: self.envelope_detail.take(),
+                }
+            }
+        }
+    };
+}
+
 /// `/v2.2/account/apikey` body.
 #[derive(Serialize)]
 pub(super) struct KeyRequest<'a> {
@@ -13,9 +91,11 @@ pub(super) struct KeyRequest<'a> {
     pub password: &'a str,
 }
 
+answer! {
 #[derive(Deserialize)]
 pub(super) struct KeyAnswer {
     pub data: Option<KeyData>,
+}
 }
 
 #[derive(Deserialize)]
@@ -42,11 +122,13 @@ pub(super) struct AvailabilityRequest<'a> {
     pub tn_list: TnList<Tn>,
 }
 
+answer! {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct AvailabilityAnswer {
     #[serde(default)]
     pub service_available: Vec<ServiceAvailable>,
+}
 }
 
 #[derive(Deserialize)]
@@ -64,11 +146,13 @@ pub(super) struct ApikeyOnly<'a> {
     pub apikey: &'a str,
 }
 
+answer! {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct StatusAnswer {
     #[serde(default)]
     pub port_status_summary: Vec<StatusItem>,
+}
 }
 
 #[derive(Deserialize)]
@@ -160,10 +244,12 @@ pub(super) struct CallerId<'a> {
     pub calling_name: &'a str,
 }
 
+answer! {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct OrderAnswer {
     pub order_id: Option<serde_json::Value>,
+}
 }
 
 /// `/v2.2/account/port` body (no `apikey`: its schema has none).
@@ -227,9 +313,11 @@ pub(super) struct Sms<'a> {
     pub campaign_id: &'a str,
 }
 
+answer! {
 #[derive(Deserialize)]
 pub(super) struct AccountPortAnswer {
     pub data: Option<AccountPortData>,
+}
 }
 
 #[derive(Deserialize)]
@@ -263,10 +351,12 @@ pub(super) struct PinItem<'a> {
     pub port_out_pin: Option<&'a str>,
 }
 
+answer! {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct PinAnswer {
     pub port_out_pin: Option<PinAnswerList>,
+}
 }
 
 #[derive(Deserialize)]
