@@ -74,6 +74,56 @@
 //! connection was never made, since repeating it could book the same number
 //! twice. See [`http::RetryPolicy`].
 //!
+//! ## When a submission's outcome is unknown: reconcile
+//! A create that timed out, lost its connection after sending, or got a
+//! 5xx, a redirect or a 2xx without a usable id may have created the order:
+//! [`PortProvider::submit`] then fails with [`Error::OutcomeUnknown`]
+//! ([`Error::is_outcome_unknown`]). Never resubmit blindly. Ask the carrier
+//! with [`PortProvider::reconcile`], giving the same request and the time
+//! of the attempt: [`Reconciliation::Found`] names the orders that may be
+//! the one created (do not resubmit: follow or cancel them);
+//! [`Reconciliation::NotFound`] means the carrier's complete listing holds
+//! nothing it could be, and resubmitting is safe. Matching is conservative
+//! (when in doubt, `Found`), and a listing that fails is an error, never
+//! `NotFound`. Cellhire matches name, connection date and numbers;
+//! iNumbering only the time of the order (its summary holds no numbers);
+//! Apeiron has no call that reads an order back, so its `reconcile` is
+//! [`Error::Unsupported`] ([`Capabilities::reconcile`] says so beforehand).
+//!
+//! ```no_run
+//! use numport::{PortProvider, PortRequest, Reconciliation, Submission};
+//!
+//! /// Submits `request`, and after an unknown outcome resubmits only when
+//! /// the carrier holds no order it could have created.
+//! async fn submit_once(
+//!     carrier: &dyn PortProvider,
+//!     request: &PortRequest,
+//! ) -> numport::Result<Option<Submission>> {
+//!     let attempted_at = chrono::Utc::now(); // before sending
+//!     match carrier.submit(request).await {
+//!         Ok(submission) => Ok(Some(submission)),
+//!         Err(e) if e.is_outcome_unknown() => {
+//!             match carrier.reconcile(request, attempted_at).await? {
+//!                 Reconciliation::Found(orders) => {
+//!                     // The order (or one that may be it) exists: do not
+//!                     // resubmit; follow it with `carrier.order(&id)`.
+//!                     for order in &orders {
+//!                         println!("found {} ({})", order.id, order.status);
+//!                     }
+//!                     Ok(None)
+//!                 }
+//!                 // Nothing was created: resubmitting is safe.
+//!                 Reconciliation::NotFound => carrier.submit(request).await.map(Some),
+//!                 // `Reconciliation` is non-exhaustive: treat anything
+//!                 // new as "do not resubmit".
+//!                 _ => Ok(None),
+//!             }
+//!         }
+//!         Err(e) => Err(e),
+//!     }
+//! }
+//! ```
+//!
 //! ## Security and redaction
 //! PACs, PINs, account numbers, passwords, tokens and API keys live in types
 //! ([`Pac`], [`Pin`], [`AccountNumber`], [`Credential`]) that print as
@@ -117,7 +167,7 @@ pub use error::{Error, FieldError, Problems, RejectReason, Result};
 pub use model::{
     AccountNumber, Address, Amendment, Credential, Document, DocumentKind, Iccid, LineChange,
     LineFailure, Pac, PhoneNumber, Pin, PortId, PortLine, PortLineDetail, PortOrder, PortRequest,
-    PortSummary, Portability, Submission, SubmittedOrder, Subscriber,
+    PortSummary, Portability, Reconciliation, Submission, SubmittedOrder, Subscriber,
 };
 pub use provider::{Capabilities, Carrier, Operation, PortProvider};
 pub use registry::Registry;

@@ -3,13 +3,15 @@
 use std::fmt;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use futures::stream::BoxStream;
 use serde::{Deserialize, Serialize};
 
 use crate::bulk::BulkOptions;
 use crate::error::{Error, Result};
 use crate::model::{
-    Amendment, PhoneNumber, PortId, PortOrder, PortRequest, PortSummary, Portability, Submission,
+    Amendment, PhoneNumber, PortId, PortOrder, PortRequest, PortSummary, Portability,
+    Reconciliation, Submission,
 };
 
 /// The carriers this crate speaks to.
@@ -56,6 +58,8 @@ pub enum Operation {
     Native(&'static str),
     /// Obtaining credentials (token grant, key exchange).
     Authenticate,
+    /// [`PortProvider::reconcile`].
+    Reconcile,
 }
 
 impl fmt::Display for Operation {
@@ -69,6 +73,7 @@ impl fmt::Display for Operation {
             Self::Cancel => "cancel",
             Self::Native(name) => name,
             Self::Authenticate => "authenticate",
+            Self::Reconcile => "reconcile",
         })
     }
 }
@@ -92,6 +97,9 @@ pub struct Capabilities {
     pub amend: bool,
     /// [`PortProvider::cancel`].
     pub cancel: bool,
+    /// [`PortProvider::reconcile`]: the carrier can be asked whether a
+    /// submission whose outcome was unknown created an order.
+    pub reconcile: bool,
     /// True when one order may hold several numbers.
     pub multi_line_orders: bool,
     /// True when the carrier takes documents (LoA, bill) with an order.
@@ -107,6 +115,7 @@ impl Capabilities {
         orders: false,
         amend: false,
         cancel: false,
+        reconcile: false,
         multi_line_orders: false,
         documents: false,
     };
@@ -120,6 +129,7 @@ impl Capabilities {
             Operation::ListOrders => self.orders,
             Operation::Amend => self.amend,
             Operation::Cancel => self.cancel,
+            Operation::Reconcile => self.reconcile,
             Operation::Native(_) | Operation::Authenticate => true,
         }
     }
@@ -155,8 +165,41 @@ pub trait PortProvider: Send + Sync + fmt::Debug {
     /// Validates and submits a port request.
     ///
     /// A submission is never repeated once it may have reached the carrier, so
-    /// a failure here never leaves a duplicate order behind.
+    /// a failure here never leaves a duplicate order behind. When the request
+    /// may have created an order without the answer saying so, the error is
+    /// [`Error::OutcomeUnknown`]: call [`PortProvider::reconcile`] before
+    /// submitting the same request again.
     async fn submit(&self, request: &PortRequest) -> Result<Submission>;
+
+    /// Asks the carrier whether a submission of `request` made at (or just
+    /// before) `attempted_at`, whose outcome was unknown
+    /// ([`Error::is_outcome_unknown`]), created an order.
+    ///
+    /// [`Reconciliation::Found`] holds every order that may be the one
+    /// created: do **not** resubmit. [`Reconciliation::NotFound`] is
+    /// answered only when the carrier's whole listing was read and nothing
+    /// in it could be that order: resubmitting is then safe. Matching is
+    /// conservative (an order that merely could be it counts as found), and
+    /// a listing that fails or cannot be read completely is an error,
+    /// never `NotFound`. Read-only: nothing is created or changed.
+    ///
+    /// Record `attempted_at` *before* calling [`PortProvider::submit`]. Each
+    /// carrier documents what it matches on; the default, for carriers with
+    /// no way to look orders up, returns [`Error::Unsupported`] with
+    /// [`Operation::Reconcile`] without sending anything (see
+    /// [`Capabilities::reconcile`]). The request is validated as
+    /// [`PortProvider::submit`] would, before anything is sent.
+    async fn reconcile(
+        &self,
+        request: &PortRequest,
+        attempted_at: DateTime<Utc>,
+    ) -> Result<Reconciliation> {
+        let _ = (request, attempted_at);
+        Err(Error::Unsupported {
+            carrier: self.carrier(),
+            operation: Operation::Reconcile,
+        })
+    }
 
     /// One order with its lines.
     async fn order(&self, id: &PortId) -> Result<PortOrder>;

@@ -678,6 +678,7 @@ async fn the_client_as_a_dyn_port_provider() {
     want.orders = true;
     want.amend = true;
     want.cancel = true;
+    want.reconcile = true;
     want.multi_line_orders = true;
     assert_eq!(provider.capabilities(), want);
     assert!(!provider.capabilities().check_portability);
@@ -794,4 +795,39 @@ async fn concurrent_first_creates_read_the_network_list_once() {
         .filter(|r| r.url.path().ends_with("/networks"))
         .count();
     assert_eq!((networks, requests.len()), (1, 9));
+}
+
+#[tokio::test]
+async fn the_next_page_is_requested_while_the_current_one_is_read_and_no_further() {
+    let t = setup().await;
+    for n in 1..=3 {
+        Mock::given(method("GET"))
+            .and(path(api_path("")))
+            .and(header("x-pagenumber", n.to_string()))
+            .respond_with(json(200, &fixture(&format!("list_page{n}.json"))))
+            .mount(&t.server)
+            .await;
+    }
+    let mut stream = t.client.list_ports(50);
+
+    // Read the first port of page 1, then stop reading for a while.
+    stream.next().await.unwrap().unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let pages = |requests: &[wiremock::Request]| -> Vec<String> {
+        requests
+            .iter()
+            .map(|r| r.headers["x-pagenumber"].to_str().unwrap().to_owned())
+            .collect()
+    };
+    // Page 2 was asked for ahead of time; page 3 was not (one ahead at most).
+    assert_eq!(
+        pages(&t.server.received_requests().await.unwrap()),
+        ["1", "2"]
+    );
+    let rest: Vec<_> = stream.collect().await;
+    assert_eq!(rest.len(), 4);
+    assert_eq!(
+        pages(&t.server.received_requests().await.unwrap()),
+        ["1", "2", "3"]
+    );
 }

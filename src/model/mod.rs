@@ -8,6 +8,7 @@ mod document;
 mod iccid;
 mod order;
 mod phone;
+mod reconcile;
 mod request;
 mod secret;
 
@@ -19,6 +20,7 @@ pub use order::{
     Portability, Submission, SubmittedOrder,
 };
 pub use phone::PhoneNumber;
+pub use reconcile::Reconciliation;
 pub(crate) use request::check_text;
 pub use request::{PortLine, PortRequest};
 pub use secret::{AccountNumber, Credential, Pac, Pin};

@@ -236,6 +236,15 @@ pub struct LineFailure {
     pub status: Option<u16>,
     /// The error, as [`crate::Error`]'s `Display` shows it.
     pub message: String,
+    /// True when the carrier may have created the order all the same
+    /// ([`crate::Error::is_outcome_unknown`]): reconcile before ordering
+    /// this number again.
+    #[serde(default)]
+    pub outcome_unknown: bool,
+    /// True when the request for this number provably never left
+    /// ([`crate::Error::is_never_sent`]).
+    #[serde(default)]
+    pub never_sent: bool,
 }
 
 impl LineFailure {
@@ -246,6 +255,8 @@ impl LineFailure {
             reason: error.reject_reason(),
             status: error.status(),
             message: error.to_string(),
+            outcome_unknown: error.is_outcome_unknown(),
+            never_sent: error.is_never_sent(),
         }
     }
 }

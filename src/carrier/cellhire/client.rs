@@ -514,6 +514,10 @@ impl CellhireClient {
     /// [`Error::Decode`] naming its page and position, and the listing goes
     /// on, so a caller reconciling its books sees every port reported. Any
     /// other error ends the stream after being yielded.
+    ///
+    /// The next page is requested while the current one is being read (at
+    /// most one page ahead), so the carrier's latency overlaps the caller's
+    /// work. The stream must be polled inside a tokio runtime.
     pub fn list_ports(&self, page_size: u32) -> BoxStream<'static, Result<PortSummary>> {
         struct State {
             client: CellhireClient,
@@ -522,6 +526,8 @@ impl CellhireClient {
             seen: u64,
             served_size: u64,
             done: bool,
+            /// The next page, already requested (at most one ahead).
+            ahead: Option<Prefetch>,
         }
         let state = State {
             client: self.clone(),
@@ -530,6 +536,7 @@ impl CellhireClient {
             seen: 0,
             served_size: 0,
             done: false,
+            ahead: None,
         };
         stream::unfold(state, move |mut st| async move {
             if st.done {
@@ -547,7 +554,11 @@ impl CellhireClient {
                 };
                 return Some((vec![Err(e)], st));
             }
-            match st.client.list_ports_page(st.page, page_size).await {
+            let result = match st.ahead.take() {
+                Some(prefetch) => prefetch.join().await,
+                None => st.client.list_ports_page(st.page, page_size).await,
+            };
+            match result {
                 Err(e) => {
                     st.done = true;
                     Some((vec![Err(e)], st))
@@ -588,6 +599,10 @@ impl CellhireClient {
                         })
                     }));
                     st.previous = page.raw_ids;
+                    if !st.done && st.page <= MAX_LIST_PAGES {
+                        // Ask for the next page while this one is read.
+                        st.ahead = Some(Prefetch::spawn(st.client.clone(), st.page, page_size));
+                    }
                     Some((items, st))
                 }
             }
@@ -657,6 +672,35 @@ impl CellhireClient {
         )
         .await?;
         Ok(())
+    }
+}
+
+/// A List Ports page requested ahead of its turn; dropping it (the stream
+/// dropped) aborts the request.
+struct Prefetch(tokio::task::JoinHandle<Result<PortPage>>);
+
+impl Prefetch {
+    fn spawn(client: CellhireClient, page: u32, page_size: u32) -> Self {
+        Self(tokio::spawn(async move {
+            client.list_ports_page(page, page_size).await
+        }))
+    }
+
+    async fn join(mut self) -> Result<PortPage> {
+        match (&mut self.0).await {
+            Ok(result) => result,
+            Err(e) => Err(Error::Decode {
+                carrier: CARRIER,
+                operation: Operation::ListOrders,
+                message: format!("the List Ports page task failed: {e}"),
+            }),
+        }
+    }
+}
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

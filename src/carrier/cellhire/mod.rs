@@ -32,7 +32,7 @@ mod wire;
 
 pub use auth::{CellhireAuth, DEFAULT_TOKEN_URL};
 pub use builder::{CellhireClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEZONE};
-pub use client::{CellhireClient, MAX_PAGE_SIZE};
+pub use client::{CellhireClient, MAX_LIST_PAGES, MAX_PAGE_SIZE};
 pub use from_wire::order as order_from_details;
 pub use msisdn::MsisdnFormat;
 pub use options::CellhireOptions;

@@ -7,7 +7,8 @@ use super::types::{AccountPort, MAX_CALLER_NAME, PinUpdate, PortInOrder};
 use crate::error::Problems;
 use crate::model::{PhoneNumber, check_text};
 
-const MAX_TEXT: usize = 255;
+/// The longest free text iNumbering's fields take.
+pub(super) const MAX_TEXT: usize = 255;
 
 pub(super) fn nanp(p: &mut Problems, field: &str, number: &PhoneNumber) {
     if !number.is_nanp() {
@@ -28,7 +29,7 @@ fn state(p: &mut Problems, field: &str, value: &str) {
     }
 }
 
-fn direction(p: &mut Problems, field: &str, value: &str) {
+pub(super) fn direction(p: &mut Problems, field: &str, value: &str) {
     if !value.is_empty() && !DIRECTIONS.contains(&value) {
         p.add(
             field,

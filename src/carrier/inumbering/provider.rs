@@ -1,6 +1,7 @@
 //! [`INumberingClient`] as a [`PortProvider`].
 
 use async_trait::async_trait;
+use chrono::{DateTime, TimeDelta, Utc};
 use futures::stream::{self, BoxStream, StreamExt};
 
 use super::INumberingClient;
@@ -11,8 +12,8 @@ use super::types::PortStatusEntry;
 use crate::bulk::{self, BulkOptions};
 use crate::error::{Error, FieldError, RejectReason, Result};
 use crate::model::{
-    Amendment, PhoneNumber, PortId, PortOrder, PortRequest, PortSummary, Portability, Submission,
-    SubmittedOrder,
+    Amendment, PhoneNumber, PortId, PortOrder, PortRequest, PortSummary, Portability,
+    Reconciliation, Submission, SubmittedOrder,
 };
 use crate::provider::{Capabilities, Carrier, Operation, PortProvider};
 use crate::status::CarrierStatus;
@@ -24,9 +25,14 @@ const CAPABILITIES: Capabilities = Capabilities {
     submit: true,
     order: true,
     orders: true,
+    reconcile: true,
     multi_line_orders: true,
     ..Capabilities::NONE
 };
+
+/// How far before `attempted_at` [`PortProvider::reconcile`] still looks:
+/// the carrier's clock and this machine's may disagree.
+const RECONCILE_CLOCK_SKEW: TimeDelta = TimeDelta::minutes(5);
 
 fn unsupported(operation: Operation) -> Error {
     Error::Unsupported {
@@ -120,7 +126,22 @@ impl INumberingClient {
                 (id, raw)
             }
         };
-        let id = PortId::new(id).map_err(Error::from)?;
+        // iNumbering answered 2xx: the order exists. An id the crate cannot
+        // use leaves the caller not knowing which: an unknown outcome, never
+        // a validation error (which would say nothing was sent).
+        let id = PortId::new(id).map_err(|e| Error::OutcomeUnknown {
+            carrier: CARRIER,
+            operation: Operation::Submit,
+            cause: Box::new(Error::Decode {
+                carrier: CARRIER,
+                operation: Operation::Submit,
+                message: format!(
+                    "iNumbering accepted the order but returned an unusable id ({}); \
+                     do not submit again: reconcile to find it",
+                    e.problem
+                ),
+            }),
+        })?;
         Ok(SubmittedOrder::new(id, numbers.to_vec(), raw))
     }
 }
@@ -252,6 +273,68 @@ impl PortProvider for INumberingClient {
 
     async fn cancel(&self, _id: &PortId) -> Result<()> {
         Err(unsupported(Operation::Cancel))
+    }
+
+    /// Reads the port status summary once (every order of the account) and
+    /// reports as found every order recorded at or after `attempted_at`
+    /// less five minutes (the carrier's clock and this machine's may
+    /// disagree), and every order whose record has no
+    /// timestamp; `NotFound` when every entry is older.
+    ///
+    /// **Weak matching, on time alone**: the summary holds no numbers, no
+    /// name and nothing else of the request (only `pid`, status, FOC,
+    /// message and the record's timestamp), so an order that *another*
+    /// submission of the same account placed after `attempted_at` is
+    /// reported too. That errs on the safe side (`Found` means do not
+    /// resubmit); check the orders found (their `loa_url` e-mail, support
+    /// ticket) before cancelling any. The orders have no lines. An entry
+    /// recent enough to match but with neither `pid` nor `id` is an
+    /// [`Error::Decode`]: it cannot be named, and it may be the one.
+    async fn reconcile(
+        &self,
+        request: &PortRequest,
+        attempted_at: DateTime<Utc>,
+    ) -> Result<Reconciliation> {
+        self.build_order(request)?;
+        let since = (attempted_at - RECONCILE_CLOCK_SKEW).timestamp();
+        let entries = self.port_status().await?;
+        let mut found = Vec::new();
+        for entry in entries
+            .iter()
+            .filter(|e| e.timestamp.is_none_or(|t| t >= since))
+        {
+            let Some(key) = entry.key() else {
+                return Err(Error::Decode {
+                    carrier: CARRIER,
+                    operation: Operation::Reconcile,
+                    message: "a port status entry recorded after the attempt has no pid nor id; \
+                              cannot tell whether it is the submitted order"
+                        .to_owned(),
+                });
+            };
+            let id = PortId::new(key).map_err(|e| Error::Decode {
+                carrier: CARRIER,
+                operation: Operation::Reconcile,
+                message: format!(
+                    "a port status entry recorded after the attempt has an unusable id ({}); \
+                     cannot tell whether it is the submitted order",
+                    e.problem
+                ),
+            })?;
+            let mut order = PortOrder::new(
+                id,
+                CARRIER,
+                entry.unified(),
+                CarrierStatus::new(&entry.status, None),
+            );
+            order.port_date = entry.foc;
+            found.push(order);
+        }
+        Ok(if found.is_empty() {
+            Reconciliation::NotFound
+        } else {
+            Reconciliation::Found(found)
+        })
     }
 }
 

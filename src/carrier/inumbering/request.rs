@@ -1,11 +1,184 @@
 //! The unified [`PortRequest`] onto iNumbering's customer request or admin
 //! order, checked field by field in the request's own terms.
 
-use super::check::caller_name;
+use super::check::{self, MAX_TEXT, caller_name, direction};
 use super::options::{INumberingOptions, NameType, StreetParts};
 use super::types::{AccountPort, EndUser, PortFeature, PortInItem, PortInOrder};
-use crate::error::{Problems, Result};
-use crate::model::{PhoneNumber, PortRequest};
+use crate::error::{Error, FieldError, Problems, Result};
+use crate::model::{PhoneNumber, PortRequest, check_text};
+
+/// Length and control characters only (emptiness is checked where the
+/// field is required, with its own message).
+fn text_limits(p: &mut Problems, field: &str, value: &str) {
+    if value.chars().count() > MAX_TEXT {
+        p.add(field, format!("is longer than {MAX_TEXT} characters"));
+    } else if value.chars().any(char::is_control) {
+        p.add(field, "holds a control character");
+    }
+}
+
+/// The free text of `request` as iNumbering's fields take it (at most 255
+/// characters, no control character), named after the request's fields.
+/// Runs with the other checks, before anything is sent.
+fn free_text(request: &PortRequest, options: &INumberingOptions, p: &mut Problems) {
+    if let Some(name) = request.authorization_name.as_deref() {
+        text_limits(p, "authorization_name", name);
+    }
+    if let Some(s) = request.subscriber.as_ref() {
+        match options.name_type {
+            NameType::Business => {
+                if let Some(name) = s.business_name.as_deref() {
+                    text_limits(p, "subscriber.business_name", name);
+                }
+            }
+            NameType::Residential => {
+                let before = p.fields().count();
+                text_limits(p, "subscriber.first_name", &s.first_name);
+                text_limits(p, "subscriber.last_name", &s.last_name);
+                if p.fields().count() == before && s.full_name().chars().count() > MAX_TEXT {
+                    p.add(
+                        "subscriber.last_name",
+                        format!(
+                            "makes the name (first and last together) longer than {MAX_TEXT} characters"
+                        ),
+                    );
+                }
+            }
+        }
+        if let Some(a) = s.address.as_ref() {
+            if options.street.is_none() {
+                text_limits(p, "subscriber.address.line1", &a.line1);
+            }
+            if let Some(line2) = a.line2.as_deref() {
+                text_limits(p, "subscriber.address.line2", line2);
+            }
+            text_limits(p, "subscriber.address.city", &a.city);
+            text_limits(p, "subscriber.address.postal_code", &a.postal_code);
+            text_limits(p, "subscriber.address.country", &a.country);
+        }
+    }
+    if let Some(street) = options.street.as_ref() {
+        for (part, value) in [
+            ("number", &street.number),
+            ("name", &street.name),
+            ("street_type", &street.street_type),
+        ] {
+            p.take(
+                "",
+                check_text(&format!("inumbering.street.{part}"), value, MAX_TEXT),
+            );
+        }
+        direction(p, "inumbering.street.prefix", &street.prefix);
+        direction(p, "inumbering.street.suffix", &street.suffix);
+        for (part, value) in [
+            ("building", &street.building),
+            ("floor", &street.floor),
+            ("room", &street.room),
+            ("unit", &street.unit),
+        ] {
+            if let Some(value) = value {
+                text_limits(p, &format!("inumbering.street.{part}"), value);
+            }
+        }
+    }
+}
+
+/// The [`PortRequest`] field behind a field of the customer request or the
+/// admin order, as [`check`] names them.
+fn request_field(wire: &str, request: &PortRequest) -> String {
+    let options = request.inumbering.clone().unwrap_or_default();
+    let street = |part: &str| {
+        if options.street.is_some() {
+            format!("inumbering.street.{part}")
+        } else {
+            "subscriber.address.line1".to_owned()
+        }
+    };
+    let name = match options.name_type {
+        NameType::Business => "subscriber.business_name",
+        NameType::Residential => "subscriber.first_name",
+    };
+    let billing = if options.billing_number.is_some() {
+        "inumbering.billing_number"
+    } else {
+        "lines[0].number"
+    };
+    // `did[2]`, `features[2].number` and `tnList.tnItem[2].…` are line 2.
+    let (line, tail) = ["did[", "features[", "tnList.tnItem["]
+        .iter()
+        .find_map(|head| {
+            let rest = wire.strip_prefix(head)?;
+            let (index, tail) = rest.split_once(']')?;
+            Some((index.to_owned(), tail.trim_start_matches('.').to_owned()))
+        })
+        .unwrap_or_default();
+    let at_line = || format!("lines[{line}].number");
+    if wire.starts_with("did[") {
+        at_line()
+    } else if wire.starts_with("features[") {
+        match tail.as_str() {
+            "number" => at_line(),
+            _ => "inumbering.lidb_name".to_owned(),
+        }
+    } else if wire.starts_with("tnList.tnItem[") {
+        match tail.as_str() {
+            "tn" => at_line(),
+            "atn" => billing.to_owned(),
+            "authName" => "authorization_name".to_owned(),
+            "endUser.name" => name.to_owned(),
+            "endUser.streetNum" => street("number"),
+            "endUser.streetPreDir" => street("prefix"),
+            "endUser.streetName" => street("name"),
+            "endUser.streetType" => street("street_type"),
+            "endUser.streetPostDir" => street("suffix"),
+            "endUser.city" => "subscriber.address.city".to_owned(),
+            "endUser.state" => "subscriber.address.state".to_owned(),
+            "endUser.postalCode" => "subscriber.address.postal_code".to_owned(),
+            "endUser.locationType3" => {
+                if options.street.is_some() {
+                    "inumbering.street".to_owned()
+                } else {
+                    "subscriber.address.line2".to_owned()
+                }
+            }
+            "tnFeature.callerId.callingName" => "inumbering.lidb_name".to_owned(),
+            _ => wire.to_owned(),
+        }
+    } else {
+        match wire {
+            "did" | "tnList.tnItem" => "lines".to_owned(),
+            "name" => name.to_owned(),
+            "lc_btn" => billing.to_owned(),
+            "StreetNumber" => street("number"),
+            "StreetPrefix" => street("prefix"),
+            "Street" => street("name"),
+            "StreetType" => street("street_type"),
+            "StreetSuffix" => street("suffix"),
+            "City" => "subscriber.address.city".to_owned(),
+            "State" => "subscriber.address.state".to_owned(),
+            "zip" => "subscriber.address.postal_code".to_owned(),
+            "Country" => "subscriber.address.country".to_owned(),
+            "auth_person" => "authorization_name".to_owned(),
+            other => other.to_owned(),
+        }
+    }
+}
+
+/// Runs the checks the client runs on the typed request (`check`), so that
+/// they fail here, before the key exchange and the pre-check, with the
+/// request's field names; a field is reported once.
+fn recheck(request: &PortRequest, run: impl FnOnce(&mut Problems)) -> Result<()> {
+    let mut wire = Problems::new();
+    run(&mut wire);
+    let mut p = Problems::new();
+    for f in wire.into_vec() {
+        let field = request_field(&f.field, request);
+        if !p.fields().any(|known| known == field) {
+            p.push(FieldError::new(field, f.problem));
+        }
+    }
+    p.finish()
+}
 
 /// What both order kinds share, checked.
 struct Common {
@@ -133,9 +306,10 @@ fn common(request: &PortRequest) -> Result<Common> {
             }
         }
     }
+    free_text(request, &options, &mut p);
     p.finish()?;
     let (Some(billing), Some(street), Some(address)) = (billing, street, address) else {
-        return Err(crate::Error::Config("incomplete iNumbering request".into()));
+        return Err(Error::Config("incomplete iNumbering request".into()));
     };
     Ok(Common {
         numbers: request.lines.iter().map(|l| l.number.clone()).collect(),
@@ -176,9 +350,9 @@ pub(super) fn account_port(request: &PortRequest) -> Result<AccountPort> {
         Vec::new()
     };
     let Some(account_number) = request.account_number.clone() else {
-        return Err(crate::Error::Config("incomplete iNumbering request".into()));
+        return Err(Error::Config("incomplete iNumbering request".into()));
     };
-    Ok(AccountPort {
+    let port = AccountPort {
         numbers: c.numbers,
         name: c.name,
         name_type: c.name_type,
@@ -193,7 +367,9 @@ pub(super) fn account_port(request: &PortRequest) -> Result<AccountPort> {
         auth_person: c.auth_person,
         desired_due_date: request.desired_date,
         features,
-    })
+    };
+    recheck(request, |p| check::account_port(&port, p))?;
+    Ok(port)
 }
 
 /// The admin order (`portInOrder`) for `request`: it needs a desired date.
@@ -208,15 +384,15 @@ pub(super) fn port_in_order(request: &PortRequest) -> Result<PortInOrder> {
     let c = common(request);
     let c = match (c, p.finish()) {
         (Ok(c), Ok(())) => c,
-        (Err(crate::Error::Validation(mut found)), Err(crate::Error::Validation(date))) => {
+        (Err(Error::Validation(mut found)), Err(Error::Validation(date))) => {
             found.extend(date);
-            return Err(crate::Error::Validation(found));
+            return Err(Error::Validation(found));
         }
         (Err(e), _) | (_, Err(e)) => return Err(e),
     };
     let (Some(date), Some(account_number)) = (request.desired_date, request.account_number.clone())
     else {
-        return Err(crate::Error::Config("incomplete iNumbering request".into()));
+        return Err(Error::Config("incomplete iNumbering request".into()));
     };
     let end_user = EndUser {
         name: c.name,
@@ -226,7 +402,7 @@ pub(super) fn port_in_order(request: &PortRequest) -> Result<PortInOrder> {
         postal_code: c.zip,
         type_of_service: c.name_type,
     };
-    Ok(PortInOrder {
+    let order = PortInOrder {
         desired_due_date: date,
         items: c
             .numbers
@@ -241,5 +417,7 @@ pub(super) fn port_in_order(request: &PortRequest) -> Result<PortInOrder> {
                 calling_name: c.options.lidb_name.clone(),
             })
             .collect(),
-    })
+    };
+    recheck(request, |p| check::port_in_order(&order, p))?;
+    Ok(order)
 }

@@ -1,0 +1,468 @@
+//! `PortProvider::reconcile` after a submission whose outcome was unknown:
+//! the submitted order is found, nothing found means resubmitting is safe,
+//! a listing that fails is an error, Apeiron says it cannot; and Apeiron's
+//! multi-number submission keeps every order it created.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use numport::carrier::apeiron::{ApeironClient, ApeironOptions};
+use numport::carrier::cellhire::{CellhireClient, CellhireOptions};
+use numport::carrier::inumbering::INumberingClient;
+use numport::clock::ManualClock;
+use numport::http::{Backoff, HttpConfig, RetryPolicy};
+use numport::sandbox::{CellhireSandbox, CellhireSandboxConfig, INumberingSandbox};
+use numport::{
+    AccountNumber, Address, Error, Iccid, Operation, Pac, PhoneNumber, Pin, PortLine, PortProvider,
+    PortRequest, Reconciliation, Subscriber,
+};
+use serde_json::json;
+use wiremock::matchers::{body_partial_json, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn fast_retries() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 3,
+        backoff: Backoff {
+            jitter: false,
+            initial: Duration::from_millis(1),
+            max: Duration::from_millis(2),
+            multiplier: 2.0,
+        },
+        max_retry_after: Duration::from_secs(1),
+    }
+}
+
+// ---------------------------------------------------------------- Cellhire
+
+/// Friday 2026-05-01, 09:00 UTC.
+fn attempted_at() -> DateTime<Utc> {
+    "2026-05-01T09:00:00Z".parse().unwrap()
+}
+
+async fn cellhire() -> (CellhireSandbox, CellhireClient) {
+    let today = NaiveDate::from_ymd_opt(2026, 5, 1).unwrap();
+    let sandbox = CellhireSandbox::start_with(CellhireSandboxConfig::default().with_today(today))
+        .await
+        .unwrap();
+    let http = HttpConfig::default()
+        .with_clock(Arc::new(ManualClock::new(attempted_at())))
+        .with_retry(fast_retries());
+    let client = CellhireClient::builder()
+        .base_url(sandbox.base_url())
+        .token_url(sandbox.token_url())
+        .account_id(sandbox.account_id())
+        .client_credentials(sandbox.client_id(), sandbox.client_secret())
+        .http_config(http)
+        .build()
+        .unwrap();
+    (sandbox, client)
+}
+
+fn uk_line(n: u32) -> PortLine {
+    PortLine::new(PhoneNumber::parse(&format!("+44770090{n:04}")).unwrap())
+        .with_sim(Iccid::with_check_digit(&format!("894410003012{n:07}")).unwrap())
+        .with_pac(Pac::new("ABC123456").unwrap())
+}
+
+fn cellhire_request(name: &str, numbers: &[u32]) -> PortRequest {
+    PortRequest::new(numbers.iter().map(|n| uk_line(*n)).collect())
+        .with_cellhire(CellhireOptions::new(name, 1, 5, 102344).with_provisioning_order(3630))
+}
+
+#[tokio::test]
+async fn cellhire_finds_the_submitted_port() {
+    let (_sandbox, client) = cellhire().await;
+    assert!(client.capabilities().reconcile);
+    let request = cellhire_request("Fleet batch 7", &[101, 102]);
+    let submitted = client.submit(&request).await.unwrap();
+
+    let answer = client.reconcile(&request, attempted_at()).await.unwrap();
+
+    assert!(answer.is_found() && !answer.is_safe_to_resubmit());
+    let ids: Vec<_> = answer.orders().iter().map(|o| o.id.clone()).collect();
+    assert_eq!(ids, [submitted.orders[0].id.clone()]);
+    assert_eq!(answer.orders()[0].lines.len(), 2);
+    assert_eq!(answer.orders()[0].name.as_deref(), Some("Fleet batch 7"));
+}
+
+#[tokio::test]
+async fn cellhire_reports_not_found_when_no_port_could_be_it() {
+    let (sandbox, client) = cellhire().await;
+    // Same name and date, other numbers; other name, same numbers.
+    client
+        .submit(&cellhire_request("Fleet batch 7", &[201]))
+        .await
+        .unwrap();
+    client
+        .submit(&cellhire_request("Another batch", &[301]))
+        .await
+        .unwrap();
+    let mut dated = cellhire_request("Dated batch", &[401]);
+    dated.desired_date = Some(NaiveDate::from_ymd_opt(2026, 5, 6).unwrap());
+    client.submit(&dated).await.unwrap();
+
+    let request = cellhire_request("Fleet batch 7", &[301]);
+    let answer = client.reconcile(&request, attempted_at()).await.unwrap();
+    assert_eq!(answer, Reconciliation::NotFound);
+    assert!(answer.is_safe_to_resubmit());
+
+    // The same name and numbers on another requested date is not it.
+    let mut elsewhere = cellhire_request("Dated batch", &[401]);
+    elsewhere.desired_date = Some(NaiveDate::from_ymd_opt(2026, 5, 12).unwrap());
+    let answer = client.reconcile(&elsewhere, attempted_at()).await.unwrap();
+    assert_eq!(answer, Reconciliation::NotFound);
+    let answer = client.reconcile(&dated, attempted_at()).await.unwrap();
+    assert!(answer.is_found());
+    // Only the candidates' details were read: one for "Fleet batch 7",
+    // one for the dated port.
+    let details = sandbox
+        .api_requests()
+        .iter()
+        .filter(|(m, p)| m == "GET" && p.contains("/port/"))
+        .count();
+    assert_eq!(details, 2);
+}
+
+#[tokio::test]
+async fn cellhire_walks_every_page_newest_first() {
+    let (sandbox, client) = cellhire().await;
+    // 55 ports: two pages of 50.
+    for n in 0..55 {
+        client
+            .submit(&cellhire_request(&format!("Port {n}"), &[500 + n]))
+            .await
+            .unwrap();
+    }
+    let oldest = client
+        .reconcile(&cellhire_request("Port 0", &[500]), attempted_at())
+        .await
+        .unwrap();
+    assert_eq!(oldest.orders().len(), 1);
+    let none = client
+        .reconcile(&cellhire_request("Port 99", &[599]), attempted_at())
+        .await
+        .unwrap();
+    assert_eq!(none, Reconciliation::NotFound);
+    let pages: Vec<_> = sandbox
+        .api_requests()
+        .into_iter()
+        .filter(|(m, p)| m == "GET" && p.ends_with("/40001"))
+        .collect();
+    // Page 1, page 2 (newest), then page 1's entries from memory: twice.
+    assert_eq!(pages.len(), 4);
+}
+
+#[tokio::test]
+async fn cellhire_returns_the_listing_error() {
+    let (sandbox, client) = cellhire().await;
+    let request = cellhire_request("Fleet batch 7", &[101]);
+    client.submit(&request).await.unwrap();
+    sandbox.fail_next(10, 503);
+
+    let err = client
+        .reconcile(&request, attempted_at())
+        .await
+        .unwrap_err();
+
+    assert_eq!(err.status(), Some(503), "{err:?}");
+}
+
+#[tokio::test]
+async fn cellhire_an_unreadable_entry_is_an_error_not_not_found() {
+    let t = common::setup().await;
+    Mock::given(method("GET"))
+        .and(path(common::api_path("")))
+        .respond_with(common::json(
+            200,
+            &json!({"total": 1, "totalPages": 1, "data": [
+                {"id": 7, "name": "Fleet batch 7", "connectionDate": "2026-05-05T00:00:00",
+                 "statusName": "Created"}
+            ]}),
+        ))
+        .mount(&t.server)
+        .await;
+
+    let err = t
+        .client
+        .reconcile(&cellhire_request("Fleet batch 7", &[101]), attempted_at())
+        .await
+        .unwrap_err();
+
+    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn cellhire_a_listing_that_changes_while_read_is_an_error() {
+    let t = common::setup().await;
+    let entry = |i: u32| {
+        json!({"id": format!("00000000-0000-4000-8000-{i:012}"), "name": format!("Other {i}"),
+               "connectionDate": "2026-05-05T00:00:00", "statusName": "Created"})
+    };
+    let page = |total: u32, from: u32, to: u32| json!({"total": total, "totalPages": 2, "data": (from..to).map(entry).collect::<Vec<_>>()});
+    for (number, body) in [("1", page(60, 0, 50)), ("2", page(61, 50, 61))] {
+        Mock::given(method("GET"))
+            .and(path(common::api_path("")))
+            .and(wiremock::matchers::header("x-pagenumber", number))
+            .respond_with(common::json(200, &body))
+            .mount(&t.server)
+            .await;
+    }
+
+    let err = t
+        .client
+        .reconcile(&cellhire_request("Fleet batch 7", &[101]), attempted_at())
+        .await
+        .unwrap_err();
+
+    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("changed while it was read"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn cellhire_an_invalid_request_is_refused_before_sending() {
+    let t = common::setup().await;
+    let mut request = cellhire_request("Fleet batch 7", &[101]);
+    request.cellhire = None;
+    let err = t
+        .client
+        .reconcile(&request, attempted_at())
+        .await
+        .unwrap_err();
+    assert!(err.is_validation());
+    assert!(t.server.received_requests().await.unwrap().is_empty());
+}
+
+// -------------------------------------------------------------- iNumbering
+
+fn inumbering(sandbox: &INumberingSandbox) -> INumberingClient {
+    INumberingClient::builder()
+        .base_url(sandbox.base_url())
+        .username(sandbox.username())
+        .password(sandbox.password())
+        .http_config(HttpConfig::default().with_retry(fast_retries()))
+        .build()
+        .unwrap()
+}
+
+fn nanp(n: &str) -> PhoneNumber {
+    PhoneNumber::nanp(n).unwrap()
+}
+
+fn us_request(n: &str) -> PortRequest {
+    PortRequest::new(vec![PortLine::new(nanp(n))])
+        .with_subscriber(Subscriber::new("Maria", "Lopez").with_address(Address::new(
+            "233 S Wacker Dr",
+            "Chicago",
+            "IL",
+            "60606",
+            "US",
+        )))
+        .with_authorization_name("Maria Lopez")
+        .with_losing_account(
+            AccountNumber::new("5512098734").unwrap(),
+            Pin::new("7731").unwrap(),
+        )
+}
+
+#[tokio::test]
+async fn inumbering_finds_the_order_placed_after_the_attempt() {
+    let sandbox = INumberingSandbox::start().await.unwrap();
+    let client = inumbering(&sandbox);
+    assert!(client.capabilities().reconcile);
+    let request = us_request("3125550142");
+    let attempted_at = Utc::now();
+    let submitted = client.submit(&request).await.unwrap();
+
+    let answer = client.reconcile(&request, attempted_at).await.unwrap();
+
+    let ids: Vec<_> = answer.orders().iter().map(|o| o.id.clone()).collect();
+    assert_eq!(ids, [submitted.orders[0].id.clone()]);
+}
+
+#[tokio::test]
+async fn inumbering_reports_not_found_when_every_order_is_older() {
+    let sandbox = INumberingSandbox::start().await.unwrap();
+    let client = inumbering(&sandbox);
+    let request = us_request("3125550142");
+    // An empty account.
+    let answer = client.reconcile(&request, Utc::now()).await.unwrap();
+    assert_eq!(answer, Reconciliation::NotFound);
+    // An order placed well before the attempt.
+    client.submit(&us_request("3125550143")).await.unwrap();
+    let later = Utc::now() + chrono::TimeDelta::minutes(10);
+    let answer = client.reconcile(&request, later).await.unwrap();
+    assert_eq!(answer, Reconciliation::NotFound);
+}
+
+#[tokio::test]
+async fn inumbering_returns_the_listing_error() {
+    let sandbox = INumberingSandbox::start().await.unwrap();
+    let client = inumbering(&sandbox);
+    let request = us_request("3125550142");
+    client.submit(&request).await.unwrap();
+    sandbox.fail_next(10);
+
+    let err = client.reconcile(&request, Utc::now()).await.unwrap_err();
+
+    assert_eq!(err.status(), Some(503), "{err:?}");
+}
+
+// ----------------------------------------------------------------- Apeiron
+
+fn apeiron(server: &MockServer) -> ApeironClient {
+    ApeironClient::builder()
+        .base_url(server.uri())
+        .username("ops@example.com")
+        .api_token("tok-apeiron-0001")
+        .http_config(HttpConfig::default().with_retry(fast_retries()))
+        .build()
+        .unwrap()
+}
+
+fn apeiron_request(mdns: &[&str]) -> PortRequest {
+    PortRequest::new(
+        mdns.iter()
+            .enumerate()
+            .map(|(i, n)| {
+                PortLine::new(nanp(n)).with_sim(
+                    Iccid::with_check_digit(&format!("89012601234567{:05}", i + 1)).unwrap(),
+                )
+            })
+            .collect(),
+    )
+    .with_subscriber(Subscriber::new("John", "Doe").with_address(Address::new(
+        "123 Main St",
+        "Anytown",
+        "CA",
+        "90210",
+        "US",
+    )))
+    .with_authorization_name("John Doe")
+    .with_losing_account(
+        AccountNumber::new("123456789").unwrap(),
+        Pin::new("1234").unwrap(),
+    )
+    .with_apeiron(ApeironOptions::with_service_plan("UTT5GB"))
+}
+
+#[tokio::test]
+async fn apeiron_cannot_reconcile_and_says_so_without_sending() {
+    let server = common::server().await;
+    let client = apeiron(&server);
+    assert!(!client.capabilities().reconcile);
+    assert!(!client.capabilities().supports(Operation::Reconcile));
+    assert_eq!(Operation::Reconcile.to_string(), "reconcile");
+
+    let err = client
+        .reconcile(&apeiron_request(&["2125550134"]), Utc::now())
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(
+            err,
+            Error::Unsupported {
+                operation: Operation::Reconcile,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+async fn on_mdn(server: &MockServer, mdn: &str, answer: ResponseTemplate) {
+    Mock::given(method("POST"))
+        .and(path("/v2/cellular/port"))
+        .and(body_partial_json(json!({ "mdn": mdn })))
+        .respond_with(answer)
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn apeiron_keeps_every_order_created_whatever_its_id() {
+    let server = common::server().await;
+    // An id the crate cannot use (space, slash), a refusal, an id too long,
+    // and a usable id.
+    on_mdn(
+        &server,
+        "2125550134",
+        ResponseTemplate::new(201).set_body_json(json!({"id": "PO 9/1", "status": "pending"})),
+    )
+    .await;
+    on_mdn(
+        &server,
+        "2125550135",
+        ResponseTemplate::new(400).set_body_json(json!({"detail": "Incorrect PIN"})),
+    )
+    .await;
+    let too_long = "9".repeat(129);
+    on_mdn(
+        &server,
+        "2125550136",
+        ResponseTemplate::new(201).set_body_json(json!({"id": too_long})),
+    )
+    .await;
+    on_mdn(
+        &server,
+        "2125550137",
+        ResponseTemplate::new(201).set_body_json(json!({"id": 50007})),
+    )
+    .await;
+    let client = apeiron(&server);
+
+    let submission = client
+        .submit(&apeiron_request(&[
+            "2125550134",
+            "2125550135",
+            "2125550136",
+            "2125550137",
+        ]))
+        .await
+        .unwrap();
+
+    let ids: Vec<&str> = submission.orders.iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(ids, ["mdn:2125550134", "mdn:2125550136", "50007"]);
+    assert_eq!(submission.orders[0].raw["id"], "PO 9/1");
+    assert_eq!(submission.orders[1].raw["id"], json!(too_long));
+    assert_eq!(submission.failures.len(), 1);
+    assert_eq!(submission.failures[0].number, nanp("2125550135"));
+    assert_eq!(submission.failures[0].status, Some(400));
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn apeiron_an_unknown_outcome_wins_over_a_refusal_when_nothing_was_created() {
+    let server = common::server().await;
+    on_mdn(
+        &server,
+        "2125550134",
+        ResponseTemplate::new(400).set_body_json(json!({"detail": "Incorrect PIN"})),
+    )
+    .await;
+    on_mdn(
+        &server,
+        "2125550135",
+        ResponseTemplate::new(502).set_body_string("bad gateway"),
+    )
+    .await;
+    let client = apeiron(&server);
+
+    let err = client
+        .submit(&apeiron_request(&["2125550134", "2125550135"]))
+        .await
+        .unwrap_err();
+
+    assert!(err.is_outcome_unknown(), "{err:?}");
+    assert!(!err.is_never_sent());
+    server.verify().await;
+}
