@@ -31,11 +31,60 @@ fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
         .map(|i| i + from)
 }
 
-fn param(disposition: &str, name: &str) -> Option<String> {
-    disposition.split(';').find_map(|p| {
-        let (k, v) = p.split_once('=')?;
-        (k.trim() == name).then(|| v.trim().trim_matches('"').to_owned())
-    })
+/// The parameters of a `Content-Disposition` value (`form-data; name="a";
+/// filename="b.pdf"`), by lower-cased name; `None` when a quoted string is not
+/// closed. Quoted values may hold `;` and backslash escapes (`\"`, `\\`), as
+/// RFC 7578 senders such as reqwest write them.
+fn params(disposition: &str) -> Option<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    let mut chars = disposition.chars().peekable();
+    // The disposition type, up to the first `;`.
+    for c in chars.by_ref() {
+        if c == ';' {
+            break;
+        }
+    }
+    loop {
+        while chars.next_if(|c| c.is_whitespace() || *c == ';').is_some() {}
+        if chars.peek().is_none() {
+            return Some(out);
+        }
+        let mut key = String::new();
+        while let Some(c) = chars.next_if(|c| *c != '=' && *c != ';') {
+            key.push(c);
+        }
+        let key = key.trim().to_ascii_lowercase();
+        if chars.next_if_eq(&'=').is_none() {
+            out.push((key, String::new()));
+            continue;
+        }
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        let mut value = String::new();
+        if chars.next_if_eq(&'"').is_some() {
+            loop {
+                match chars.next()? {
+                    '"' => break,
+                    '\\' => value.push(chars.next()?),
+                    c => value.push(c),
+                }
+            }
+            // Anything between the closing quote and the next `;` is ignored.
+            while chars.next_if(|c| *c != ';').is_some() {}
+        } else {
+            while let Some(c) = chars.next_if(|c| *c != ';') {
+                value.push(c);
+            }
+            value = value.trim().to_owned();
+        }
+        out.push((key, value));
+    }
+}
+
+fn param(params: &[(String, String)], name: &str) -> Option<String> {
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
 }
 
 /// The parts of `body`, or `None` when it is not a well-formed form.
@@ -66,8 +115,9 @@ pub(crate) fn parse(body: &[u8], boundary: &str) -> Option<Vec<Part>> {
                 continue;
             };
             if key.trim().eq_ignore_ascii_case("content-disposition") {
-                part.name = param(value, "name")?;
-                part.file_name = param(value, "filename");
+                let params = params(value)?;
+                part.name = param(&params, "name")?;
+                part.file_name = param(&params, "filename");
             } else if key.trim().eq_ignore_ascii_case("content-type") {
                 part.content_type = Some(value.trim().to_owned());
             }
@@ -99,5 +149,35 @@ Content-Type: application/pdf\r\n\r\n%PDF-1.4\r\n--XyZ--\r\n";
         );
         assert_eq!(parse(b"garbage", "XyZ"), None);
         assert_eq!(parse(b"--XyZ\r\nno end", "XyZ"), None);
+    }
+
+    #[test]
+    fn quoted_parameters_keep_quotes_semicolons_and_escapes() {
+        let got = params(r#"form-data; name="loa"; filename="Jane \"JJ\" Roe; a\\b.pdf""#);
+        assert_eq!(
+            got,
+            Some(vec![
+                ("name".to_owned(), "loa".to_owned()),
+                (
+                    "filename".to_owned(),
+                    r#"Jane "JJ" Roe; a\b.pdf"#.to_owned()
+                ),
+            ])
+        );
+        assert_eq!(
+            params("form-data; NAME=mdn ; filename=\"\"").as_deref(),
+            Some(
+                &[
+                    ("name".to_owned(), "mdn".to_owned()),
+                    ("filename".to_owned(), String::new()),
+                ][..]
+            )
+        );
+        assert_eq!(params(r#"form-data; name="unclosed"#), None);
+        assert_eq!(params(r#"form-data; name="trailing\"#), None);
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"loa\"; \
+filename=\"a \\\"b\\\"; c.pdf\"\r\n\r\n%PDF\r\n--XyZ--\r\n";
+        let parts = parse(body, "XyZ").unwrap();
+        assert_eq!(parts[0].file_name.as_deref(), Some(r#"a "b"; c.pdf"#));
     }
 }
