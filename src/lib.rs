@@ -147,6 +147,8 @@ pub mod bulk;
 pub mod carrier;
 pub mod clock;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod model;
 mod provider;
