@@ -242,7 +242,12 @@ pub(super) fn status(answer: wire::StatusAnswer) -> Vec<PortStatusEntry> {
                     .is_some_and(|n| n.trim() == "1"),
                 url: get(|v| &v.url),
                 pin: get(|v| &v.pin).and_then(|p| Pin::new(p).ok()),
-                timestamp: item.key.get(1).and_then(text).and_then(|t| t.parse().ok()),
+                timestamp: item
+                    .key
+                    .as_ref()
+                    .and_then(|k| k.get(1))
+                    .and_then(text)
+                    .and_then(|t| t.parse().ok()),
             }
         })
         .collect()
@@ -251,6 +256,21 @@ pub(super) fn status(answer: wire::StatusAnswer) -> Vec<PortStatusEntry> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_odd_field_in_one_status_entry_does_not_spoil_the_summary() {
+        let answer: wire::StatusAnswer = serde_json::from_str(
+            r#"{"statusCode":"200","status":"Success","portStatusSummary":[
+                {"id":"a1","key":["1","1746000000"],"value":{"pid":7,"status":"Pending","url":{"x":1}}},
+                {"id":"b2","key":["1","1746000001"],"value":{"pid":"b2b2b","status":"Complete"}}]}"#,
+        )
+        .unwrap();
+        let entries = status(answer);
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0].pid.as_deref(), Some("7"));
+        assert_eq!(entries[0].url, None);
+        assert_eq!(entries[1].pid.as_deref(), Some("b2b2b"));
+    }
 
     #[test]
     fn failures_come_from_the_status_or_the_body() {

@@ -155,22 +155,41 @@ pub(super) struct StatusAnswer {
 }
 }
 
+/// Text read tolerantly: a string, or a number or boolean written as text;
+/// anything else (an object, an array) is `None` rather than an error, so
+/// that one odd field does not make the whole summary unreadable.
+fn lenient_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => Some(s),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    })
+}
+
 #[derive(Deserialize)]
 pub(super) struct StatusItem {
+    #[serde(default, deserialize_with = "lenient_text")]
     pub id: Option<String>,
     #[serde(default)]
-    pub key: Vec<serde_json::Value>,
+    pub key: Option<Vec<serde_json::Value>>,
+    #[serde(default)]
     pub value: Option<StatusValue>,
 }
 
 #[derive(Deserialize)]
 pub(super) struct StatusValue {
+    #[serde(default, deserialize_with = "lenient_text")]
     pub pid: Option<String>,
+    #[serde(default, deserialize_with = "lenient_text")]
     pub status: Option<String>,
+    #[serde(default, deserialize_with = "lenient_text")]
     pub message: Option<String>,
     pub foc: Option<serde_json::Value>,
     pub notify: Option<serde_json::Value>,
+    #[serde(default, deserialize_with = "lenient_text")]
     pub url: Option<String>,
+    #[serde(default, deserialize_with = "lenient_text")]
     pub pin: Option<String>,
 }
 
