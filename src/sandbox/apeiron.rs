@@ -9,6 +9,28 @@
 //! with an `e911_*` field. Problems are 400 Django-REST-style bodies
 //! (`{"field": ["message"]}`).
 //!
+//! The pre-submission checklist, checked as the document asks:
+//!
+//! - "Match service address to losing carrier records": the losing carriers
+//!   are US carriers, so `state` must be a two-letter USPS code (the 50
+//!   states, `DC`, `PR`, `GU`, `VI`, `AS`, `MP`; upper case, as the example's
+//!   `CA`) and `postal_code` a ZIP (`12345`) or ZIP+4 (`12345-6789`). Any
+//!   other value is 400 `{"state": ["\"XX\" is not a valid choice."]}` /
+//!   `{"postal_code": ["Enter a valid ZIP or ZIP+4 code."]}`.
+//! - "Ensure ICCID is assigned and unused": an ICCID (ITU-T E.118: 19 to 22
+//!   digits starting `89`, ending in a Luhn check digit) that is malformed
+//!   or fails the Luhn check cannot be a SIM assigned to the account, so it
+//!   is 400 `{"iccid": ["Invalid ICCID: ..."]}`. The document's own example
+//!   ICCID `89012345678901234567` fails the Luhn check (the carrier docs'
+//!   README lists this contradiction) and is refused; `89012345678901234563`
+//!   is the same body with its valid check digit.
+//! - "Provide E911 address if required": an E911 address is all or nothing.
+//!   When any `e911_*` field is sent, `e911_address1`, `e911_city`,
+//!   `e911_state` and `e911_postal_code` must all be there and non-empty
+//!   (`e911_address2` stays optional, like `address2`), and the state and
+//!   postal code are checked as above: 400
+//!   `{"e911_city": ["This field is required when an E911 address is given."]}`.
+//!
 //! The document's five rejections have trigger values:
 //!
 //! | rejection | trigger |
@@ -53,6 +75,20 @@ const REQUIRED: &[&str] = &[
     "account_number",
     "pin",
     "iccid",
+];
+/// The E911 fields an E911 address cannot do without.
+const E911_REQUIRED: &[&str] = &[
+    "e911_address1",
+    "e911_city",
+    "e911_state",
+    "e911_postal_code",
+];
+/// USPS codes of the US states, DC and the inhabited territories.
+const US_STATES: &[&str] = &[
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
+    "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",
+    "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",
+    "WV", "WI", "WY", "PR", "GU", "VI", "AS", "MP",
 ];
 const E911_FIELDS: &[&str] = &[
     "e911_address1",
@@ -217,6 +253,42 @@ fn read(headers: &HeaderMap, body: &[u8]) -> std::result::Result<Fields, Refusal
     ))
 }
 
+/// `12345` or `12345-6789`.
+fn is_zip(code: &str) -> bool {
+    let b = code.as_bytes();
+    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
+    match b.len() {
+        5 => digits(b),
+        10 => digits(&b[..5]) && b[5] == b'-' && digits(&b[6..]),
+        _ => false,
+    }
+}
+
+/// Why `iccid` cannot be a SIM: not E.118-shaped, or a bad Luhn digit.
+fn iccid_problem(iccid: &str) -> Option<&'static str> {
+    if !(19..=22).contains(&iccid.len())
+        || !iccid.bytes().all(|b| b.is_ascii_digit())
+        || !iccid.starts_with("89")
+    {
+        return Some("Invalid ICCID: an ICCID is 19 to 22 digits starting with 89.");
+    }
+    let sum: u32 = iccid
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            if i % 2 == 1 {
+                let twice = d * 2;
+                if twice > 9 { twice - 9 } else { twice }
+            } else {
+                d
+            }
+        })
+        .sum();
+    (sum % 10 != 0).then_some("Invalid ICCID: the check digit is wrong (Luhn).")
+}
+
 /// Field errors, as the carrier's serializer would list them.
 fn validate(
     fields: &BTreeMap<String, String>,
@@ -242,6 +314,36 @@ fn validate(
         if mdn.len() != 10 || !mdn.bytes().all(|b| b.is_ascii_digit()) {
             add("mdn", "Enter a valid 10-digit MDN.");
         }
+    }
+    let mut address = |state_field: &str, zip_field: &str| {
+        if let Some(code) = get(state_field).filter(|v| !v.trim().is_empty()) {
+            if !US_STATES.contains(&code) {
+                add(state_field, &format!("\"{code}\" is not a valid choice."));
+            }
+        }
+        if let Some(zip) = get(zip_field).filter(|v| !v.trim().is_empty()) {
+            if !is_zip(zip) {
+                add(zip_field, "Enter a valid ZIP or ZIP+4 code.");
+            }
+        }
+    };
+    address("state", "postal_code");
+    if E911_FIELDS.iter().any(|f| get(f).is_some()) {
+        address("e911_state", "e911_postal_code");
+        for name in E911_REQUIRED {
+            if get(name).is_none_or(|v| v.trim().is_empty()) {
+                add(
+                    name,
+                    "This field is required when an E911 address is given.",
+                );
+            }
+        }
+    }
+    if let Some(problem) = get("iccid")
+        .filter(|v| !v.trim().is_empty())
+        .and_then(iccid_problem)
+    {
+        add("iccid", problem);
     }
     match (get("service_plan"), get("subscriber_service_plan_id")) {
         (Some(_), Some(_)) | (None, None) => add(

@@ -5,21 +5,71 @@
 //!   administrator ([`INumberingSandbox::ADMIN_USERNAME`]), both with
 //!   [`INumberingSandbox::PASSWORD`]. Each has one API key, returned by every
 //!   exchange; the exchange is limited to six per hour (429 after).
+//! - The key exchange takes no Authorization header: the document says it
+//!   "does not require an Authorization header" and the OpenAPI operation
+//!   says "No Bearer token is required or accepted — credentials must be
+//!   provided in the request body" (`security: []`). Strict reading of
+//!   "not accepted": an exchange that carries an `Authorization` header
+//!   (any scheme) is refused with 400
+//!   `{"status":"error","error":{"code":400,"message":"No Bearer token is
+//!   required or accepted - credentials must be provided in the request body"}}`
+//!   and gets no key. It still counts toward the rate limit (the limit is
+//!   per request).
 //! - Every other call needs `Authorization: Bearer <key>`; the v2 calls also
 //!   need the same key as `apikey` in the body (401 otherwise).
 //! - portInAvailability: a number whose last four digits are `0000` is not
 //!   portable ("not active with the current provider"), a toll-free number
 //!   (8xx) neither; others are. A `tn` that is not a 10-digit integer gets
 //!   a failure inside an HTTP 200 (`statusCode` "409").
+//! - Wireless numbers: the NPA-NXX block `312-946` (`3129460000` to
+//!   `3129469999`, [`INumberingSandbox::WIRELESS_PREFIX`]) is wireless. A
+//!   customer account's portInAvailability naming any of them is answered
+//!   414 `{"status":"Error","statusCode":"414","message":"Wireless not
+//!   allowed for Customer"}` (the document's 414 wording) and checks none
+//!   of the numbers; the administrator account checks them normally.
+//! - A check is remembered for one hour. Re-checking a number within that
+//!   hour answers the cached result and does *not* renew the check time
+//!   (the document: "re-checking within that window returns the cached
+//!   result"), so an order more than an hour after the first check is 412
+//!   however often the number was re-checked. [`INumberingSandbox::advance`]
+//!   moves the sandbox's hour clock on, for tests.
 //! - portInOrder: administrators only (403), 414 when a required field is
 //!   missing, 412 unless every number was checked by this account within
-//!   the hour.
-//! - account/port: 400 on a missing field, 402 when the balance does not
-//!   cover the per-number fee ([`INumberingSandbox::set_balance`]), 201
-//!   with `pid`, `ticket`, `loa_url`, `port_url`.
-//! - portStatus moves each of the account's orders one step per call:
+//!   the hour. `orderId` is a number; [`INumberingSandbox::pid_of_order`]
+//!   tells which port record (`pid`) an `orderId` created.
+//! - account/port: 400 on a missing field or an invalid value, with the
+//!   document's wording ("Bad input - missing required field or invalid
+//!   phone number" style: `Bad input - missing required field: City`,
+//!   `Bad input - invalid State: ...`). Checked against the
+//!   `portSubmitRequest` schema: every required field non-empty,
+//!   `name_type` `business`/`residential`, `did` 10-digit strings,
+//!   `StreetPrefix` and `StreetSuffix` exactly one of `""`, `N`, `NE`, `E`,
+//!   `SE`, `S`, `SW`, `W`, `NW` (case-sensitive, as the enum lists them),
+//!   `State` a 2-character upper-case USPS code of a US state, DC or
+//!   territory (`PR`, `GU`, `VI`, `AS`, `MP`), `zip` 5 digits or ZIP+4
+//!   (`12345-6789`), `desired_due_date` `YYYY-MM-DD` when not blank,
+//!   `features[].lidb.name` at most 15 characters. 402 when the balance
+//!   does not cover the per-number fee ([`INumberingSandbox::set_balance`]),
+//!   201 with `pid`, `ticket`, `loa_url`, `port_url`.
+//! - portStatus lists every order of the account, customer (account/port)
+//!   and administrator (portInOrder) alike, as the document's records:
+//!   `id`, `key` = `[username, unix timestamp of creation]` (there is no
+//!   `orderId` in a record; a client links an `orderId` to its record by
+//!   that timestamp), `value` {`pid`, `status`, `message`, `foc`, `notify`,
+//!   `url`, `pin`}, newest first. Each call moves each order one step:
 //!   `submitted` → `Validating` → `Pending` (no FOC, `19750715`) →
 //!   `Pending` (FOC set) → `Complete`.
+//! - Rejection by the losing carrier: an order holding a number whose last
+//!   four digits are `4444` ([`INumberingSandbox::REJECTED_SUFFIX`]) goes
+//!   `submitted` → `Validating` → `Pending` and stays `Pending` with no FOC
+//!   (`19750715`), the losing carrier's reason in `message` ("Rejected by
+//!   the losing carrier: ..."). The document's status list has no
+//!   rejected or cancelled value, and says `message` carries "any rejection
+//!   reason from the losing carrier", so the sandbox invents no status.
+//! - [`INumberingSandbox::storage_errors`] answers the next n portStatus
+//!   calls with the document's 409 "Internal storage error" shape:
+//!   `{"exception": "...", "status": "Error", "statusCode": "409"}`
+//!   (orders do not move on those calls).
 //! - portOutPinUpdate sets or generates (1000–9999) the PINs of the
 //!   account's own numbers (numbers of its orders, and `3125550100`–`109`)
 //!   and leaves the others out of the answer.
@@ -44,17 +94,44 @@ use super::server::Server;
 use crate::error::Result;
 
 const HOUR: Duration = Duration::from_secs(3600);
+/// `StreetPrefix` / `StreetSuffix`, exactly as portSubmitRequest lists them.
+const DIRECTIONS: &[&str] = &["", "N", "NE", "E", "SE", "S", "SW", "W", "NW"];
+/// USPS codes of the US states, DC and the inhabited territories.
+const US_STATES: &[&str] = &[
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
+    "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",
+    "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",
+    "WV", "WI", "WY", "PR", "GU", "VI", "AS", "MP",
+];
+
+/// `12345` or `12345-6789`.
+fn is_zip(code: &str) -> bool {
+    let b = code.as_bytes();
+    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
+    match b.len() {
+        5 => digits(b),
+        10 => digits(&b[..5]) && b[5] == b'-' && digits(&b[6..]),
+        _ => false,
+    }
+}
 const FEE_PER_NUMBER: i64 = 150;
 
 #[derive(Debug)]
 struct Port {
     id: String,
     pid: String,
+    order_id: Option<u64>,
     account: u64,
     step: usize,
     created: i64,
     pin: String,
+    /// The losing carrier's rejection reason, for a rejected order.
+    rejection: Option<&'static str>,
 }
+
+/// Where a rejected order stops: `Pending`, no FOC.
+const REJECTED_AT: usize = 2;
+const REJECTION: &str = "Rejected by the losing carrier: the account number and PIN do not match the losing carrier's records";
 
 const STEPS: &[(&str, bool)] = &[
     ("submitted", false),
@@ -68,7 +145,9 @@ const STEPS: &[(&str, bool)] = &[
 struct State {
     keys: HashMap<u64, String>,
     exchanges: Vec<Instant>,
-    checks: HashMap<(u64, String), Instant>,
+    checks: HashMap<(u64, String), (Instant, Value)>,
+    skew: Duration,
+    storage_errors: usize,
     ports: Vec<Port>,
     pins: HashMap<String, String>,
     owned: HashMap<u64, HashSet<String>>,
@@ -101,6 +180,13 @@ impl INumberingSandbox {
     pub const ADMIN_USERNAME: u64 = 1_000_000_001;
     /// Both accounts' password (not a secret: the sandbox is local).
     pub const PASSWORD: &'static str = "sandbox-password";
+    /// The wireless NPA-NXX block: `3129460000`-`3129469999`. A customer's
+    /// portInAvailability naming one is 414 "Wireless not allowed for
+    /// Customer".
+    pub const WIRELESS_PREFIX: &'static str = "312946";
+    /// The last four digits of a number the losing carrier rejects: its
+    /// order stops at `Pending` with the reason in `message`.
+    pub const REJECTED_SUFFIX: &'static str = "4444";
 
     /// Starts a sandbox.
     pub async fn start() -> Result<Self> {
@@ -113,6 +199,8 @@ impl INumberingSandbox {
             keys: HashMap::new(),
             exchanges: Vec::new(),
             checks: HashMap::new(),
+            skew: Duration::ZERO,
+            storage_errors: 0,
             ports: Vec::new(),
             pins: HashMap::new(),
             owned,
@@ -181,9 +269,39 @@ impl INumberingSandbox {
         lock(&self.state).fail_next = count;
     }
 
+    /// Answers the next `count` portStatus calls with the document's 409
+    /// "Internal storage error" (`{"exception", "status": "Error",
+    /// "statusCode": "409"}`).
+    pub fn storage_errors(&self, count: usize) {
+        lock(&self.state).storage_errors = count;
+    }
+
+    /// Moves the sandbox's clock on by `by`: the hour of a portability
+    /// check and of the key-exchange rate limit. Port record timestamps
+    /// keep the wall clock.
+    pub fn advance(&self, by: Duration) {
+        lock(&self.state).skew += by;
+    }
+
+    /// The `pid` of the port record that portInOrder `order_id` created.
+    pub fn pid_of_order(&self, order_id: u64) -> Option<String> {
+        lock(&self.state)
+            .ports
+            .iter()
+            .find(|p| p.order_id == Some(order_id))
+            .map(|p| p.pid.clone())
+    }
+
     /// Gives every account a new API key, as a password change does.
     pub fn rotate_keys(&self) {
         lock(&self.state).keys.clear();
+    }
+}
+
+impl State {
+    /// The sandbox's clock: the monotonic clock plus [`INumberingSandbox::advance`].
+    fn now(&self) -> Instant {
+        Instant::now() + self.skew
     }
 }
 
@@ -218,14 +336,20 @@ fn v22_error(code: u16, message: &str) -> Response {
     )
 }
 
-async fn exchange(Shared(db): Shared<Db>, uri: Uri, body: Bytes) -> Response {
+async fn exchange(Shared(db): Shared<Db>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     let mut s = lock(&db);
     s.requests.push(uri.path().to_owned());
-    let now = Instant::now();
+    let now = s.now();
     s.exchanges.retain(|t| now.duration_since(*t) < HOUR);
     s.exchanges.push(now);
     if s.exchanges.len() > 6 {
         return v22_error(429, "Rate limit exceeded: 6 requests per hour per IP");
+    }
+    if headers.contains_key(header::AUTHORIZATION) {
+        return v22_error(
+            400,
+            "No Bearer token is required or accepted - credentials must be provided in the request body",
+        );
     }
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let (Some(user), Some(password)) = (
@@ -297,6 +421,10 @@ fn tn_text(v: &Value) -> Option<String> {
     (t.len() == 10 && t.bytes().all(|b| b.is_ascii_digit())).then_some(t)
 }
 
+fn is_wireless(tn: &str) -> bool {
+    tn.starts_with(INumberingSandbox::WIRELESS_PREFIX)
+}
+
 fn not_portable(tn: &str) -> Option<&'static str> {
     if tn.ends_with("0000") {
         Some("Number is not active with the current provider")
@@ -333,16 +461,33 @@ async fn availability(
             json!({"status": "Error", "statusCode": "409", "message": "Invalid TN submitted"}),
         );
     };
+    if acct != INumberingSandbox::ADMIN_USERNAME && tns.iter().any(|tn| is_wireless(tn)) {
+        return v2_error(414, "Wireless not allowed for Customer");
+    }
     let mut s = lock(&db);
-    let now = Instant::now();
+    let now = s.now();
     let results: Vec<Value> = tns
         .iter()
         .map(|tn| {
-            s.checks.insert((acct, tn.clone()), now);
-            match not_portable(tn) {
-                None => json!({"serviceProviderName": "Sandbox Wireless", "telephoneNumber": tn, "isPortable": "true"}),
-                Some(reason) => json!({"serviceProviderName": "Sandbox Wireless", "telephoneNumber": tn, "isPortable": "false", "notPortableReason": reason}),
+            // Within the hour: the cached answer, and the check time stays.
+            if let Some((_, cached)) = s
+                .checks
+                .get(&(acct, tn.clone()))
+                .filter(|(at, _)| now.duration_since(*at) < HOUR)
+            {
+                return cached.clone();
             }
+            let provider = if is_wireless(tn) {
+                "Sandbox Wireless"
+            } else {
+                "Sandbox Telephone"
+            };
+            let result = match not_portable(tn) {
+                None => json!({"serviceProviderName": provider, "telephoneNumber": tn, "isPortable": "true"}),
+                Some(reason) => json!({"serviceProviderName": provider, "telephoneNumber": tn, "isPortable": "false", "notPortableReason": reason}),
+            };
+            s.checks.insert((acct, tn.clone()), (now, result.clone()));
+            result
         })
         .collect();
     answer(
@@ -351,8 +496,13 @@ async fn availability(
     )
 }
 
-fn new_port(s: &mut State, account: u64, numbers: Vec<String>) -> (String, u64) {
+fn new_port(s: &mut State, account: u64, numbers: Vec<String>, admin: bool) -> (String, u64) {
     s.next += 1;
+    let order_id = 102_643 + s.next;
+    let rejection = numbers
+        .iter()
+        .any(|n| n.ends_with(INumberingSandbox::REJECTED_SUFFIX))
+        .then_some(REJECTION);
     let pid = format!("P{:04}", s.next);
     let created = Utc::now().timestamp();
     let pin = format!("{}", 1000 + random_u64() % 9000);
@@ -363,12 +513,14 @@ fn new_port(s: &mut State, account: u64, numbers: Vec<String>) -> (String, u64) 
     s.ports.push(Port {
         id: format!("port-{}", uuid::Uuid::new_v4().simple()),
         pid: pid.clone(),
+        order_id: admin.then_some(order_id),
         account,
         step: 0,
         created,
         pin,
+        rejection,
     });
-    (pid, 102_643 + s.next)
+    (pid, order_id)
 }
 
 async fn port_in_order(
@@ -444,11 +596,11 @@ async fn port_in_order(
         return v2_error(409, "Invalid TN submitted");
     }
     let mut s = lock(&db);
-    let now = Instant::now();
+    let now = s.now();
     let verified = tns.iter().all(|tn| {
         s.checks
             .get(&(acct, tn.clone()))
-            .is_some_and(|at| now.duration_since(*at) < HOUR)
+            .is_some_and(|(at, _)| now.duration_since(*at) < HOUR)
     });
     if !verified {
         return v2_error(
@@ -459,7 +611,7 @@ async fn port_in_order(
     if let Some(tn) = tns.iter().find(|tn| not_portable(tn).is_some()) {
         return v2_error(409, &format!("TN {tn} is not portable"));
     }
-    let (_, order_id) = new_port(&mut s, acct, tns);
+    let (_, order_id) = new_port(&mut s, acct, tns, true);
     answer(
         StatusCode::OK,
         json!({"status": "Success", "orderId": order_id, "statusCode": "200"}),
@@ -496,11 +648,50 @@ async fn account_port(
         "auth_person",
     ] {
         if text(f).is_none() {
-            return v22_error(400, &format!("Missing required field: {f}"));
+            return v22_error(400, &format!("Bad input - missing required field: {f}"));
         }
     }
     if !matches!(text("name_type"), Some("business" | "residential")) {
-        return v22_error(400, "name_type must be business or residential");
+        return v22_error(
+            400,
+            "Bad input - invalid name_type: must be business or residential",
+        );
+    }
+    for f in ["StreetPrefix", "StreetSuffix"] {
+        match body.get(f) {
+            None => {}
+            Some(Value::String(d)) if DIRECTIONS.contains(&d.as_str()) => {}
+            Some(_) => {
+                return v22_error(
+                    400,
+                    &format!(
+                        "Bad input - invalid {f}: must be one of \"\", N, NE, E, SE, S, SW, W, NW"
+                    ),
+                );
+            }
+        }
+    }
+    if !text("State").is_some_and(|st| US_STATES.contains(&st)) {
+        return v22_error(
+            400,
+            "Bad input - invalid State: must be a 2-character US state abbreviation",
+        );
+    }
+    if !text("zip").is_some_and(is_zip) {
+        return v22_error(
+            400,
+            "Bad input - invalid zip: must be 5 digits or ZIP+4 (12345-6789)",
+        );
+    }
+    if let Some(date) = text("desired_due_date") {
+        let well_formed =
+            date.len() == 10 && chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_ok();
+        if !well_formed {
+            return v22_error(
+                400,
+                "Bad input - invalid desired_due_date: must be YYYY-MM-DD",
+            );
+        }
     }
     let dids: Option<Vec<String>> = body.get("did").and_then(Value::as_array).map(|list| {
         list.iter()
@@ -513,7 +704,7 @@ async fn account_port(
         .and_then(Value::as_array)
         .map_or(0, Vec::len);
     let Some(dids) = dids.filter(|d| !d.is_empty() && d.len() == count) else {
-        return v22_error(400, "Invalid phone number in did");
+        return v22_error(400, "Bad input - invalid phone number in did");
     };
     let long_name = body
         .get("features")
@@ -526,7 +717,10 @@ async fn account_port(
             })
         });
     if long_name {
-        return v22_error(400, "lidb.name must be at most 15 characters");
+        return v22_error(
+            400,
+            "Bad input - invalid features lidb.name: at most 15 characters",
+        );
     }
     let mut s = lock(&db);
     let fee = FEE_PER_NUMBER * i64::try_from(dids.len()).unwrap_or(i64::MAX);
@@ -534,7 +728,7 @@ async fn account_port(
         return v22_error(402, "Insufficient balance");
     }
     s.balance -= fee;
-    let (pid, _) = new_port(&mut s, acct, dids);
+    let (pid, _) = new_port(&mut s, acct, dids, false);
     let ticket = 88_000 + s.next;
     answer(
         StatusCode::CREATED,
@@ -559,6 +753,17 @@ async fn port_status(
         Err(r) => return *r,
     };
     let mut s = lock(&db);
+    if s.storage_errors > 0 {
+        s.storage_errors -= 1;
+        return answer(
+            StatusCode::CONFLICT,
+            json!({
+                "exception": "Internal storage error: the port record store did not answer",
+                "status": "Error",
+                "statusCode": "409"
+            }),
+        );
+    }
     let today = Utc::now().date_naive();
     let mut entries: Vec<(i64, Value)> = Vec::new();
     for port in s.ports.iter_mut().filter(|p| p.account == acct) {
@@ -572,10 +777,10 @@ async fn port_status(
         } else {
             "19750715".to_owned()
         };
-        let message = if has_foc {
-            format!("FOC {foc} 09:00 ET")
-        } else {
-            format!("{status}: awaiting FOC")
+        let message = match port.rejection {
+            Some(reason) if port.step >= REJECTED_AT => reason.to_owned(),
+            _ if has_foc => format!("FOC {foc} 09:00 ET"),
+            _ => format!("{status}: awaiting FOC"),
         };
         entries.push((
             port.created,
@@ -593,7 +798,12 @@ async fn port_status(
                 }
             }),
         ));
-        port.step = (port.step + 1).min(STEPS.len() - 1);
+        let last = if port.rejection.is_some() {
+            REJECTED_AT
+        } else {
+            STEPS.len() - 1
+        };
+        port.step = (port.step + 1).min(last);
     }
     entries.sort_by_key(|(created, _)| std::cmp::Reverse(*created));
     let summary: Vec<Value> = entries.into_iter().map(|(_, v)| v).collect();

@@ -132,6 +132,53 @@ fn row(p: &mut Problems, i: usize, r: &Value, network: Option<&Network>) -> Opti
     })
 }
 
+/// A row's Tariff + BoltOn + Services configuration, order-insensitive.
+fn configuration(row: &Row) -> (i64, Vec<i64>, Vec<(String, String)>) {
+    let mut bolt_ons = row.bolt_ons.clone();
+    bolt_ons.sort_unstable();
+    let mut services: Vec<(String, String)> = row
+        .services
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|s| {
+                    let t = |k| text(s, k).unwrap_or_default().to_owned();
+                    (t("name"), t("value"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    services.sort();
+    (row.tariff_id, bolt_ons, services)
+}
+
+/// "groupName ... should be unique per Tariff + BoltOn + Services
+/// configuration": one name per configuration, one configuration per name.
+fn check_groups(p: &mut Problems, rows: &[Row]) {
+    for (i, row) in rows.iter().enumerate() {
+        let config = configuration(row);
+        let Some((j, other)) = rows[..i]
+            .iter()
+            .enumerate()
+            .find(|(_, o)| (o.group_name == row.group_name) != (configuration(o) == config))
+        else {
+            continue;
+        };
+        let message = if other.group_name == row.group_name {
+            format!(
+                "The groupName {} is already used by rows[{j}] with another Tariff + BoltOn + Services configuration; a groupName should be unique per Tariff + BoltOn + Services configuration.",
+                row.group_name
+            )
+        } else {
+            format!(
+                "rows[{j}] has the same Tariff + BoltOn + Services configuration under the groupName {}; a groupName should be unique per Tariff + BoltOn + Services configuration.",
+                other.group_name
+            )
+        };
+        p.add(format!("rows[{i}].groupName"), message);
+    }
+}
+
 /// The port a Create Port body asks for, or why it is refused.
 pub(crate) fn build(state: &State, body: &Value) -> Result<Port, Refusal> {
     let mut p = Problems::default();
@@ -139,7 +186,10 @@ pub(crate) fn build(state: &State, body: &Value) -> Result<Port, Refusal> {
     check_name(&mut p, "name", text(body, "name"));
     let port_type = text(body, "portType").and_then(networks::port_type);
     if port_type.is_none() {
-        p.add("portType", "The portType must be PortIn or MigrateIn.");
+        p.add(
+            "portType",
+            "The portType must be PortIn, MigrateIn or MigrateInKeep.",
+        );
     }
     let target_id = int(body, "targetNetworkId");
     let network = match (port_type, target_id) {
@@ -177,6 +227,7 @@ pub(crate) fn build(state: &State, body: &Value) -> Result<Port, Refusal> {
             Vec::new()
         }
     };
+    check_groups(&mut p, &rows);
     if !p.0.is_empty() {
         return Err(Refusal::Fields(p.0));
     }

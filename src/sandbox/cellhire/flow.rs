@@ -1,6 +1,24 @@
 //! The document's status flow, for ports and their rows, and one poll's step.
 
-use super::state::{Port, Row};
+use super::state::{Port, Row, number_key};
+
+/// A PAC in UK format starting `EXP` (e.g. `EXP123456`) is a real PAC that
+/// expires before the connection date: its row becomes `PacInvalidDate`.
+pub(crate) const EXPIRING_PAC_PREFIX: &str = "EXP";
+/// A row with this number takes its port to `SubmittedWithErrors` on the
+/// poll after `Submitted` ("something went wrong with provider").
+pub(crate) const SUBMITTED_WITH_ERRORS_NUMBER: &str = "447700900901";
+/// A row with this number takes its port to `Error` on the poll after
+/// `Ported` ("something went wrong").
+pub(crate) const ERROR_NUMBER: &str = "447700900902";
+/// A row with this number is rejected by the source network while the port
+/// is `Submitted`: the port is cancelled, the reason in the row `message`.
+pub(crate) const SOURCE_REJECTS_NUMBER: &str = "447700900903";
+/// The source network's reason, as the trigger row's `message`.
+pub(crate) const SOURCE_REJECTION: &str =
+    "Rejected by the source network: the account holder has asked for the number not to be ported";
+/// Port type id of `MigrateInKeep` (migrate in, keep the SIM).
+pub(crate) const MIGRATE_IN_KEEP: i64 = 4;
 
 /// A port's status. Ids are the sandbox's own: the document gives the same
 /// name different ids in different examples.
@@ -11,12 +29,15 @@ pub(crate) enum PortState {
     Submitted,
     Locked,
     Ported,
+    AwaitingSerial,
     CreateRa,
     AwaitingRa,
     CreateConfiguration,
     AwaitingConfiguration,
     Complete,
     Cancelled,
+    SubmittedWithErrors,
+    Error,
 }
 
 impl PortState {
@@ -27,12 +48,15 @@ impl PortState {
             Self::Submitted => "Submitted",
             Self::Locked => "Locked",
             Self::Ported => "Ported",
+            Self::AwaitingSerial => "Awaiting Serial",
             Self::CreateRa => "Create RA",
             Self::AwaitingRa => "Awaiting RA",
             Self::CreateConfiguration => "Create Configuration",
             Self::AwaitingConfiguration => "Awaiting Configuration",
             Self::Complete => "Complete",
             Self::Cancelled => "Cancelled",
+            Self::SubmittedWithErrors => "SubmittedWithErrors",
+            Self::Error => "Error",
         }
     }
 
@@ -43,12 +67,15 @@ impl PortState {
             Self::Submitted => 3,
             Self::Locked => 4,
             Self::Ported => 5,
+            Self::AwaitingSerial => 6,
             Self::CreateRa => 7,
             Self::AwaitingRa => 8,
             Self::CreateConfiguration => 9,
             Self::AwaitingConfiguration => 10,
             Self::Complete => 11,
             Self::Cancelled => 12,
+            Self::SubmittedWithErrors => 13,
+            Self::Error => 14,
         }
     }
 
@@ -64,6 +91,7 @@ pub(crate) enum RowState {
     Created,
     PacValid,
     PacInvalid,
+    PacInvalidDate,
     Amended,
     CancellationRequested,
     Cancelled,
@@ -77,6 +105,7 @@ impl RowState {
             Self::Created => "Created",
             Self::PacValid => "PacValid",
             Self::PacInvalid => "PacInvalid",
+            Self::PacInvalidDate => "PacInvalidDate",
             Self::Amended => "Amended",
             Self::CancellationRequested => "CancellationRequested",
             Self::Cancelled => "Cancelled",
@@ -84,11 +113,17 @@ impl RowState {
         }
     }
 
+    /// The states whose PAC Update Port may amend.
+    pub(crate) fn pac_failed(self) -> bool {
+        matches!(self, Self::PacInvalid | Self::PacInvalidDate)
+    }
+
     pub(crate) fn id(self) -> i64 {
         match self {
             Self::Created => 1,
             Self::PacValid => 2,
             Self::PacInvalid => 3,
+            Self::PacInvalidDate => 4,
             Self::Amended => 5,
             Self::CancellationRequested => 6,
             Self::Cancelled => 7,
@@ -111,7 +146,13 @@ pub(crate) fn pac_is_valid(pac: &str) -> bool {
 fn check_pacs(rows: &mut [Row]) {
     for row in rows {
         if matches!(row.state, RowState::Created | RowState::Amended) {
-            if pac_is_valid(&row.pac) {
+            if pac_is_valid(&row.pac) && row.pac.starts_with(EXPIRING_PAC_PREFIX) {
+                row.state = RowState::PacInvalidDate;
+                row.message = Some(format!(
+                    "PAC {} expires before the connection date",
+                    row.pac
+                ));
+            } else if pac_is_valid(&row.pac) {
                 row.state = RowState::PacValid;
                 row.message = None;
             } else {
@@ -156,11 +197,45 @@ fn follow(port: &mut Port) {
     }
 }
 
+/// True when a live row of `port` holds the trigger number `key`.
+fn holds(port: &Port, key: &str) -> bool {
+    port.rows
+        .iter()
+        .any(|r| r.state != RowState::Cancelled && number_key(&r.msisdn) == key)
+}
+
+/// The source network refuses the port: every live row is cancelled, the
+/// reason on the refused row, a pointer to it on the others.
+fn source_rejects(port: &mut Port) {
+    port.status = PortState::Cancelled;
+    let refused = port
+        .rows
+        .iter()
+        .find(|r| number_key(&r.msisdn) == SOURCE_REJECTS_NUMBER)
+        .map(|r| r.msisdn.clone())
+        .unwrap_or_default();
+    for row in &mut port.rows {
+        if row.state == RowState::Cancelled {
+            continue;
+        }
+        row.state = RowState::Cancelled;
+        row.message = Some(if number_key(&row.msisdn) == SOURCE_REJECTS_NUMBER {
+            SOURCE_REJECTION.to_owned()
+        } else {
+            format!("Cancelled: the source network rejected {refused} on this port")
+        });
+    }
+}
+
 /// Moves `port` one step along the flow, as one poll of the carrier sees.
 pub(crate) fn step(port: &mut Port) {
     if port.cancel_requested && port.status == PortState::Submitted {
         port.status = PortState::Cancelled;
         follow(port);
+        return;
+    }
+    if port.status == PortState::Submitted && holds(port, SOURCE_REJECTS_NUMBER) {
+        source_rejects(port);
         return;
     }
     for row in &mut port.rows {
@@ -175,15 +250,24 @@ pub(crate) fn step(port: &mut Port) {
             after_check(port);
             return;
         }
+        PortState::Submitted if holds(port, SUBMITTED_WITH_ERRORS_NUMBER) => {
+            PortState::SubmittedWithErrors
+        }
         PortState::Submitted => PortState::Locked,
         PortState::Locked => PortState::Ported,
-        PortState::Ported => PortState::CreateRa,
+        PortState::Ported if holds(port, ERROR_NUMBER) => PortState::Error,
+        PortState::Ported if port.port_type.0 == MIGRATE_IN_KEEP => PortState::AwaitingSerial,
+        PortState::Ported | PortState::AwaitingSerial => PortState::CreateRa,
         PortState::CreateRa => PortState::AwaitingRa,
         PortState::AwaitingRa if configure => PortState::CreateConfiguration,
         PortState::AwaitingRa => PortState::Complete,
         PortState::CreateConfiguration => PortState::AwaitingConfiguration,
         PortState::AwaitingConfiguration => PortState::Complete,
-        done @ (PortState::Complete | PortState::Cancelled) => done,
+        // The error states wait for the Cellhire team.
+        done @ (PortState::Complete
+        | PortState::Cancelled
+        | PortState::SubmittedWithErrors
+        | PortState::Error) => done,
     };
     if port.rows.iter().all(|r| r.state == RowState::Cancelled) {
         port.status = PortState::Cancelled;

@@ -8,29 +8,63 @@
 //!   `{"error":"invalid_client"}`. Every `/api/porting/...` call needs a
 //!   granted token (401 otherwise) and the sandbox's account id (404
 //!   otherwise).
+//! - Content-Type: a request with a body (Create Port `POST`, Update Port
+//!   `PATCH`) must say its body is JSON, as every document example does
+//!   (`Content-Type: application/json;charset=UTF-8`): `application/json`
+//!   with no parameter or with `charset=UTF-8` (case-insensitive) is
+//!   accepted; a missing header, another media type or another charset is
+//!   415 problem details (checked after the token and the account). `GET`
+//!   and `DELETE` are not checked: the document's examples send the header
+//!   on them too, but they carry no body for it to describe, and an
+//!   ASP.NET API ignores it there.
 //! - Networks: port type `Port` (id 2) with Vodafone (id 1, 1–30 days, eSIM,
 //!   from O2 5 or Virgin Media 10) and Orange (France) LMVNO (id 4, 3–20
-//!   days, no eSIM, from Bouygues 34); `MigrateIn` (id 3) with Vodafone.
-//!   Upcoming holidays are the UK bank holidays inside each window.
+//!   days, no eSIM, from Bouygues 34); `MigrateIn` (id 3) and
+//!   `MigrateInKeep` (id 4, "available on limited networks") with Vodafone
+//!   only. Upcoming holidays are the UK bank holidays inside each window.
 //! - Create Port checks what the document says Cellhire checks and answers
 //!   400 problem details naming each field: name, known networks, port type
-//!   (`PortIn` or `MigrateIn`), a connection date inside the window on a
-//!   working day that is not a holiday, rows present, a provisioning order
-//!   or its name on every row, eSIM only where allowed. A number on the
+//!   (`PortIn`, `MigrateIn` or `MigrateInKeep`), a connection date inside
+//!   the window on a working day that is not a holiday, rows present, a
+//!   provisioning order or its name on every row, eSIM only where allowed,
+//!   and `groupName` "unique per Tariff + BoltOn + Services configuration":
+//!   rows sharing a `groupName` must share `tariffId`, `boltOns` and
+//!   `services` (as sets), and rows sharing that configuration must share
+//!   one `groupName` (`rows[i].groupName` error otherwise). A number on the
 //!   stock records (by default `07700900999`) gets the document's plain-text
 //!   refusal; a number on an open port is refused until that port is
 //!   cancelled. Success is `201` with the bare GUID string.
 //! - Get Port Details answers the port as it is, then moves it one step:
 //!   `Created` → PAC check (a PAC that is neither UK format, 3 letters and 6
-//!   digits, nor a 12-character French RIO makes its row `PacInvalid` and the
+//!   digits, nor a 12-character French RIO makes its row `PacInvalid`; a UK
+//!   PAC starting `EXP`, e.g. `EXP123456`, is one that expires before the
+//!   connection date and makes its row `PacInvalidDate`; either makes the
 //!   port `PacCheckFailed`) → `Submitted` → `Locked` → `Ported` →
-//!   `Create RA` → `Awaiting RA` → (`Create Configuration` →
-//!   `Awaiting Configuration` when a row has services) → `Complete`.
-//!   A port waits in `PacCheckFailed` until every row is valid or cancelled.
-//! - Update Port amends a `PacInvalid`/`PacInvalidDate` row's PAC (the row is
-//!   re-checked on the next poll) or cancels a row in those states or in
-//!   `Submitted`; anything else is 409. Cancel Port is immediate before
-//!   submission, takes one poll while `Submitted`, and is 409 once `Locked`.
+//!   (`Awaiting Serial`, for `MigrateInKeep` ports only) → `Create RA` →
+//!   `Awaiting RA` → (`Create Configuration` → `Awaiting Configuration`
+//!   when a row has services) → `Complete`. A port waits in
+//!   `PacCheckFailed` until every row is `PacValid` or `Cancelled`.
+//! - Trigger numbers (any form, e.g. `07700900901` or `447700900901`), on a
+//!   live row:
+//!
+//!   | number | what happens |
+//!   |---|---|
+//!   | `07700900901` | on the poll after `Submitted` the port goes to `SubmittedWithErrors` and stays there |
+//!   | `07700900902` | on the poll after `Ported` the port goes to `Error` and stays there |
+//!   | `07700900903` | the source network rejects the port while `Submitted`: on the next poll the port and its rows are `Cancelled`, that row's `message` is "Rejected by the source network: the account holder has asked for the number not to be ported" and the other rows' message names it (the document's FAQ) |
+//!   | `07700900999` | on the stock records (default config) |
+//!
+//!   The error states are the Cellhire team's to resolve: the sandbox
+//!   never moves a port out of them, and Cancel Port there is 409.
+//! - Update Port, as the document words it: the PAC of a row in
+//!   `PacInvalid` or `PacInvalidDate` may be amended (`PortRowStatus`
+//!   `Amended` with a `Pac`; the row is re-checked on the next poll); a row
+//!   in `PacInvalid`, `PacInvalidDate` or `Submitted` may be cancelled
+//!   (`CancellationRequested`: at once from a PAC state, on the next poll
+//!   from `Submitted`); anything else is 409 and no row of the request is
+//!   changed. Cancel Port is immediate before submission (`Created`,
+//!   `PacCheckFailed`), takes one poll while `Submitted`, and is 409 once
+//!   `Locked` or later.
 //! - List Ports pages with `x-pagenumber` / `x-pagesize` (at most 50).
 //!
 //! Numbers are compared as digits with a national leading `0` read as UK

@@ -39,6 +39,8 @@ const ORANGE_FR: Network = Network {
 pub(crate) const PORT_TYPES: &[(i64, &str, &[Network])] = &[
     (2, "Port", &[VODAFONE, ORANGE_FR]),
     (3, "MigrateIn", &[VODAFONE]),
+    // "Migrate In Keep Sim (available on limited networks)".
+    (4, "MigrateInKeep", &[VODAFONE]),
 ];
 
 /// UK bank holidays the sandbox knows of.
@@ -75,6 +77,7 @@ pub(crate) fn port_type(create_name: &str) -> Option<(i64, &'static str)> {
     match create_name {
         "PortIn" => Some((2, "PortIn")),
         "MigrateIn" => Some((3, "MigrateIn")),
+        "MigrateInKeep" => Some((4, "MigrateInKeep")),
         _ => None,
     }
 }

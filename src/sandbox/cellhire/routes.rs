@@ -160,7 +160,49 @@ fn refusal(
             Some(format!("Account {account} was not found")),
         ));
     }
+    // A body must be JSON, as the document's examples send it
+    // (`application/json;charset=UTF-8`). GET and DELETE carry no body, so
+    // there is nothing for a Content-Type to describe: not checked there.
+    let with_body = matches!(*method, Method::POST | Method::PATCH | Method::PUT);
+    if with_body && !json_content_type(headers) {
+        let sent = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("none");
+        return Some(json_answer(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            json!({
+                "type": "https://tools.ietf.org/html/rfc9110#section-15.5.16",
+                "title": "Unsupported Media Type",
+                "status": 415,
+                "detail": format!("Content-Type {sent} is not supported; send application/json;charset=UTF-8"),
+            }),
+        ));
+    }
     None
+}
+
+/// `application/json`, with no parameter or `charset=UTF-8` (any case).
+fn json_content_type(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let mut parts = value.split(';').map(str::trim);
+    if !parts
+        .next()
+        .is_some_and(|m| m.eq_ignore_ascii_case("application/json"))
+    {
+        return false;
+    }
+    parts.all(|param| {
+        param.split_once('=').is_some_and(|(k, v)| {
+            k.trim().eq_ignore_ascii_case("charset")
+                && v.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+        })
+    })
 }
 
 async fn list_networks(Shared(db): Shared<Db>) -> Response {
@@ -285,7 +327,7 @@ async fn update_port(
             }));
         };
         let state_now = port.rows[row].state;
-        let invalid = state_now == RowState::PacInvalid;
+        let invalid = state_now.pac_failed();
         match update.get("PortRowStatus").and_then(Value::as_str) {
             Some("Amended") => {
                 let Some(pac) = update
@@ -357,6 +399,12 @@ async fn cancel_port(Shared(db): Shared<Db>, Path((_, id)): Path<(String, String
         PortState::Submitted => port.cancel_requested = true,
         PortState::Cancelled => {
             return conflict("The port is already Cancelled".to_owned());
+        }
+        PortState::SubmittedWithErrors | PortState::Error => {
+            return conflict(format!(
+                "The port is {}; the Cellhire team has been informed and will resolve it",
+                port.status.name()
+            ));
         }
         other => {
             return conflict(format!(
