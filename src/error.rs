@@ -142,6 +142,11 @@ pub enum RejectReason {
     InvalidFields,
     /// The account's balance does not cover the carrier's fee (iNumbering 402).
     InsufficientBalance,
+    /// The carrier does not offer this check to this account for these
+    /// numbers (iNumbering 414 "Wireless not allowed for Customer" on the
+    /// portability check). Says nothing about whether the number can be
+    /// ported: an order may still be placed.
+    CheckUnavailable,
     /// No typed reason could be read; the carrier's text is in `message`.
     Other,
 }
@@ -160,6 +165,7 @@ impl fmt::Display for RejectReason {
             Self::NotPortable => "not portable",
             Self::InvalidFields => "invalid fields",
             Self::InsufficientBalance => "insufficient account balance",
+            Self::CheckUnavailable => "check not available to this account for these numbers",
             Self::Other => "rejected",
         };
         f.write_str(text)
@@ -252,6 +258,20 @@ pub enum Error {
         carrier: Carrier,
         /// How long the carrier asked us to wait, when it said.
         retry_after: Option<Duration>,
+        /// The carrier's message.
+        message: String,
+    },
+
+    /// The carrier reported a transient failure of its own (iNumbering's
+    /// "Internal storage error" on portStatus, a "DB Error"), whatever the
+    /// HTTP status that carried it. Retryable: reads are retried, and
+    /// [`crate::watch`] rides it out.
+    #[error("{carrier} reported a transient failure (HTTP {status}): {message}")]
+    CarrierUnavailable {
+        /// The carrier.
+        carrier: Carrier,
+        /// The HTTP status (or the status code in the body).
+        status: u16,
         /// The carrier's message.
         message: String,
     },
@@ -422,6 +442,7 @@ impl Error {
             | Self::Precondition { message, .. }
             | Self::RateLimited { message, .. }
             | Self::Api { message, .. }
+            | Self::CarrierUnavailable { message, .. }
             | Self::Decode { message, .. }
             | Self::Config(message) => scrub(message),
             Self::Redirect { location_host, .. } => {
@@ -446,7 +467,8 @@ impl Error {
             Self::Timeout { .. }
             | Self::Redirect { .. }
             | Self::ResponseTooLarge { .. }
-            | Self::Decode { .. } => true,
+            | Self::Decode { .. }
+            | Self::CarrierUnavailable { .. } => true,
             Self::Transport { never_sent, .. } => !never_sent,
             Self::Api { status, .. } => *status >= 500,
             _ => false,
@@ -473,7 +495,10 @@ impl Error {
     /// An [`Error::OutcomeUnknown`] is never retryable: reconcile it first.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::Timeout { .. } | Self::RateLimited { .. } | Self::Transport { .. } => true,
+            Self::Timeout { .. }
+            | Self::RateLimited { .. }
+            | Self::Transport { .. }
+            | Self::CarrierUnavailable { .. } => true,
             Self::Api { status, .. } => *status >= 500,
             _ => false,
         }
@@ -597,7 +622,9 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Self::Auth { status, .. } | Self::Rejected { status, .. } => *status,
-            Self::Api { status, .. } | Self::Redirect { status, .. } => Some(*status),
+            Self::Api { status, .. }
+            | Self::Redirect { status, .. }
+            | Self::CarrierUnavailable { status, .. } => Some(*status),
             Self::OutcomeUnknown { cause, .. } => cause.status(),
             Self::NotFound { .. } => Some(404),
             Self::RateLimited { .. } => Some(429),
@@ -617,6 +644,7 @@ impl Error {
             | Self::Precondition { carrier, .. }
             | Self::RateLimited { carrier, .. }
             | Self::Api { carrier, .. }
+            | Self::CarrierUnavailable { carrier, .. }
             | Self::Timeout { carrier, .. }
             | Self::Transport { carrier, .. }
             | Self::Decode { carrier, .. }
@@ -635,7 +663,8 @@ impl Error {
             | Self::InvalidState { message, .. }
             | Self::Precondition { message, .. }
             | Self::RateLimited { message, .. }
-            | Self::Api { message, .. } => Some(message),
+            | Self::Api { message, .. }
+            | Self::CarrierUnavailable { message, .. } => Some(message),
             Self::OutcomeUnknown { cause, .. } => cause.carrier_message(),
             _ => None,
         }

@@ -299,15 +299,10 @@ fn account_port_body() -> Value {
 }
 
 #[tokio::test]
-async fn submit_checks_then_orders_through_account_port() {
+async fn a_customer_order_goes_straight_to_account_port() {
+    // The check is mandatory before portInOrder only: a customer order is
+    // not held back by it (the catch-all answers 599 if it were called).
     let t = setup(false).await;
-    on(
-        &t.server,
-        "/v2/iNumbering/portInAvailability/",
-        200,
-        available(&[("3125550142", None), ("3125550143", None)]),
-    )
-    .await;
     on(&t.server, "/v2.2/account/port", 201, created()).await;
     let req = request(&["3125550142", "3125550143"]).with_inumbering(
         INumberingOptions::new()
@@ -319,16 +314,9 @@ async fn submit_checks_then_orders_through_account_port() {
     let submission = t.client.submit(&req).await.unwrap();
 
     let seen = seen(&t.server).await;
+    assert_eq!(paths(&seen), ["/v2.2/account/apikey", "/v2.2/account/port"]);
     assert_eq!(
-        paths(&seen),
-        [
-            "/v2.2/account/apikey",
-            "/v2/iNumbering/portInAvailability/",
-            "/v2.2/account/port"
-        ]
-    );
-    assert_eq!(
-        seen[2],
+        seen[1],
         ("/v2.2/account/port".into(), bearer(), account_port_body())
     );
     assert_eq!(submission.orders.len(), 1);
@@ -345,7 +333,8 @@ async fn a_check_is_remembered_for_an_hour() {
     let t = setup(false).await;
     portable(&t.server, "3125550142").await;
     on(&t.server, "/v2.2/account/port", 201, created()).await;
-    let req = request(&["3125550142"]);
+    let req = request(&["3125550142"])
+        .with_inumbering(INumberingOptions::new().with_portability_check(true));
     t.client.submit(&req).await.unwrap();
     t.clock.advance(chrono::Duration::minutes(59));
     t.client.submit(&req).await.unwrap();
@@ -365,36 +354,51 @@ async fn a_check_is_remembered_for_an_hour() {
 }
 
 #[tokio::test]
-async fn a_412_triggers_one_fresh_check_and_one_more_order() {
-    let t = setup(false).await;
+async fn a_412_on_an_admin_order_triggers_one_fresh_check_and_one_more_order() {
+    let t = setup(true).await;
     portable(&t.server, "3125550142").await;
     Mock::given(method("POST"))
-        .and(path("/v2.2/account/port"))
+        .and(path("/v2/iNumbering/portInOrder/"))
         .respond_with(ResponseTemplate::new(412).set_body_json(json!({"message": "Please verify portability with portInAvailability API on all submitted tnItem(s)", "status": "Error", "statusCode": "412"})))
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&t.server)
         .await;
-    on(&t.server, "/v2.2/account/port", 201, created()).await;
+    on(
+        &t.server,
+        "/v2/iNumbering/portInOrder/",
+        200,
+        json!({"status": "Success", "orderId": 102644, "statusCode": "200"}),
+    )
+    .await;
+    on(
+        &t.server,
+        "/v2.1/iNumbering/portStatus/",
+        200,
+        json!({"statusCode": "200", "status": "Success", "portStatusSummary": []}),
+    )
+    .await;
     let submission = t.client.submit(&request(&["3125550142"])).await.unwrap();
-    assert_eq!(submission.orders[0].id.as_str(), "A1B2C");
+    // No status record yet: the orderId, linked on a later status read.
+    assert_eq!(submission.orders[0].id.as_str(), "102644");
     assert_eq!(
         paths(&seen(&t.server).await),
         [
             "/v2.2/account/apikey",
             "/v2/iNumbering/portInAvailability/",
-            "/v2.2/account/port",
+            "/v2/iNumbering/portInOrder/",
             "/v2/iNumbering/portInAvailability/",
-            "/v2.2/account/port"
+            "/v2/iNumbering/portInOrder/",
+            "/v2.1/iNumbering/portStatus/"
         ]
     );
 
     // A second 412 is the caller's: no third attempt.
-    let t = setup(false).await;
+    let t = setup(true).await;
     portable(&t.server, "3125550142").await;
     on(
         &t.server,
-        "/v2.2/account/port",
+        "/v2/iNumbering/portInOrder/",
         412,
         json!({"message": "verify", "status": "Error", "statusCode": "412"}),
     )
@@ -406,6 +410,44 @@ async fn a_412_triggers_one_fresh_check_and_one_more_order() {
         .unwrap_err();
     assert!(matches!(err, Error::Precondition { .. }), "{err:?}");
     assert_eq!(seen(&t.server).await.len(), 5);
+}
+
+#[tokio::test]
+async fn a_customer_check_the_carrier_does_not_offer_never_stops_the_order() {
+    let t = setup(false).await;
+    on(
+        &t.server,
+        "/v2/iNumbering/portInAvailability/",
+        414,
+        json!({"status": "Error", "statusCode": "414", "message": "Wireless not allowed for Customer"}),
+    )
+    .await;
+    on(&t.server, "/v2.2/account/port", 201, created()).await;
+    let req = request(&["3125550142"])
+        .with_inumbering(INumberingOptions::new().with_portability_check(true));
+
+    let submission = t.client.submit(&req).await.unwrap();
+    assert_eq!(submission.orders[0].id.as_str(), "A1B2C");
+    assert_eq!(
+        paths(&seen(&t.server).await),
+        [
+            "/v2.2/account/apikey",
+            "/v2/iNumbering/portInAvailability/",
+            "/v2.2/account/port"
+        ]
+    );
+
+    // Asked directly, the 414 is its own typed outcome, not invalid fields.
+    let err = t
+        .client
+        .check_portability(&[number("3125550142")])
+        .await
+        .unwrap_err();
+    assert_eq!(err.reject_reason(), Some(RejectReason::CheckUnavailable));
+    assert_eq!(
+        err.carrier_message(),
+        Some("Wireless not allowed for Customer")
+    );
 }
 
 #[tokio::test]
@@ -423,7 +465,10 @@ async fn a_number_not_portable_stops_the_submission_before_any_order() {
     .await;
     let err = t
         .client
-        .submit(&request(&["3125550142", "3125550000"]))
+        .submit(
+            &request(&["3125550142", "3125550000"])
+                .with_inumbering(INumberingOptions::new().with_portability_check(true)),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.reject_reason(), Some(RejectReason::NotPortable));

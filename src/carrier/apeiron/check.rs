@@ -11,7 +11,7 @@ use crate::model::{DocumentKind, PortRequest, check_text};
 const MAX_TEXT: usize = 255;
 
 /// Two-letter codes of the US states, DC and the territories.
-const US_STATES: &[&str] = &[
+pub(crate) const US_STATES: &[&str] = &[
     "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
     "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",
     "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",

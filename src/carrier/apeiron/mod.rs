@@ -21,7 +21,7 @@
 //! reached Apeiron.
 
 mod builder;
-mod check;
+pub(crate) mod check;
 mod client;
 mod from_wire;
 mod options;

@@ -20,11 +20,23 @@ fn text(p: &mut Problems, field: &str, value: &str) {
     p.take("", check_text(field, value, MAX_TEXT));
 }
 
+/// A USPS state (or DC, or territory) code, upper-case, as the carrier
+/// checks it.
 fn state(p: &mut Problems, field: &str, value: &str) {
-    if value.len() != 2 || !value.bytes().all(|b| b.is_ascii_uppercase()) {
+    if !crate::carrier::apeiron::check::US_STATES.contains(&value) {
         p.add(
             field,
-            format!("{value:?} is not a 2-letter state abbreviation"),
+            format!("{value:?} is not a US state abbreviation (such as IL)"),
+        );
+    }
+}
+
+/// A ZIP code: five digits, or ZIP+4.
+fn zip(p: &mut Problems, field: &str, value: &str) {
+    if !crate::carrier::apeiron::check::is_zip(value) {
+        p.add(
+            field,
+            format!("{value:?} is not a ZIP code (12345 or 12345-6789)"),
         );
     }
 }
@@ -73,7 +85,7 @@ pub(super) fn account_port(port: &AccountPort, p: &mut Problems) {
     direction(p, "StreetSuffix", &port.street.suffix);
     text(p, "City", &port.city);
     state(p, "State", &port.state);
-    text(p, "zip", &port.zip);
+    zip(p, "zip", &port.zip);
     text(p, "Country", &port.country);
     text(p, "auth_person", &port.auth_person);
     for (i, f) in port.features.iter().enumerate() {
@@ -102,7 +114,7 @@ pub(super) fn port_in_order(order: &PortInOrder, p: &mut Problems) {
         direction(p, &at("endUser.streetPostDir"), &u.street.suffix);
         text(p, &at("endUser.city"), &u.city);
         state(p, &at("endUser.state"), &u.state);
-        text(p, &at("endUser.postalCode"), &u.postal_code);
+        zip(p, &at("endUser.postalCode"), &u.postal_code);
         if locations(&u.street).len() > 3 {
             p.add(
                 at("endUser.locationType3"),

@@ -52,6 +52,8 @@ pub(super) struct Inner {
     pub(super) keys: KeySource,
     pub(super) admin: bool,
     pub(super) prechecks: Prechecks,
+    /// Admin `orderId`s and the status records they were linked to.
+    pub(super) links: std::sync::Mutex<super::links::AdminLinks>,
 }
 
 impl fmt::Debug for INumberingClient {
@@ -84,6 +86,7 @@ impl INumberingClient {
                 keys,
                 admin,
                 prechecks: Prechecks::default(),
+                links: std::sync::Mutex::default(),
             }),
         }
     }
@@ -149,6 +152,8 @@ impl INumberingClient {
         let transport = &self.inner.transport;
         let url = transport.url(path);
         let mut exchanged_again = false;
+        let policy = transport.config().retry;
+        let mut transient_retries = 0u32;
         loop {
             let key = self.inner.keys.key(transport).await?;
             *key_seen = Some(key.clone());
@@ -184,6 +189,22 @@ impl INumberingClient {
                 }
                 Err(error) if idempotency == Idempotency::CreateOnce => {
                     return Err(error.ambiguous_after_send(operation));
+                }
+                // A transient failure reported in the carrier's words (a 409
+                // storage error on portStatus) is retried like a 5xx, for
+                // requests that may be repeated.
+                Err(Error::CarrierUnavailable { .. })
+                    if idempotency == Idempotency::Idempotent
+                        && transient_retries + 1 < policy.max_attempts =>
+                {
+                    let delay = policy.backoff.delay(transient_retries);
+                    transient_retries += 1;
+                    tracing::warn!(
+                        attempt = transient_retries,
+                        ?delay,
+                        "transient carrier failure: retrying"
+                    );
+                    transport.config().sleep.sleep(delay).await;
                 }
                 other => return other,
             }

@@ -103,21 +103,42 @@ pub(super) fn answer<T: wire::Answer>(
     retry_after: Option<std::time::Duration>,
 ) -> Result<T, Error> {
     if !(200..300).contains(&http_status) {
-        return Err(failure(http_status, body, retry_after)
-            .unwrap_or_else(|| error_for_code(http_status, String::new(), retry_after)));
+        return Err(in_context(
+            operation,
+            failure(http_status, body, retry_after)
+                .unwrap_or_else(|| error_for_code(http_status, String::new(), retry_after)),
+        ));
     }
     match serde_json::from_slice::<T>(body) {
         Ok(mut answer) => {
             let envelope = answer.envelope();
             match failure_in(http_status, Some(&envelope), body, retry_after) {
-                Some(error) => Err(error),
+                Some(error) => Err(in_context(operation, error)),
                 None => Ok(answer),
             }
         }
         Err(_) => match failure(http_status, body, retry_after) {
-            Some(error) => Err(error),
+            Some(error) => Err(in_context(operation, error)),
             None => crate::http::decode::json::<T>(CARRIER, operation, body),
         },
+    }
+}
+
+/// What a code means for this call: portStatus documents 409 as "Internal
+/// storage error", a transient failure of the carrier's, not a refusal of
+/// the caller's fields.
+fn in_context(operation: crate::provider::Operation, error: Error) -> Error {
+    match error {
+        Error::Rejected {
+            status: Some(409),
+            message,
+            ..
+        } if operation == crate::provider::Operation::ListOrders => Error::CarrierUnavailable {
+            carrier: CARRIER,
+            status: 409,
+            message,
+        },
+        other => other,
     }
 }
 
@@ -128,6 +149,27 @@ pub(super) fn error_for_code(
     retry_after: Option<std::time::Duration>,
 ) -> Error {
     let status = Some(code);
+    // The document's words decide before the code: 414 means "Fields Are
+    // Required" on an order but "Wireless not allowed for Customer" on the
+    // portability check; a storage or DB error is the carrier's own
+    // trouble whatever code carries it.
+    let lower = message.to_ascii_lowercase();
+    if lower.contains("wireless not allowed") {
+        return Error::Rejected {
+            carrier: CARRIER,
+            status,
+            reason: RejectReason::CheckUnavailable,
+            message,
+            field_errors: Vec::new(),
+        };
+    }
+    if lower.contains("storage error") || lower.contains("db error") {
+        return Error::CarrierUnavailable {
+            carrier: CARRIER,
+            status: code,
+            message,
+        };
+    }
     let rejected = |reason| Error::Rejected {
         carrier: CARRIER,
         status,

@@ -24,6 +24,7 @@ mod builder;
 mod check;
 mod client;
 mod from_wire;
+mod links;
 mod options;
 mod precheck;
 mod provider;

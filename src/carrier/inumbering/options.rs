@@ -189,6 +189,15 @@ pub struct INumberingOptions {
     /// 10DLC campaign id for SMS (`sms.campaign_id`), such as `C123456`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sms_campaign_id: Option<String>,
+    /// Run the portability check (portInAvailability) before a *customer*
+    /// order too (default `false`). The document makes the check mandatory
+    /// before the admin `portInOrder` only, which always runs it; a customer
+    /// order through `/v2.2/account/port` goes to iNumbering's review
+    /// without it. When asked for, a number found not portable stops the
+    /// order, while a check the carrier does not offer to the account
+    /// (414 "Wireless not allowed for Customer") does not.
+    #[serde(default)]
+    pub check_portability: bool,
 }
 
 impl INumberingOptions {
@@ -224,6 +233,12 @@ impl INumberingOptions {
     /// Sets the gateway id.
     pub fn with_gateway_id(mut self, id: i64) -> Self {
         self.gateway_id = Some(id);
+        self
+    }
+
+    /// Asks for the portability check before a customer order.
+    pub fn with_portability_check(mut self, check: bool) -> Self {
+        self.check_portability = check;
         self
     }
 

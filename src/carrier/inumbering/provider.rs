@@ -46,8 +46,21 @@ impl PortStatusEntry {
         self.pid.as_deref().or(self.id.as_deref())
     }
 
+    /// The unified state. The document lists no "rejected" status: the
+    /// losing carrier's rejection comes in `message` ("any rejection reason
+    /// from the losing carrier"), so an open order whose message says it was
+    /// rejected needs the caller's action.
     fn unified(&self) -> crate::status::PortStatus {
-        order_status(&self.status, self.foc)
+        let status = order_status(&self.status, self.foc);
+        let rejected = self
+            .message
+            .as_deref()
+            .is_some_and(|m| m.to_ascii_lowercase().contains("reject"));
+        if rejected && !status.is_terminal() {
+            crate::status::PortStatus::ActionRequired
+        } else {
+            status
+        }
     }
 }
 
@@ -64,11 +77,13 @@ fn summary(entry: &PortStatusEntry) -> Result<PortSummary> {
         CarrierStatus::new(&entry.status, None),
     );
     s.port_date = entry.foc;
+    s.message = entry.message.clone();
     Ok(s)
 }
 
 enum Order {
-    Customer(Box<super::AccountPort>),
+    /// A customer order, and whether the caller asked for the check first.
+    Customer(Box<super::AccountPort>, bool),
     Admin(super::PortInOrder),
 }
 
@@ -114,16 +129,35 @@ impl INumberingClient {
         })
     }
 
+    /// The check a customer asked for: a number found not portable stops the
+    /// order; a check the carrier does not offer this account (414
+    /// "Wireless not allowed for Customer") does not.
+    async fn customer_check(&self, numbers: &[PhoneNumber]) -> Result<()> {
+        match self.ensure_portable(numbers).await {
+            Err(e) if e.reject_reason() == Some(RejectReason::CheckUnavailable) => {
+                tracing::info!(
+                    "portability check not offered to this account; ordering without it"
+                );
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
     async fn place(&self, order: &Order, numbers: &[PhoneNumber]) -> Result<SubmittedOrder> {
         let (id, raw) = match order {
-            Order::Customer(port) => {
+            Order::Customer(port, _) => {
                 let created = self.account_port(port).await?;
                 (created.pid, created.raw)
             }
             Order::Admin(order) => {
-                let id = self.port_in_order(order).await?;
-                let raw = serde_json::json!({ "orderId": id });
-                (id, raw)
+                let sent_at = self.inner.transport.config().clock.now();
+                let order_id = self.port_in_order(order).await?;
+                let pid = self.link_admin_order(&order_id, sent_at).await;
+                let raw = serde_json::json!({ "orderId": order_id, "pid": pid });
+                // The id the status call knows, when the record was found;
+                // else the orderId, linked on a later status read.
+                (pid.unwrap_or(order_id), raw)
             }
         };
         // iNumbering answered 2xx: the order exists. An id the crate cannot
@@ -180,15 +214,21 @@ impl PortProvider for INumberingClient {
             .collect())
     }
 
-    /// Checks portability first (one call for every number not checked
-    /// within the hour); a number that is not portable stops the submission
-    /// before anything is ordered. Then one order holding every number:
-    /// `/v2.2/account/port`, or `portInOrder` for an admin client. A 412
-    /// (stale check) triggers one fresh check and one more order attempt.
+    /// One order holding every number: `/v2.2/account/port` for a customer,
+    /// or `portInOrder` for an admin client.
+    ///
+    /// An admin order is checked first, as the document requires (one
+    /// portInAvailability call for every number not checked within the
+    /// hour); a number that is not portable stops it before anything is
+    /// ordered, and a 412 (stale check) triggers one fresh check and one more
+    /// order attempt. A customer order goes straight to iNumbering's review
+    /// unless [`super::INumberingOptions::check_portability`] asks for the
+    /// check; a check the carrier does not offer the account (414 "Wireless
+    /// not allowed for Customer") never stops a customer order.
     async fn submit(&self, request: &PortRequest) -> Result<Submission> {
         let order = self.build_order(request)?;
         let numbers: Vec<PhoneNumber> = request.lines.iter().map(|l| l.number.clone()).collect();
-        self.submit_order(&order, &numbers).await
+        self.submit_order(&order, &numbers, true).await
     }
 
     /// Validates every request, checks every number not checked within the
@@ -214,14 +254,24 @@ impl PortProvider for INumberingClient {
         let unchecked: Vec<PhoneNumber> = requests
             .iter()
             .zip(&orders)
-            .filter(|(_, o)| o.is_some())
+            .filter(|(_, o)| o.as_ref().is_some_and(needs_check))
             .flat_map(|(r, _)| r.lines.iter().map(|l| l.number.clone()))
             .filter(|n| self.fresh_check(n).is_none())
             .collect();
+        // Whether the customers' checks can still run (not after a 414).
+        let mut customers_check = true;
         if !unchecked.is_empty() {
             if let Err(e) = self.port_in_availability(&unchecked).await {
+                let unavailable = e.reject_reason() == Some(RejectReason::CheckUnavailable);
+                customers_check = !unavailable;
                 for (i, order) in orders.iter_mut().enumerate() {
-                    if order.take().is_some() {
+                    let fails = match order {
+                        Some(Order::Admin(_)) => true,
+                        Some(Order::Customer(_, true)) => !unavailable,
+                        _ => false,
+                    };
+                    if fails {
+                        order.take();
                         early.push((i, Err(e.clone())));
                     }
                 }
@@ -242,7 +292,7 @@ impl PortProvider for INumberingClient {
                 let numbers: Vec<PhoneNumber> =
                     requests[i].lines.iter().map(|l| l.number.clone()).collect();
                 match &orders[i] {
-                    Some(order) => vec![self.submit_order(order, &numbers).await],
+                    Some(order) => vec![self.submit_order(order, &numbers, customers_check).await],
                     None => Vec::new(),
                 }
             },
@@ -328,6 +378,7 @@ impl PortProvider for INumberingClient {
                 CarrierStatus::new(&entry.status, None),
             );
             order.port_date = entry.foc;
+            order.message = entry.message.clone();
             found.push(order);
         }
         Ok(if found.is_empty() {
@@ -343,15 +394,29 @@ impl INumberingClient {
         Ok(if self.is_admin() {
             Order::Admin(port_in_order(request)?)
         } else {
-            Order::Customer(Box::new(account_port(request)?))
+            let check = request
+                .inumbering
+                .as_ref()
+                .is_some_and(|o| o.check_portability);
+            Order::Customer(Box::new(account_port(request)?), check)
         })
     }
 
-    /// The pre-check, the order, and one recovery from a 412.
-    async fn submit_order(&self, order: &Order, numbers: &[PhoneNumber]) -> Result<Submission> {
-        self.ensure_portable(numbers).await?;
+    /// The pre-check where it applies, the order, and one recovery from a
+    /// 412 (admin orders).
+    async fn submit_order(
+        &self,
+        order: &Order,
+        numbers: &[PhoneNumber],
+        customers_check: bool,
+    ) -> Result<Submission> {
+        match order {
+            Order::Admin(_) => self.ensure_portable(numbers).await?,
+            Order::Customer(_, true) if customers_check => self.customer_check(numbers).await?,
+            Order::Customer(..) => {}
+        }
         let placed = match self.place(order, numbers).await {
-            Err(Error::Precondition { message, .. }) => {
+            Err(Error::Precondition { message, .. }) if matches!(order, Order::Admin(_)) => {
                 tracing::info!(%message, "412: checking portability again and ordering once more");
                 for n in numbers {
                     self.forget_check(n);
@@ -364,15 +429,45 @@ impl INumberingClient {
         Ok(Submission::new(CARRIER, vec![placed]))
     }
 
+    /// Reads the status summary once to find the record of the admin order
+    /// `order_id` sent at `sent_at`; `None` (and a pending link, tried again
+    /// on later reads) when it cannot tell. Never fails: the order exists.
+    async fn link_admin_order(&self, order_id: &str, sent_at: DateTime<Utc>) -> Option<String> {
+        self.lock_links().remember(order_id, sent_at);
+        match self.port_status().await {
+            Ok(entries) => self.lock_links().link(order_id, &entries),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the status summary to link an admin order");
+                None
+            }
+        }
+    }
+
+    fn lock_links(&self) -> std::sync::MutexGuard<'_, super::links::AdminLinks> {
+        self.inner
+            .links
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The order `id`: a record's `pid` or `id`, or an admin `orderId` this
+    /// client linked (or links now) to its record.
     async fn find_order(&self, id: &PortId) -> Result<PortOrder> {
         let entries = self.port_status().await?;
-        let entry = entries
-            .iter()
-            .find(|e| e.pid.as_deref() == Some(id.as_str()) || e.id.as_deref() == Some(id.as_str()))
-            .ok_or_else(|| Error::NotFound {
-                carrier: CARRIER,
-                message: format!("no port order {id} in the account's port status summary"),
-            })?;
+        let is = |e: &PortStatusEntry, key: &str| {
+            e.pid.as_deref() == Some(key) || e.id.as_deref() == Some(key)
+        };
+        let entry = match entries.iter().find(|e| is(e, id.as_str())) {
+            Some(entry) => Some(entry),
+            None => {
+                let linked = self.lock_links().link(id.as_str(), &entries);
+                linked.and_then(|key| entries.iter().find(|e| is(e, &key)))
+            }
+        };
+        let entry = entry.ok_or_else(|| Error::NotFound {
+            carrier: CARRIER,
+            message: format!("no port order {id} in the account's port status summary"),
+        })?;
         let mut order = PortOrder::new(
             id.clone(),
             CARRIER,
@@ -380,6 +475,15 @@ impl INumberingClient {
             CarrierStatus::new(&entry.status, None),
         );
         order.port_date = entry.foc;
+        order.message = entry.message.clone();
         Ok(order)
+    }
+}
+
+/// True when a customer order asked for the portability check.
+fn needs_check(order: &Order) -> bool {
+    match order {
+        Order::Admin(_) => true,
+        Order::Customer(_, check) => *check,
     }
 }
