@@ -8,6 +8,8 @@
 //! texts to length only afterwards (so that a secret is never left half-cut
 //! at the cut).
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 /// What a redacted secret is replaced with.
@@ -20,18 +22,32 @@ const MIN_SECRET_LEN: usize = 3;
 /// A set of secrets to remove from texts.
 #[derive(Default)]
 pub(crate) struct Redactor<'a> {
-    /// Longest first, deduplicated ignoring ASCII case.
-    secrets: Vec<&'a str>,
+    /// Longest first, deduplicated ignoring ASCII case; each secret also in
+    /// the forms it takes on the wire (form-encoded, JSON-escaped), since a
+    /// server may echo the request as it received it.
+    secrets: Vec<Cow<'a, str>>,
 }
 
 impl<'a> Redactor<'a> {
     /// A redactor for `secrets` (empty and too-short values are ignored).
     pub fn new(secrets: &[&'a str]) -> Self {
-        let mut out: Vec<&'a str> = secrets
+        let mut out: Vec<Cow<'a, str>> = Vec::with_capacity(secrets.len());
+        for secret in secrets
             .iter()
             .copied()
             .filter(|s| s.len() >= MIN_SECRET_LEN)
-            .collect();
+        {
+            let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+            let percent = form.replace('+', "%20");
+            let json = serde_json::to_string(secret).unwrap_or_default();
+            let json = json.trim_matches('"').to_owned();
+            for variant in [form, percent, json] {
+                if variant != secret {
+                    out.push(Cow::Owned(variant));
+                }
+            }
+            out.push(Cow::Borrowed(secret));
+        }
         out.sort_by_key(|s| std::cmp::Reverse(s.len()));
         out.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
         Self { secrets: out }
@@ -46,7 +62,7 @@ impl<'a> Redactor<'a> {
     pub fn scrub(&self, text: &str) -> String {
         let mut out = text.to_owned();
         for secret in &self.secrets {
-            if let Some(replaced) = replace_ignore_ascii_case(&out, secret) {
+            if let Some(replaced) = replace_ignore_ascii_case(&out, secret.as_ref()) {
                 out = replaced;
             }
         }
@@ -138,6 +154,23 @@ mod tests {
             "PAC [REDACTED] for 5512098[REDACTED] / [REDACTED]"
         );
         assert_eq!(r.scrub("nothing here 12"), "nothing here 12");
+    }
+
+    #[test]
+    fn the_forms_a_secret_takes_on_the_wire_are_redacted_too() {
+        let r = Redactor::new(&["s3cr3t/with+symbols&=", "pa\"ss word"]);
+        assert_eq!(
+            r.scrub("client_secret=s3cr3t%2Fwith%2Bsymbols%26%3D&x=1"),
+            "client_secret=[REDACTED]&x=1"
+        );
+        assert_eq!(
+            r.scrub(r#"{"password":"pa\"ss word"}"#),
+            r#"{"password":"[REDACTED]"}"#
+        );
+        assert_eq!(
+            r.scrub("p=pa%22ss+word or pa%22ss%20word"),
+            "p=[REDACTED] or [REDACTED]"
+        );
     }
 
     #[test]

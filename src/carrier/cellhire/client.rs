@@ -525,6 +525,9 @@ impl CellhireClient {
             previous: Vec<String>,
             seen: u64,
             served_size: u64,
+            /// The first page's `total`: a total that grows page after page
+            /// must not move the bound.
+            first_total: Option<u64>,
             done: bool,
             /// The next page, already requested (at most one ahead).
             ahead: Option<Prefetch>,
@@ -535,6 +538,7 @@ impl CellhireClient {
             previous: Vec::new(),
             seen: 0,
             served_size: 0,
+            first_total: None,
             done: false,
             ahead: None,
         };
@@ -578,10 +582,11 @@ impl CellhireClient {
                     if st.served_size == 0 {
                         st.served_size = page.raw_ids.len() as u64;
                     }
+                    let first_total = *st.first_total.get_or_insert(page.total);
                     let by_pages = page.total_pages > 0 && fetched >= page.total_pages;
                     let by_total = page.total > 0 && st.seen >= page.total;
-                    let bound = if page.total > 0 {
-                        page.total / st.served_size.max(1) + 1
+                    let bound = if first_total > 0 {
+                        first_total / st.served_size.max(1) + 1
                     } else {
                         u64::MAX
                     };

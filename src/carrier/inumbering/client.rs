@@ -327,8 +327,12 @@ impl INumberingClient {
             })?;
         // A carrier may echo the request: the kept answer must not hold the
         // account number or the PIN.
+        let key = self.inner.keys.current().await;
         let mut all = secrets.to_vec();
         all.push(self.inner.keys.password());
+        if let Some(key) = &key {
+            all.push(key.expose());
+        }
         crate::redact::Redactor::new(&all).scrub_json(&mut raw);
         let data = answer.data.ok_or_else(|| not_readable(op, "data.pid"))?;
         let text = |v: &Option<serde_json::Value>| match v {
@@ -375,11 +379,22 @@ impl INumberingClient {
                 |key| serde_json::to_vec(&to_wire::pin_update(key, updates)),
             )
             .await?;
-        let items = answer
-            .port_out_pin
-            .and_then(|p| p.tn_list)
-            .map(|l| l.tn_item)
-            .unwrap_or_default();
+        // An answer without `portOutPin` does not say what was assigned:
+        // after a generation, PINs may have changed that the caller never
+        // learns.
+        let Some(list) = answer.port_out_pin else {
+            let error = Error::Decode {
+                carrier: CARRIER,
+                operation: Operation::Native("port_out_pin_update"),
+                message: "the answer names no portOutPin: the PINs assigned are unknown".into(),
+            };
+            return Err(if idempotency == Idempotency::CreateOnce {
+                error.ambiguous_after_send(Operation::Native("port_out_pin_update"))
+            } else {
+                error
+            });
+        };
+        let items = list.tn_list.map(|l| l.tn_item).unwrap_or_default();
         Ok(items
             .into_iter()
             .filter_map(|item| {
