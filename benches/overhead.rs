@@ -124,10 +124,26 @@ fn port_details_body() -> String {
 /// portStatus with eight orders, compact (about 2.3 KB).
 fn port_status_body() -> String {
     let statuses = [
-        ("Complete", "Your numbers ported on May/06/2026 at 10:00 AM Central.", "20260506"),
-        ("Pending", "Your numbers will be porting on May/12/2026 at 10:00 AM Central.", "20260512"),
-        ("submitted", "Submitted to the losing carrier; awaiting FOC.", "19750715"),
-        ("Validating", "Validating the port request with the losing carrier.", "19750715"),
+        (
+            "Complete",
+            "Your numbers ported on May/06/2026 at 10:00 AM Central.",
+            "20260506",
+        ),
+        (
+            "Pending",
+            "Your numbers will be porting on May/12/2026 at 10:00 AM Central.",
+            "20260512",
+        ),
+        (
+            "submitted",
+            "Submitted to the losing carrier; awaiting FOC.",
+            "19750715",
+        ),
+        (
+            "Validating",
+            "Validating the port request with the losing carrier.",
+            "19750715",
+        ),
     ];
     let entries: Vec<serde_json::Value> = (0..8)
         .map(|i| {
@@ -343,7 +359,12 @@ fn stat_cpu(path: &str) -> Duration {
     // utime and stime are fields 14 and 15 (clock ticks of 1/100 s).
     let rest = text.rfind(')').map_or("", |i| &text[i + 1..]);
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let tick = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    let tick = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     Duration::from_millis((tick(11) + tick(12)) * 10)
 }
 
@@ -547,7 +568,10 @@ fn raw_status(name: &str) -> RawStatus {
         "Submitted" => RawStatus::Submitted,
         "Locked" => RawStatus::Scheduled,
         "Ported" => RawStatus::Ported,
-        "Awaiting Serial" | "Create RA" | "Awaiting RA" | "Create Configuration"
+        "Awaiting Serial"
+        | "Create RA"
+        | "Awaiting RA"
+        | "Create Configuration"
         | "Awaiting Configuration" => RawStatus::Provisioning,
         "Complete" => RawStatus::Complete,
         "Cancelled" => RawStatus::Cancelled,
@@ -582,7 +606,10 @@ impl RawCellhire {
 
     async fn port_details(&self, id: &str) -> reqwest::Result<RawPortDetails> {
         self.http
-            .get(format!("{}/api/porting/{}/port/{id}", self.base, self.account))
+            .get(format!(
+                "{}/api/porting/{}/port/{id}",
+                self.base, self.account
+            ))
             .header(AUTHORIZATION, self.auth.clone())
             .header(CONTENT_TYPE, CELLHIRE_JSON)
             .send()
@@ -912,7 +939,15 @@ async fn run_rows(base: String, rounds: usize, batch: usize) -> Vec<RowResult> {
     };
 
     rows.push(
-        compare(1, "Cellhire port_details", rounds, seq, np_details, raw_details).await,
+        compare(
+            1,
+            "Cellhire port_details",
+            rounds,
+            seq,
+            np_details,
+            raw_details,
+        )
+        .await,
     );
 
     // Apeiron create_port (JSON).
@@ -999,9 +1034,8 @@ async fn run_rows(base: String, rounds: usize, batch: usize) -> Vec<RowResult> {
         ])
     };
     let bolt_ons = [502248_i64];
-    let raw_row = |msisdn: &'static str, serial: &'static str, pac: &'static str| {
-        (msisdn, serial, pac)
-    };
+    let raw_row =
+        |msisdn: &'static str, serial: &'static str, pac: &'static str| (msisdn, serial, pac);
     let raw_rows = [
         raw_row("07700900123", "1234567890", "ABC123456"),
         raw_row("07700900124", "1234567891", "DEF654321"),

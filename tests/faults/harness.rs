@@ -389,8 +389,14 @@ pub async fn run_row(row: Row) -> RowResult {
                 .iter()
                 .filter_map(|f| {
                     let i = lower.find(&f.to_ascii_lowercase())?;
-                    let lo = text.floor_char_boundary(i.saturating_sub(60));
-                    let hi = text.ceil_char_boundary((i + f.len() + 40).min(text.len()));
+                    let mut lo = i.saturating_sub(60);
+                    while !text.is_char_boundary(lo) {
+                        lo -= 1;
+                    }
+                    let mut hi = (i + f.len() + 40).min(text.len());
+                    while !text.is_char_boundary(hi) {
+                        hi += 1;
+                    }
                     Some(format!("…{}…", &text[lo..hi]))
                 })
                 .collect::<Vec<_>>()

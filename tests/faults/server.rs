@@ -366,7 +366,7 @@ async fn write_reply(stream: &mut TcpStream, reply: Reply) -> std::io::Result<bo
     for (n, v) in &reply.headers {
         head.push_str(&format!("{n}: {v}\r\n"));
     }
-    const FILLER: [u8; 65536] = [b'x'; 65536];
+    static FILLER: [u8; 65536] = [b'x'; 65536];
     match reply.body {
         Body::Fixed(data) => {
             head.push_str(&format!("content-length: {}\r\n\r\n", data.len()));
