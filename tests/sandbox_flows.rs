@@ -285,9 +285,22 @@ async fn bulk_of_1000_apeiron_numbers_is_one_call_per_number() {
 async fn bulk_of_1000_inumbering_numbers_takes_one_pre_check() {
     let (sandbox, provider) = inumbering().await;
     sandbox.set_balance(1_000_000);
-    let mut requests: Vec<PortRequest> = (0..1000).map(|n| us_request(5_552_000 + n)).collect();
+    // Customer orders ask for the check (it is mandatory for admin orders
+    // only): one check call for every number.
+    let checked = |n: u32| {
+        let mut request = us_request(n);
+        request.inumbering = Some(
+            request
+                .inumbering
+                .take()
+                .unwrap_or_default()
+                .with_portability_check(true),
+        );
+        request
+    };
+    let mut requests: Vec<PortRequest> = (0..1000).map(|n| checked(5_552_000 + n)).collect();
     // One number that is not portable fails its own request only.
-    requests[7] = us_request(5_550_000);
+    requests[7] = checked(5_550_000);
     let results = provider
         .submit_many(&requests, &BulkOptions::default())
         .await;
