@@ -158,6 +158,7 @@ mod registry;
 #[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
 pub mod sandbox;
 pub mod status;
+pub mod track;
 pub mod watch;
 
 /// The README's code, compiled as a doctest so it cannot drift from the API.
@@ -174,4 +175,5 @@ pub use model::{
 pub use provider::{Capabilities, Carrier, Operation, PortProvider};
 pub use registry::Registry;
 pub use status::{CarrierStatus, LineStatus, PortStatus};
+pub use track::{OrderChange, TrackOptions, Tracking};
 pub use watch::{PortProviderExt, StatusChange, WatchOptions};

@@ -213,6 +213,17 @@ pub trait PortProvider: Send + Sync + fmt::Debug {
     /// Asks the carrier to cancel a whole order.
     async fn cancel(&self, id: &PortId) -> Result<()>;
 
+    /// How this carrier's orders can be followed in bulk by
+    /// [`crate::PortProviderExt::watch_many`]. The default follows each order
+    /// by its own read when the carrier has one.
+    fn tracking(&self) -> crate::track::Tracking {
+        if self.capabilities().order {
+            crate::track::Tracking::PerOrder
+        } else {
+            crate::track::Tracking::Unsupported
+        }
+    }
+
     /// Submits many requests with at most `options.max_in_flight` carrier
     /// calls at once and the fewest calls the carrier's rules allow. Returns
     /// one result per request, in input order; one failure never stops the

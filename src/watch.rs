@@ -105,6 +105,17 @@ pub trait PortProviderExt: PortProvider {
     ) -> BoxStream<'a, Result<StatusChange>> {
         watch(self, id.clone(), options)
     }
+
+    /// A stream of the changes of every order in `ids` until all are
+    /// terminal, with the fewest carrier calls a round: see
+    /// [`crate::track`].
+    fn watch_many<'a>(
+        &'a self,
+        ids: Vec<PortId>,
+        options: crate::track::TrackOptions,
+    ) -> BoxStream<'a, Result<crate::track::OrderChange>> {
+        crate::track::watch_many(self, ids, options)
+    }
 }
 
 impl<T: PortProvider + ?Sized> PortProviderExt for T {}

@@ -28,6 +28,15 @@ impl PortProvider for CellhireClient {
 
     /// Everything but a portability check, which Cellhire does not offer
     /// (the PAC check runs after the port is created).
+    /// List Ports gives 50 ports a page with their status; a port's rows and
+    /// messages need its details.
+    fn tracking(&self) -> crate::track::Tracking {
+        crate::track::Tracking::Listing {
+            page_size: Some(super::MAX_PAGE_SIZE),
+            complete_summaries: false,
+        }
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             submit: true,

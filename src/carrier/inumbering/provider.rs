@@ -190,6 +190,15 @@ impl PortProvider for INumberingClient {
         CAPABILITIES
     }
 
+    /// portStatus answers every order of the account, with its status and
+    /// message, in one call.
+    fn tracking(&self) -> crate::track::Tracking {
+        crate::track::Tracking::Listing {
+            page_size: None,
+            complete_summaries: true,
+        }
+    }
+
     /// portInAvailability for every number in one call (`isPortable` is a
     /// string; the reason comes only when it is `"false"`).
     async fn check_portability(&self, numbers: &[PhoneNumber]) -> Result<Vec<Portability>> {

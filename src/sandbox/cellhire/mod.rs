@@ -214,6 +214,15 @@ impl CellhireSandbox {
         state.stock.insert(key);
     }
 
+    /// Moves every port one step along the flow, as time passing at the
+    /// carrier would (a details read also moves the port it reads).
+    pub fn tick(&self) {
+        let mut state = self.lock();
+        for port in state.ports.iter_mut() {
+            flow::step(port);
+        }
+    }
+
     /// The current status name of port `id`, without moving it on.
     pub fn port_status(&self, id: &str) -> Option<String> {
         self.lock().port(id).map(|p| p.status.name().to_owned())

@@ -1,0 +1,415 @@
+//! Following many orders at once with the fewest carrier calls:
+//! [`PortProviderExt::watch_many`](crate::PortProviderExt::watch_many).
+//!
+//! [`crate::watch`] follows one order with one read per poll; a service with
+//! 5,000 open ports would spend 5,000 calls a round. `watch_many` spends a
+//! round on whichever costs fewer calls, as the carrier's
+//! [`Tracking`] says:
+//! - **one listing pass** ([`crate::PortProvider::orders`]) when the carrier
+//!   lists every order with its status (iNumbering answers all of an
+//!   account's orders in one call; Cellhire lists 50 a page), followed, where
+//!   the listing lacks the detail, by one [`crate::PortProvider::order`] read
+//!   for each order whose status changed since it was last seen (the first
+//!   sight of an order is taken from the listing);
+//! - **one read per order** when that is cheaper (a handful of orders on an
+//!   account of thousands), or when the carrier has no listing.
+//!
+//! Carriers with no read call at all (Apeiron) are reported as not trackable
+//! up front, with one [`crate::Error::Unsupported`]. Each change of each
+//! order is yielded once, with its old and new status and the carrier's
+//! message. A transient failure (see [`crate::Error::is_retryable`]) skips
+//! the round; an order the carrier no longer knows is yielded as an error
+//! and dropped; the stream ends when every order is terminal.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures::stream::{self, BoxStream, StreamExt};
+
+use crate::clock::{Clock, SystemClock};
+use crate::error::{Error, Result};
+use crate::http::{Sleep, TokioSleep};
+use crate::model::{PortId, PortOrder, PortSummary};
+use crate::provider::{Operation, PortProvider};
+use crate::status::{CarrierStatus, PortStatus};
+
+/// How a carrier's orders can be followed in bulk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Tracking {
+    /// No read call: orders cannot be followed.
+    Unsupported,
+    /// Only one read per order ([`crate::PortProvider::order`]).
+    PerOrder,
+    /// A listing of every order of the account with its status.
+    Listing {
+        /// Orders per listing call; `None` when one call lists them all.
+        page_size: Option<u32>,
+        /// True when a listed summary carries what a change event needs
+        /// (status and message), so no per-order read follows a change.
+        complete_summaries: bool,
+    },
+}
+
+/// How [`crate::PortProviderExt::watch_many`] polls.
+#[derive(Debug, Clone)]
+pub struct TrackOptions {
+    /// The wait between rounds (default 60 s).
+    pub interval: Duration,
+    /// How many reads of single orders may be in flight at once in a round
+    /// of per-order reads (default 8).
+    pub max_in_flight: usize,
+    /// The most rounds before the stream gives up with
+    /// [`crate::Error::Timeout`] (default: no limit).
+    pub max_rounds: Option<u64>,
+    /// The sleep between rounds.
+    pub sleep: Arc<dyn Sleep>,
+    /// The clock that stamps each change.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Default for TrackOptions {
+    fn default() -> Self {
+        Self {
+            interval: Duration::from_secs(60),
+            max_in_flight: 8,
+            max_rounds: None,
+            sleep: Arc::new(TokioSleep),
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+impl TrackOptions {
+    /// Sets the wait between rounds.
+    pub fn with_interval(mut self, interval: Duration) -> Self {
+        self.interval = interval;
+        self
+    }
+
+    /// Sets the sleep between rounds.
+    pub fn with_sleep(mut self, sleep: Arc<dyn Sleep>) -> Self {
+        self.sleep = sleep;
+        self
+    }
+
+    /// Sets the clock.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Sets the most rounds.
+    pub fn with_max_rounds(mut self, rounds: u64) -> Self {
+        self.max_rounds = Some(rounds);
+        self
+    }
+}
+
+/// One change of one followed order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OrderChange {
+    /// The order.
+    pub id: PortId,
+    /// The state before, `None` for the first observation.
+    pub from: Option<PortStatus>,
+    /// The new state.
+    pub to: PortStatus,
+    /// The carrier's own status.
+    pub carrier_status: CarrierStatus,
+    /// The carrier's latest message about the order.
+    pub message: Option<String>,
+    /// When the change was seen.
+    pub seen_at: DateTime<Utc>,
+    /// The round (from 1) in which it was seen.
+    pub round: u64,
+}
+
+/// What was last seen of one order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Seen {
+    status: PortStatus,
+    carrier_status: String,
+    message: Option<String>,
+}
+
+/// One order's state as a round read it.
+struct Reading {
+    status: PortStatus,
+    carrier_status: CarrierStatus,
+    message: Option<String>,
+}
+
+impl From<PortOrder> for Reading {
+    fn from(o: PortOrder) -> Self {
+        Self {
+            status: o.status,
+            carrier_status: o.carrier_status,
+            message: o.message,
+        }
+    }
+}
+
+impl From<PortSummary> for Reading {
+    fn from(s: PortSummary) -> Self {
+        Self {
+            status: s.status,
+            carrier_status: s.carrier_status,
+            message: s.message,
+        }
+    }
+}
+
+struct State<'a, P: ?Sized> {
+    provider: &'a P,
+    options: TrackOptions,
+    tracking: Tracking,
+    /// Open orders and what was last seen of each.
+    open: HashMap<PortId, Option<Seen>>,
+    /// Orders in the order given, for stable output.
+    order: Vec<PortId>,
+    /// How many orders the last listing pass returned (its cost estimate).
+    listed: Option<u64>,
+    round: u64,
+    done: bool,
+}
+
+/// Follows `ids` on `provider`; see the [module docs](self).
+pub(crate) fn watch_many<'a, P: PortProvider + ?Sized>(
+    provider: &'a P,
+    ids: Vec<PortId>,
+    options: TrackOptions,
+) -> BoxStream<'a, Result<OrderChange>> {
+    let tracking = provider.tracking();
+    if tracking == Tracking::Unsupported {
+        let error = Error::Unsupported {
+            carrier: provider.carrier(),
+            operation: Operation::Order,
+        };
+        return stream::once(async move { Err(error) }).boxed();
+    }
+    let mut order = Vec::with_capacity(ids.len());
+    let mut open = HashMap::with_capacity(ids.len());
+    for id in ids {
+        if open.insert(id.clone(), None).is_none() {
+            order.push(id);
+        }
+    }
+    let state = State {
+        provider,
+        options,
+        tracking,
+        open,
+        order,
+        listed: None,
+        round: 0,
+        done: false,
+    };
+    stream::unfold(state, |mut st| async move {
+        loop {
+            if st.done || st.open.is_empty() {
+                return None;
+            }
+            if st.options.max_rounds.is_some_and(|max| st.round >= max) {
+                st.done = true;
+                let e = Error::Timeout {
+                    carrier: st.provider.carrier(),
+                    operation: Operation::Order,
+                };
+                return Some((vec![Err(e)], st));
+            }
+            if st.round > 0 {
+                st.options.sleep.sleep(st.options.interval).await;
+            }
+            st.round += 1;
+            match round(&mut st).await {
+                Ok(items) if items.is_empty() => continue,
+                Ok(items) => return Some((items, st)),
+                Err(e) if e.is_retryable() => {
+                    tracing::debug!(round = st.round, "transient failure: round skipped");
+                    continue;
+                }
+                Err(e) => {
+                    st.done = true;
+                    return Some((vec![Err(e)], st));
+                }
+            }
+        }
+    })
+    .flat_map(stream::iter)
+    .boxed()
+}
+
+/// The calls a listing pass costs, estimated from the last one.
+fn listing_cost(tracking: Tracking, listed: Option<u64>, open: u64) -> Option<u64> {
+    match tracking {
+        Tracking::Listing {
+            page_size: None, ..
+        } => Some(1),
+        Tracking::Listing {
+            page_size: Some(size),
+            ..
+        } => {
+            let size = u64::from(size.max(1));
+            // Before the first pass the account's size is unknown: assume
+            // it is about the orders followed.
+            let entries = listed.unwrap_or(open).max(1);
+            Some(entries.div_ceil(size))
+        }
+        Tracking::PerOrder | Tracking::Unsupported => None,
+    }
+}
+
+async fn round<P: PortProvider + ?Sized>(
+    st: &mut State<'_, P>,
+) -> Result<Vec<Result<OrderChange>>> {
+    let open = st.open.len() as u64;
+    let readings: Vec<(PortId, Result<Reading>)> = match listing_cost(st.tracking, st.listed, open)
+    {
+        Some(cost) if cost <= open => listing_round(st).await?,
+        _ => per_order_round(st, None).await,
+    };
+    let now = st.options.clock.now();
+    let mut out = Vec::new();
+    for (id, reading) in readings {
+        match reading {
+            Ok(r) => {
+                let seen = Seen {
+                    status: r.status,
+                    carrier_status: r.carrier_status.name.clone(),
+                    message: r.message.clone(),
+                };
+                let Some(last) = st.open.get_mut(&id) else {
+                    continue;
+                };
+                if last.as_ref() == Some(&seen) {
+                    continue;
+                }
+                let from = last.as_ref().map(|s| s.status);
+                *last = Some(seen);
+                if r.status.is_terminal() {
+                    st.open.remove(&id);
+                }
+                out.push(Ok(OrderChange {
+                    id,
+                    from,
+                    to: r.status,
+                    carrier_status: r.carrier_status,
+                    message: r.message,
+                    seen_at: now,
+                    round: st.round,
+                }));
+            }
+            Err(e) if e.is_not_found() => {
+                st.open.remove(&id);
+                out.push(Err(e));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
+/// One listing pass, then a read of each changed order whose summary lacks
+/// the detail.
+async fn listing_round<P: PortProvider + ?Sized>(
+    st: &mut State<'_, P>,
+) -> Result<Vec<(PortId, Result<Reading>)>> {
+    let mut found: HashMap<PortId, PortSummary> = HashMap::new();
+    let mut listed = 0u64;
+    let mut listing = st.provider.orders();
+    while let Some(item) = listing.next().await {
+        match item {
+            Ok(summary) => {
+                listed += 1;
+                if st.open.contains_key(&summary.id) {
+                    found.insert(summary.id.clone(), summary);
+                }
+            }
+            // An entry the carrier sent but we cannot read: not one of ours.
+            Err(Error::Decode { .. }) => listed += 1,
+            Err(e) => return Err(e),
+        }
+    }
+    drop(listing);
+    st.listed = Some(listed);
+    let complete = matches!(
+        st.tracking,
+        Tracking::Listing {
+            complete_summaries: true,
+            ..
+        }
+    );
+    let mut readings = Vec::with_capacity(found.len());
+    let mut changed = Vec::new();
+    for id in &st.order {
+        let Some(summary) = found.remove(id) else {
+            continue;
+        };
+        let last = st.open.get(id).and_then(Option::as_ref);
+        let status_changed = last.is_none_or(|l| {
+            l.status != summary.status || l.carrier_status != summary.carrier_status.name
+        });
+        if !status_changed {
+            continue;
+        }
+        // The first sight of an order is taken from the listing; a later
+        // change is read in full (rows, message) where the listing lacks it.
+        if complete || last.is_none() {
+            readings.push((id.clone(), Ok(Reading::from(summary))));
+        } else {
+            changed.push(id.clone());
+        }
+    }
+    readings.extend(per_order_round(st, Some(changed)).await);
+    Ok(readings)
+}
+
+/// Reads `ids` (every open order when `None`), a few at a time.
+async fn per_order_round<P: PortProvider + ?Sized>(
+    st: &State<'_, P>,
+    ids: Option<Vec<PortId>>,
+) -> Vec<(PortId, Result<Reading>)> {
+    let ids = ids.unwrap_or_else(|| {
+        st.order
+            .iter()
+            .filter(|id| st.open.contains_key(*id))
+            .cloned()
+            .collect()
+    });
+    let provider = st.provider;
+    stream::iter(ids)
+        .map(|id| async move {
+            let reading = provider.order(&id).await.map(Reading::from);
+            (id, reading)
+        })
+        .buffered(st.options.max_in_flight.max(1))
+        .collect()
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cheaper_way_is_chosen() {
+        let cellhire = Tracking::Listing {
+            page_size: Some(50),
+            complete_summaries: false,
+        };
+        // 5,000 open orders on an account of 5,000: 100 pages beat 5,000 reads.
+        assert_eq!(listing_cost(cellhire, Some(5_000), 5_000), Some(100));
+        // 3 orders on an account of 100,000: 2,000 pages lose to 3 reads.
+        assert_eq!(listing_cost(cellhire, Some(100_000), 3), Some(2_000));
+        let inumbering = Tracking::Listing {
+            page_size: None,
+            complete_summaries: true,
+        };
+        assert_eq!(listing_cost(inumbering, None, 5_000), Some(1));
+        assert_eq!(listing_cost(Tracking::PerOrder, None, 10), None);
+    }
+}
