@@ -37,13 +37,21 @@ impl<'a> Redactor<'a> {
             .copied()
             .filter(|s| s.len() >= MIN_SECRET_LEN)
         {
-            let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
-            let percent = form.replace('+', "%20");
-            let json = serde_json::to_string(secret).unwrap_or_default();
-            let json = json.trim_matches('"').to_owned();
-            for variant in [form, percent, json] {
-                if variant != secret {
-                    out.push(Cow::Owned(variant));
+            // Only a secret with characters that encoding changes has other
+            // forms (most PINs, PACs and keys have none: no allocation).
+            let plain = secret
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'*'));
+            if !plain {
+                let form: String =
+                    url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+                let percent = form.replace('+', "%20");
+                let json = serde_json::to_string(secret).unwrap_or_default();
+                let json = json.trim_matches('"').to_owned();
+                for variant in [form, percent, json] {
+                    if variant != secret {
+                        out.push(Cow::Owned(variant));
+                    }
                 }
             }
             out.push(Cow::Borrowed(secret));

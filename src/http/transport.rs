@@ -65,8 +65,9 @@ pub(crate) struct Transport {
 struct Inner {
     carrier: Carrier,
     base: BaseUrl,
-    /// Origins a request may go to: the base URL's, and a token endpoint's.
-    origins: Vec<url::Origin>,
+    /// Origins a request may go to (scheme, host, port): the base URL's, and
+    /// a token endpoint's.
+    origins: Vec<(String, String, u16)>,
     client: Client,
     config: HttpConfig,
 }
@@ -103,8 +104,16 @@ impl Transport {
                 .build()
                 .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?,
         };
-        let mut origins = vec![base.as_url().origin()];
-        origins.extend(extra.iter().map(|u| u.as_url().origin()));
+        let origin = |u: &BaseUrl| {
+            let url = u.as_url();
+            (
+                url.scheme().to_owned(),
+                url.host_str().unwrap_or_default().to_owned(),
+                url.port_or_known_default().unwrap_or_default(),
+            )
+        };
+        let mut origins = vec![origin(&base)];
+        origins.extend(extra.iter().map(|u| origin(u)));
         Ok(Self {
             inner: Arc::new(Inner {
                 carrier,
@@ -245,8 +254,13 @@ impl Transport {
             Ok(r) => r,
             Err(e) => return Attempt::Failed(self.send_error(operation, e)),
         };
-        let origin = request.url().origin();
-        if !self.inner.origins.contains(&origin) {
+        let url = request.url();
+        let allowed = self.inner.origins.iter().any(|(scheme, host, port)| {
+            url.scheme() == scheme
+                && url.host_str() == Some(host.as_str())
+                && url.port_or_known_default() == Some(*port)
+        });
+        if !allowed {
             // A programming error; nothing is sent.
             return Attempt::Failed(Error::Config(format!(
                 "refusing to send {operation} to a host other than the configured {}",
@@ -254,6 +268,8 @@ impl Transport {
             )));
         }
         let asked = request.url().clone();
+        // The request's own timeout (`budget`) bounds the whole exchange,
+        // body reading included, whichever client sends it.
         let exchange = async {
             let response = client
                 .execute(request)
@@ -261,10 +277,9 @@ impl Transport {
                 .map_err(|e| self.send_error(operation, e))?;
             self.read(operation, &asked, response).await
         };
-        match tokio::time::timeout(budget, exchange).await {
-            Ok(Ok(reply)) => Attempt::Reply(reply),
-            Ok(Err(e)) => Attempt::Failed(e),
-            Err(_) => Attempt::Failed(self.timeout(operation)),
+        match exchange.await {
+            Ok(reply) => Attempt::Reply(reply),
+            Err(e) => Attempt::Failed(e),
         }
     }
 
