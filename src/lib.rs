@@ -25,6 +25,8 @@
 //!   configuration or from the environment, to route requests by carrier.
 //! - [`watch`]: follow one order as a stream of status changes until it
 //!   ends ([`PortProviderExt::watch`]); the carriers have no webhooks.
+//! - [`track`]: follow thousands of orders with the fewest carrier calls a
+//!   round ([`PortProviderExt::watch_many`]).
 //! - [`bulk`]: submit thousands of requests with bounded concurrency and the
 //!   fewest carrier calls ([`PortProvider::submit_many`]).
 //! - [`http`]: the transport they share: timeouts, retries, backoff.

@@ -831,3 +831,42 @@ async fn the_next_page_is_requested_while_the_current_one_is_read_and_no_further
         ["1", "2", "3"]
     );
 }
+
+#[tokio::test]
+async fn a_list_entry_with_an_unusable_id_is_yielded_as_an_error_in_its_place() {
+    let t = setup().await;
+    let mut body = fixture("list_page3.json");
+    body["totalPages"] = json!(1);
+    body["total"] = json!(3);
+    let good = body["data"][0].clone();
+    let mut spaced = good.clone();
+    spaced["id"] = json!("not a guid / with a slash");
+    let mut numeric = good.clone();
+    numeric["id"] = json!(42);
+    body["data"] = json!([good, spaced, numeric]);
+    Mock::given(method("GET"))
+        .and(path(api_path("")))
+        .respond_with(json(200, &body))
+        .expect(1)
+        .mount(&t.server)
+        .await;
+
+    let items: Vec<_> = t.client.list_ports(50).collect().await;
+
+    assert_eq!(items.len(), 3, "{items:?}");
+    assert!(items[0].is_ok());
+    let problems: Vec<String> = items[1..]
+        .iter()
+        .map(|i| match i {
+            Err(Error::Decode { message, .. }) => message.clone(),
+            other => panic!("expected Decode, got {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            "List Ports page 1 entry 2 could not be read: its id may not hold white space, '/', '?', '#' or '%'",
+            "List Ports page 1 entry 3 could not be read: its id is not a string",
+        ]
+    );
+}
