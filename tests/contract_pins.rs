@@ -21,7 +21,7 @@ use numport::{
     PortProvider, PortProviderExt, PortRequest, PortStatus, Subscriber, WatchOptions,
 };
 use serde_json::{Value, json};
-use wiremock::matchers::{any, method, path};
+use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn fast_retries() -> HttpConfig {
@@ -37,16 +37,6 @@ fn fast_retries() -> HttpConfig {
             },
             max_retry_after: Duration::from_secs(1),
         })
-}
-
-async fn strict_server() -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(599).set_body_string("unexpected request"))
-        .with_priority(u8::MAX)
-        .mount(&server)
-        .await;
-    server
 }
 
 // ------------------------------------------------------------------ Apeiron
@@ -86,7 +76,7 @@ fn apeiron_doc_request() -> PortRequest {
 #[tokio::test]
 async fn apeiron_sends_the_documents_json_example_byte_for_byte() {
     assert!(Iccid::parse("89012345678901234567").is_err());
-    let server = strict_server().await;
+    let server = common::server().await;
     Mock::given(method("POST"))
         .and(path("/v2/cellular/port"))
         .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": 7})))
@@ -108,7 +98,7 @@ async fn apeiron_sends_the_documents_json_example_byte_for_byte() {
 
 #[tokio::test]
 async fn apeiron_takes_one_loa_and_one_bill_and_sends_booleans_as_text() {
-    let server = strict_server().await;
+    let server = common::server().await;
     let loa = |name: &str| {
         Document::new(
             DocumentKind::LetterOfAuthorization,
@@ -238,7 +228,7 @@ async fn a_port_the_source_network_rejects_while_submitted_ends_cancelled_with_i
 const KEY: &str = "dec759ed81963fd9a4b8a9c8f3e22b1a";
 
 async fn inumbering() -> (MockServer, INumberingClient) {
-    let server = strict_server().await;
+    let server = common::server().await;
     Mock::given(method("POST"))
         .and(path("/v2.2/account/apikey"))
         .respond_with(
