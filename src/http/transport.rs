@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::header::{CONTENT_LENGTH, HeaderMap, LOCATION, RETRY_AFTER, USER_AGENT};
+use reqwest::header::{CONTENT_LENGTH, HeaderMap, HeaderValue, LOCATION, RETRY_AFTER, USER_AGENT};
 use reqwest::{Client, RequestBuilder, Response};
 use tokio::time::Instant;
 use tracing::Instrument;
@@ -100,7 +100,6 @@ impl Transport {
             None => Client::builder()
                 .connect_timeout(config.connect_timeout)
                 .redirect(reqwest::redirect::Policy::none())
-                .user_agent(USER_AGENT_VALUE)
                 .build()
                 .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?,
         };
@@ -248,7 +247,7 @@ impl Transport {
     {
         let (client, request) = build(&self.inner.client)
             .timeout(budget)
-            .header(USER_AGENT, crate::http::USER_AGENT_VALUE)
+            .header(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE))
             .build_split();
         let request = match request {
             Ok(r) => r,

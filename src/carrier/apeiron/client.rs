@@ -141,7 +141,7 @@ impl ApeironClient {
                     client
                         .post(url.clone())
                         .header(AUTHORIZATION, authorization.clone())
-                        .header(CONTENT_TYPE, "application/json")
+                        .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
                         .body(body.clone())
                 })
                 .await?

@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use futures::stream::{self, BoxStream, StreamExt};
 use reqwest::Method;
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
@@ -242,7 +242,10 @@ impl CellhireClient {
                     let mut rb = client
                         .request(method.clone(), url.clone())
                         .header(AUTHORIZATION, bearer.clone())
-                        .header(CONTENT_TYPE, "application/json;charset=UTF-8");
+                        .header(
+                            CONTENT_TYPE,
+                            HeaderValue::from_static("application/json;charset=UTF-8"),
+                        );
                     for (name, value) in headers {
                         rb = rb.header(*name, value.as_str());
                     }
@@ -428,7 +431,7 @@ impl CellhireClient {
     pub async fn port_details(&self, id: &PortId) -> Result<PortDetails> {
         check_guid(id)?;
         let op = Operation::Order;
-        let path = self.path(&format!("/port/{id}"));
+        let path = format!("/api/porting/{}/port/{id}", self.inner.account_id);
         let reply = self
             .send(
                 op,
@@ -639,7 +642,7 @@ impl CellhireClient {
         problems.finish()?;
         let body = serde_json::to_vec(&to_wire::update_port(updates, &self.inner.msisdn))
             .map_err(|e| Error::Config(format!("could not encode the request: {e}")))?;
-        let path = self.path(&format!("/port/{id}"));
+        let path = format!("/api/porting/{}/port/{id}", self.inner.account_id);
         let pacs: Vec<&str> = updates
             .iter()
             .filter_map(|u| match u {
@@ -665,7 +668,7 @@ impl CellhireClient {
     /// Cancelled when done.
     pub async fn cancel_port(&self, id: &PortId) -> Result<()> {
         check_guid(id)?;
-        let path = self.path(&format!("/port/{id}"));
+        let path = format!("/api/porting/{}/port/{id}", self.inner.account_id);
         self.send(
             Operation::Cancel,
             Idempotency::Idempotent,

@@ -7,7 +7,7 @@
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use reqwest::header::CONTENT_TYPE;
+use reqwest::header::{CONTENT_TYPE, HeaderValue};
 use std::time::Duration;
 
 use tokio::sync::Mutex;
@@ -153,7 +153,7 @@ impl KeySource {
             .execute(op, Idempotency::SendOnce, |client| {
                 client
                     .post(url.clone())
-                    .header(CONTENT_TYPE, "application/json")
+                    .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
                     .body(body.clone())
             })
             .await?;

@@ -169,7 +169,7 @@ impl INumberingClient {
                     client
                         .post(url.clone())
                         .header(AUTHORIZATION, bearer.clone())
-                        .header(CONTENT_TYPE, "application/json")
+                        .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
                         .body(body.clone())
                 })
                 .await?;
