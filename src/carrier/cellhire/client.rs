@@ -480,9 +480,10 @@ impl CellhireClient {
         let list: wire::PortList = decode::json(CARRIER, op, &reply.body)?;
         let mut ports = Vec::with_capacity(list.data.len());
         let mut unreadable = Vec::new();
-        let mut raw_ids = Vec::with_capacity(list.data.len());
+        let entries = list.data.len();
+        let mut hasher = std::hash::DefaultHasher::new();
         for (i, item) in list.data.into_iter().enumerate() {
-            raw_ids.push(from_wire::list_id_text(&item));
+            from_wire::hash_list_id(&item, &mut hasher);
             match from_wire::list_entry(item) {
                 Ok(entry) => ports.push(entry),
                 Err(problem) => unreadable.push(format!(
@@ -496,7 +497,8 @@ impl CellhireClient {
             total_pages: list.total_pages,
             ports,
             unreadable,
-            raw_ids,
+            entries,
+            fingerprint: std::hash::Hasher::finish(&hasher),
         })
     }
 
@@ -525,7 +527,8 @@ impl CellhireClient {
         struct State {
             client: CellhireClient,
             page: u32,
-            previous: Vec<String>,
+            /// The previous page's fingerprint.
+            previous: Option<u64>,
             seen: u64,
             served_size: u64,
             /// The first page's `total`: a total that grows page after page
@@ -538,7 +541,7 @@ impl CellhireClient {
         let state = State {
             client: self.clone(),
             page: 1,
-            previous: Vec::new(),
+            previous: None,
             seen: 0,
             served_size: 0,
             first_total: None,
@@ -571,8 +574,8 @@ impl CellhireClient {
                     Some((vec![Err(e)], st))
                 }
                 Ok(page) => {
-                    if page.raw_ids.is_empty() || page.raw_ids == st.previous {
-                        if !page.raw_ids.is_empty() {
+                    if page.entries == 0 || st.previous == Some(page.fingerprint) {
+                        if page.entries > 0 {
                             tracing::warn!(
                                 page = st.page,
                                 "List Ports repeated the previous page; stopping"
@@ -581,9 +584,9 @@ impl CellhireClient {
                         return None;
                     }
                     let fetched = u64::from(st.page);
-                    st.seen = st.seen.saturating_add(page.raw_ids.len() as u64);
+                    st.seen = st.seen.saturating_add(page.entries as u64);
                     if st.served_size == 0 {
-                        st.served_size = page.raw_ids.len() as u64;
+                        st.served_size = page.entries as u64;
                     }
                     let first_total = *st.first_total.get_or_insert(page.total);
                     let by_pages = page.total_pages > 0 && fetched >= page.total_pages;
@@ -606,7 +609,7 @@ impl CellhireClient {
                             message,
                         })
                     }));
-                    st.previous = page.raw_ids;
+                    st.previous = Some(page.fingerprint);
                     if !st.done && st.page <= MAX_LIST_PAGES {
                         // Ask for the next page while this one is read.
                         st.ahead = Some(Prefetch::spawn(st.client.clone(), st.page, page_size));

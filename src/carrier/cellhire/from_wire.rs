@@ -92,6 +92,15 @@ pub(super) fn networks(list: Vec<wire::PortTypeNetworks>) -> Vec<PortingNetworks
         .collect()
 }
 
+/// Feeds a List Ports entry's id, as sent, to `hasher` (no copy).
+pub(super) fn hash_list_id(item: &wire::PortListItem, hasher: &mut impl std::hash::Hasher) {
+    use std::hash::Hash;
+    match &item.id {
+        serde_json::Value::String(s) => s.hash(hasher),
+        other => other.to_string().hash(hasher),
+    }
+}
+
 /// The text of a List Ports entry's id, as sent.
 pub(super) fn list_id_text(item: &wire::PortListItem) -> String {
     match &item.id {

@@ -362,7 +362,7 @@ fn listing_error(message: String) -> Error {
 impl CellhireClient {
     async fn reconcile_wanted(&self, wanted: &Wanted) -> Result<Reconciliation> {
         let first = self.list_ports_page(1, MAX_PAGE_SIZE).await?;
-        let served = first.raw_ids.len() as u64;
+        let served = first.entries as u64;
         let pages = if first.total_pages > 0 {
             first.total_pages
         } else if first.total > 0 && served > 0 {

@@ -299,7 +299,9 @@ pub struct PortPage {
     /// usable port id), each described with its position on the page, so that
     /// a caller reconciling its books sees every port the carrier reported.
     pub unreadable: Vec<String>,
-    /// Every entry id of this page as sent, readable or not (to tell one
-    /// page from the next).
-    pub(crate) raw_ids: Vec<String>,
+    /// How many entries the page held, readable or not.
+    pub(crate) entries: usize,
+    /// A hash of every entry id of the page in order, readable or not: tells
+    /// a page that repeats the previous one without keeping its ids.
+    pub(crate) fingerprint: u64,
 }
