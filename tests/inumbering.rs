@@ -105,6 +105,21 @@ fn paths(seen: &[(String, Option<String>, Value)]) -> Vec<&str> {
     seen.iter().map(|(p, _, _)| p.as_str()).collect()
 }
 
+/// A portStatus answer with no orders.
+fn empty_summary() -> Value {
+    json!({"statusCode": "200", "status": "Success", "portStatusSummary": []})
+}
+
+/// A customer client on `server` with default HTTP settings.
+fn plain_client(server: &MockServer) -> INumberingClient {
+    INumberingClient::builder()
+        .base_url(server.uri())
+        .username(USER)
+        .password(PASSWORD)
+        .build()
+        .unwrap()
+}
+
 fn bearer() -> Option<String> {
     Some(format!("Bearer {KEY}"))
 }
@@ -167,7 +182,7 @@ async fn the_key_is_exchanged_once_for_twenty_calls() {
         &t.server,
         "/v2.1/iNumbering/portStatus/",
         200,
-        json!({"statusCode": "200", "status": "Success", "portStatusSummary": []}),
+        empty_summary(),
     )
     .await;
     let clones: Vec<_> = (0..4).map(|_| t.client.clone()).collect();
@@ -209,7 +224,7 @@ async fn a_401_exchanges_the_key_again_once() {
         &t.server,
         "/v2.1/iNumbering/portStatus/",
         200,
-        json!({"statusCode": "200", "status": "Success", "portStatusSummary": []}),
+        empty_summary(),
     )
     .await;
     t.client.port_status().await.unwrap();
@@ -375,7 +390,7 @@ async fn a_412_on_an_admin_order_triggers_one_fresh_check_and_one_more_order() {
         &t.server,
         "/v2.1/iNumbering/portStatus/",
         200,
-        json!({"statusCode": "200", "status": "Success", "portStatusSummary": []}),
+        empty_summary(),
     )
     .await;
     let submission = t.client.submit(&request(&["3125550142"])).await.unwrap();
@@ -800,12 +815,7 @@ async fn a_key_exchange_that_echoes_the_password_is_redacted() {
         .expect(1)
         .mount(&server)
         .await;
-    let client = INumberingClient::builder()
-        .base_url(server.uri())
-        .username(USER)
-        .password(PASSWORD)
-        .build()
-        .unwrap();
+    let client = plain_client(&server);
     let err = client.port_status().await.unwrap_err();
     assert!(err.is_auth(), "{err:?}");
     assert_eq!(err.carrier_message(), Some("bad password [REDACTED]"));
@@ -852,15 +862,10 @@ async fn a_rate_limited_key_exchange_is_not_tried_again_until_its_retry_after() 
         &server,
         "/v2.1/iNumbering/portStatus/",
         200,
-        json!({"statusCode": "200", "status": "Success", "portStatusSummary": []}),
+        empty_summary(),
     )
     .await;
-    let client = INumberingClient::builder()
-        .base_url(server.uri())
-        .username(USER)
-        .password(PASSWORD)
-        .build()
-        .unwrap();
+    let client = plain_client(&server);
 
     let first = client.port_status().await.unwrap_err();
     assert!(first.is_rate_limited(), "{first:?}");
@@ -897,7 +902,7 @@ async fn a_saved_key_is_used_without_an_exchange_and_can_be_read_back() {
         &server,
         "/v2.1/iNumbering/portStatus/",
         200,
-        json!({"statusCode": "200", "status": "Success", "portStatusSummary": []}),
+        empty_summary(),
     )
     .await;
     let client = INumberingClient::builder()

@@ -155,6 +155,18 @@ fn clients_builders_and_config_are_clean() {
     assert!(!format!("{err:?}{err}").contains("token-VALUE"), "{err:?}");
 }
 
+/// A client on `server` with OAuth client credentials (token endpoint on the
+/// same server).
+fn oauth_client(server: &MockServer) -> CellhireClient {
+    CellhireClient::builder()
+        .base_url(server.uri())
+        .token_url(format!("{}/connect/token", server.uri()))
+        .account_id(1)
+        .client_credentials("cid", CLIENT_SECRET)
+        .build()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn tokens_in_use_and_details_with_pacs_stay_clean() {
     let server = MockServer::start().await;
@@ -179,13 +191,7 @@ async fn tokens_in_use_and_details_with_pacs_stay_clean() {
         .respond_with(ResponseTemplate::new(401))
         .mount(&server)
         .await;
-    let client = CellhireClient::builder()
-        .base_url(server.uri())
-        .token_url(format!("{}/connect/token", server.uri()))
-        .account_id(1)
-        .client_credentials("cid", CLIENT_SECRET)
-        .build()
-        .unwrap();
+    let client = oauth_client(&server);
     let id = numport::PortId::new("93949676-932c-4c43-140f-08dca4c4f4e2").unwrap();
     let details = client.port_details(&id).await.unwrap();
     assert_eq!(details.rows[0].pac.as_ref().map(Pac::expose), Some(PAC));
@@ -222,13 +228,7 @@ async fn a_token_endpoint_echoing_the_client_secret_is_redacted() {
         .expect(1)
         .mount(&server)
         .await;
-    let client = CellhireClient::builder()
-        .base_url(server.uri())
-        .token_url(format!("{}/connect/token", server.uri()))
-        .account_id(1)
-        .client_credentials("cid", CLIENT_SECRET)
-        .build()
-        .unwrap();
+    let client = oauth_client(&server);
     let err = client.networks().await.unwrap_err();
     assert!(err.is_auth(), "{err:?}");
     assert_clean_any_case("token endpoint error", &format!("{err} {err:?}"));
@@ -256,13 +256,7 @@ async fn the_access_token_and_a_pac_in_another_case_as_a_field_name_are_redacted
         .expect(1)
         .mount(&server)
         .await;
-    let client = CellhireClient::builder()
-        .base_url(server.uri())
-        .token_url(format!("{}/connect/token", server.uri()))
-        .account_id(1)
-        .client_credentials("cid", CLIENT_SECRET)
-        .build()
-        .unwrap();
+    let client = oauth_client(&server);
     let err = client
         .update_port(
             &numport::PortId::new(id).unwrap(),

@@ -20,13 +20,6 @@ pub enum Idempotency {
     SendOnce,
 }
 
-impl Idempotency {
-    /// True when the request may be repeated after it may have been sent.
-    pub fn is_idempotent(self) -> bool {
-        self == Self::Idempotent
-    }
-}
-
 /// How many times to try, and how long to wait in between.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RetryPolicy {

@@ -76,7 +76,7 @@ struct Inner {
 enum Attempt {
     /// An answer (any status but 3xx).
     Reply(Reply),
-    /// A failure, and whether the request provably never left.
+    /// A failure ([`Error::is_never_sent`] tells whether it left).
     Failed(Error),
 }
 
