@@ -1,0 +1,3 @@
+//! The `numport` command line.
+
+fn main() {}
