@@ -160,6 +160,7 @@ mod registry;
 #[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
 pub mod sandbox;
 pub mod status;
+pub mod store;
 pub mod track;
 pub mod watch;
 

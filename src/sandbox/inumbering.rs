@@ -154,6 +154,8 @@ struct State {
     balance: i64,
     requests: Vec<String>,
     fail_next: usize,
+    /// How long the next key exchange waits before it is handled.
+    stall_exchange: Option<Duration>,
     next: u64,
 }
 
@@ -207,6 +209,7 @@ impl INumberingSandbox {
             balance: 100_000,
             requests: Vec::new(),
             fail_next: 0,
+            stall_exchange: None,
             next: 0,
         }));
         let router = Router::new()
@@ -292,6 +295,14 @@ impl INumberingSandbox {
             .map(|p| p.pid.clone())
     }
 
+    /// Holds the next key exchange for `by` before handling it (it is
+    /// listed in [`requests`](Self::requests) on arrival, and counted in
+    /// [`exchanges`](Self::exchanges) only once handled): a client that
+    /// dies while waiting never gets its key.
+    pub fn stall_next_exchange(&self, by: Duration) {
+        lock(&self.state).stall_exchange = Some(by);
+    }
+
     /// Gives every account a new API key, as a password change does.
     pub fn rotate_keys(&self) {
         lock(&self.state).keys.clear();
@@ -337,8 +348,15 @@ fn v22_error(code: u16, message: &str) -> Response {
 }
 
 async fn exchange(Shared(db): Shared<Db>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let stall = {
+        let mut s = lock(&db);
+        s.requests.push(uri.path().to_owned());
+        s.stall_exchange.take()
+    };
+    if let Some(by) = stall {
+        tokio::time::sleep(by).await;
+    }
     let mut s = lock(&db);
-    s.requests.push(uri.path().to_owned());
     let now = s.now();
     s.exchanges.retain(|t| now.duration_since(*t) < HOUR);
     s.exchanges.push(now);

@@ -1,6 +1,11 @@
 //! Bearer tokens: a caller's static token, or OAuth2 client credentials
 //! fetched, cached until shortly before expiry, refreshed by one task at a
 //! time, and refreshed once when the API answers 401.
+//!
+//! With a shared [`crate::store::Store`], the token is the fleet's: one
+//! replica asks for a grant under the store's lock while the others wait
+//! and read its token, and a 401 removes the shared token only if it is
+//! still the one that failed.
 
 use std::fmt;
 use std::sync::Arc;
@@ -18,6 +23,10 @@ use crate::http::error_body::{ErrorBody, error_for_status};
 use crate::http::{BaseUrl, Idempotency, Transport};
 use crate::model::Credential;
 use crate::provider::{Carrier, Operation};
+use crate::store::Shared;
+
+/// The store item of the token.
+const TOKEN_ITEM: &str = "token";
 
 /// Cellhire's token endpoint.
 pub const DEFAULT_TOKEN_URL: &str = "https://auth.cellhire.com/connect/token";
@@ -69,6 +78,8 @@ impl Bearer {
 struct Cached {
     bearer: Bearer,
     refresh_at: Instant,
+    /// The token's form in the store, for a compare-and-remove on a 401.
+    stored: Vec<u8>,
 }
 
 /// The token source a client holds. Clones share the cache.
@@ -79,6 +90,9 @@ pub(super) struct TokenSource {
     fixed: Option<Bearer>,
     cache: Arc<Mutex<Option<Cached>>>,
     grants: Arc<AtomicUsize>,
+    /// The store shared by the clients of this client id (client
+    /// credentials only).
+    shared: Option<Shared>,
 }
 
 impl fmt::Debug for TokenSource {
@@ -92,7 +106,7 @@ impl fmt::Debug for TokenSource {
 impl TokenSource {
     /// A source for `auth`; a static token that cannot be a header value is
     /// [`Error::Config`].
-    pub fn new(auth: CellhireAuth) -> Result<Self> {
+    pub fn new(auth: CellhireAuth, shared: Option<Shared>) -> Result<Self> {
         let fixed = match &auth {
             CellhireAuth::Token(token) => Some(Bearer::new(token.clone())?),
             CellhireAuth::ClientCredentials { .. } => None,
@@ -102,6 +116,7 @@ impl TokenSource {
             fixed,
             cache: Arc::new(Mutex::new(None)),
             grants: Arc::new(AtomicUsize::new(0)),
+            shared,
         })
     }
 
@@ -144,16 +159,37 @@ impl TokenSource {
                 return Ok(cached.bearer.clone());
             }
         }
-        let (token, lifetime) = fetch(transport, client_id, client_secret, token_url)
-            .await
-            .map_err(|e| e.redacting(&[client_secret.expose()]))?;
-        self.grants.fetch_add(1, Ordering::Relaxed);
-        // Refresh a minute early, or at 90% of a short lifetime.
-        let margin = Duration::from_secs(60).min(lifetime / 10);
-        let bearer = Bearer::new(token)?;
+        let grant = || async {
+            let (token, lifetime) = fetch(transport, client_id, client_secret, token_url)
+                .await
+                .map_err(|e| e.redacting(&[client_secret.expose()]))?;
+            self.grants.fetch_add(1, Ordering::Relaxed);
+            // Refresh a minute early, or at 90% of a short lifetime.
+            let margin = Duration::from_secs(60).min(lifetime / 10);
+            Ok::<_, Error>(SharedToken {
+                token,
+                refresh_at_ms: now_ms() + millis(lifetime - margin),
+            })
+        };
+        let fetched = match &self.shared {
+            Some(shared) => {
+                shared
+                    .fetch_once(
+                        TOKEN_ITEM,
+                        SharedToken::decode,
+                        SharedToken::encode,
+                        SharedToken::lifetime,
+                        grant,
+                    )
+                    .await?
+            }
+            None => grant().await?,
+        };
+        let bearer = Bearer::new(fetched.token.clone())?;
         *cache = Some(Cached {
             bearer: bearer.clone(),
-            refresh_at: Instant::now() + lifetime - margin,
+            refresh_at: Instant::now() + fetched.lifetime(),
+            stored: fetched.encode(),
         });
         Ok(bearer)
     }
@@ -162,9 +198,49 @@ impl TokenSource {
     /// another task has already replaced it.
     pub async fn invalidate(&self, rejected: &Credential) {
         let mut cache = self.cache.lock().await;
-        if cache.as_ref().is_some_and(|c| &c.bearer.token == rejected) {
-            *cache = None;
+        let Some(cached) = cache.take_if(|c| &c.bearer.token == rejected) else {
+            return;
+        };
+        // Removed from the store only while it still holds this very token:
+        // ten replicas seeing the same 401 remove it once.
+        if let Some(shared) = &self.shared {
+            shared.remove_if(TOKEN_ITEM, &cached.stored).await;
         }
+    }
+}
+
+/// A token with the time to refresh it, as shared through the store:
+/// `<refresh at, Unix ms> <token>`.
+struct SharedToken {
+    token: Credential,
+    refresh_at_ms: i64,
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2)
+}
+
+impl SharedToken {
+    fn decode(bytes: &[u8]) -> Option<Self> {
+        let text = std::str::from_utf8(bytes).ok()?;
+        let (at, token) = text.split_once(' ')?;
+        let shared = Self {
+            token: Credential::new("access_token", token).ok()?,
+            refresh_at_ms: at.parse().ok()?,
+        };
+        (!shared.lifetime().is_zero()).then_some(shared)
+    }
+
+    fn encode(&self) -> Vec<u8> {
+        format!("{} {}", self.refresh_at_ms, self.token.expose()).into_bytes()
+    }
+
+    fn lifetime(&self) -> Duration {
+        Duration::from_millis((self.refresh_at_ms - now_ms()).max(0).unsigned_abs())
     }
 }
 

@@ -3,9 +3,12 @@
 use super::auth::{CellhireAuth, DEFAULT_TOKEN_URL};
 use super::{CellhireClient, MsisdnFormat};
 use crate::error::{FieldError, Problems, Result};
+use std::sync::Arc;
+
 use crate::http::{BaseUrl, HttpConfig, Transport, UrlSetting};
 use crate::model::Credential;
 use crate::provider::Carrier;
+use crate::store::Store;
 
 /// Cellhire's API host.
 pub const DEFAULT_BASE_URL: &str = "https://api.cellhire.com";
@@ -31,6 +34,7 @@ pub const DEFAULT_TIMEZONE: chrono_tz::Tz = chrono_tz::Europe::London;
 /// ```
 #[derive(Debug, Default)]
 pub struct CellhireClientBuilder {
+    store: Option<Arc<dyn Store>>,
     base_url: Option<UrlSetting>,
     account_id: Option<u64>,
     token: Option<Result<Credential, FieldError>>,
@@ -76,6 +80,16 @@ impl CellhireClientBuilder {
     /// The token endpoint (default `https://auth.cellhire.com/connect/token`).
     pub fn token_url(mut self, url: impl Into<String>) -> Self {
         self.token_url = Some(UrlSetting(url.into()));
+        self
+    }
+
+    /// Where OAuth tokens and the networks list are kept (default: this
+    /// client's memory). Give every replica of a service the same shared
+    /// store (`RedisStore`, feature `redis`) so that the fleet spends one
+    /// token grant and one networks read where one client would. See
+    /// [`crate::store`].
+    pub fn store(mut self, store: Arc<dyn Store>) -> Self {
+        self.store = Some(store);
         self
     }
 
@@ -216,6 +230,7 @@ impl CellhireClientBuilder {
             auth,
             self.msisdn,
             self.timezone.unwrap_or(DEFAULT_TIMEZONE),
+            self.store,
         )
     }
 }

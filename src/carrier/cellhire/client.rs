@@ -24,6 +24,7 @@ use crate::http::error_body::{ErrorBody, error_for_status};
 use crate::http::{Idempotency, Reply, Transport, decode};
 use crate::model::{Credential, PortId, PortSummary};
 use crate::provider::{Carrier, Operation};
+use crate::store::{Namespace, Shared, Store};
 
 /// The largest page List Ports serves.
 pub const MAX_PAGE_SIZE: u32 = 50;
@@ -58,6 +59,46 @@ struct Inner {
     msisdn: MsisdnFormat,
     timezone: chrono_tz::Tz,
     networks: Mutex<Option<(Instant, Arc<Vec<PortingNetworks>>)>>,
+    /// The store shared with other clients of the account (networks).
+    shared: Shared,
+}
+
+/// The store item of the networks list.
+const NETWORKS_ITEM: &str = "networks";
+
+/// The networks list with the time it was read, as shared through the store.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SharedNetworks {
+    /// When it was read, in Unix milliseconds.
+    fetched_at_ms: i64,
+    list: Vec<PortingNetworks>,
+}
+
+impl SharedNetworks {
+    fn now(list: Vec<PortingNetworks>) -> Self {
+        Self {
+            fetched_at_ms: chrono::Utc::now().timestamp_millis(),
+            list,
+        }
+    }
+
+    fn age(&self) -> Duration {
+        let ms = chrono::Utc::now().timestamp_millis() - self.fetched_at_ms;
+        Duration::from_millis(ms.max(0).unsigned_abs())
+    }
+
+    fn decode(bytes: &[u8]) -> Option<Self> {
+        let shared: Self = serde_json::from_slice(bytes).ok()?;
+        (shared.age() < NETWORKS_TTL).then_some(shared)
+    }
+
+    fn encode(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    fn lifetime(&self) -> Duration {
+        NETWORKS_TTL.saturating_sub(self.age())
+    }
 }
 
 impl fmt::Debug for CellhireClient {
@@ -129,15 +170,35 @@ impl CellhireClient {
         auth: CellhireAuth,
         msisdn: MsisdnFormat,
         timezone: chrono_tz::Tz,
+        store: Option<Arc<dyn Store>>,
     ) -> Result<Self> {
+        let token_shared = match &auth {
+            CellhireAuth::ClientCredentials {
+                client_id,
+                token_url,
+                ..
+            } => Some(Shared::new(
+                Namespace::new("cellhire", &[token_url.as_url().as_str(), client_id]),
+                store.clone(),
+            )),
+            CellhireAuth::Token(_) => None,
+        };
+        let shared = Shared::new(
+            Namespace::new(
+                "cellhire",
+                &[transport.base().as_url().as_str(), &account_id.to_string()],
+            ),
+            store,
+        );
         Ok(Self {
             inner: Arc::new(Inner {
                 transport,
                 account_id,
-                tokens: TokenSource::new(auth)?,
+                tokens: TokenSource::new(auth, token_shared)?,
                 msisdn,
                 timezone,
                 networks: Mutex::new(None),
+                shared,
             }),
         })
     }
@@ -285,7 +346,13 @@ impl CellhireClient {
     /// Always asks Cellhire, and refreshes the client's cache.
     pub async fn networks(&self) -> Result<Vec<PortingNetworks>> {
         let networks = self.fetch_networks().await?;
-        *self.inner.networks.lock().await = Some((Instant::now(), Arc::new(networks.clone())));
+        let fetched = SharedNetworks::now(networks);
+        self.inner
+            .shared
+            .put(NETWORKS_ITEM, &fetched.encode(), NETWORKS_TTL)
+            .await;
+        let networks = fetched.list.clone();
+        *self.inner.networks.lock().await = Some((Instant::now(), Arc::new(fetched.list)));
         Ok(networks)
     }
 
@@ -306,9 +373,10 @@ impl CellhireClient {
         Ok(from_wire::networks(list))
     }
 
-    /// The network list, from the cache while it is fresh. Single-flight:
-    /// callers that arrive while one is fetching wait for its answer
-    /// instead of fetching too (the lock is held across the fetch).
+    /// The network list, from the cache while it is fresh, else from the
+    /// store, else fetched. Single-flight: callers that arrive while one is
+    /// fetching wait for its answer instead of fetching too (the lock is
+    /// held across the fetch), and so do other replicas sharing the store.
     async fn cached_networks(&self) -> Result<Arc<Vec<PortingNetworks>>> {
         let mut slot = self.inner.networks.lock().await;
         if let Some((at, list)) = slot.as_ref() {
@@ -316,18 +384,43 @@ impl CellhireClient {
                 return Ok(list.clone());
             }
         }
-        let list = Arc::new(self.fetch_networks().await?);
-        *slot = Some((Instant::now(), list.clone()));
+        let fetched = self
+            .inner
+            .shared
+            .fetch_once(
+                NETWORKS_ITEM,
+                SharedNetworks::decode,
+                SharedNetworks::encode,
+                SharedNetworks::lifetime,
+                || async { Ok::<_, Error>(SharedNetworks::now(self.fetch_networks().await?)) },
+            )
+            .await?;
+        let age = fetched.age();
+        let list = Arc::new(fetched.list);
+        let at = Instant::now().checked_sub(age).unwrap_or_else(Instant::now);
+        *slot = Some((at, list.clone()));
         Ok(list)
     }
 
     /// The target network `id` for `port_type`, from the (cached) network
     /// list. A [`Error::Validation`] on `target_network_id` when there is none.
     pub async fn target_network(&self, port_type: &PortType, id: i64) -> Result<TargetNetwork> {
+        self.with_target_network(port_type, id, TargetNetwork::clone)
+            .await
+    }
+
+    /// `f` of the target network `id` for `port_type`, read in place in the
+    /// cached list (no copy of its windows and holidays).
+    pub(super) async fn with_target_network<R>(
+        &self,
+        port_type: &PortType,
+        id: i64,
+        f: impl FnOnce(&TargetNetwork) -> R,
+    ) -> Result<R> {
         let list = self.cached_networks().await?;
         let of_type = list.iter().find(|n| &n.port_type == port_type);
         if let Some(network) = of_type.and_then(|n| n.target_networks.iter().find(|t| t.id == id)) {
-            return Ok(network.clone());
+            return Ok(f(network));
         }
         let known: Vec<String> = of_type
             .map(|n| {
@@ -372,12 +465,13 @@ impl CellhireClient {
         let mut problems = Problems::new();
         check_static(request, &mut problems);
         problems.finish()?;
-        let network = self
-            .target_network(&request.port_type, request.target_network_id)
-            .await?;
-        let mut problems = Problems::new();
-        check_network(request, &network, self.today(), &mut problems);
-        problems.finish()?;
+        let today = self.today();
+        self.with_target_network(&request.port_type, request.target_network_id, |network| {
+            let mut problems = Problems::new();
+            check_network(request, network, today, &mut problems);
+            problems.finish()
+        })
+        .await??;
         self.post_create(request).await
     }
 
@@ -408,16 +502,21 @@ impl CellhireClient {
                 message,
             }),
         };
-        let created: wire::CreatedPort = decode::json(CARRIER, op, &reply.body).map_err(|e| {
+        // A bare string as documented, else an object: read as the one its
+        // first byte says, in one pass.
+        let bare = reply.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'"');
+        let created = if bare {
+            decode::json::<String>(CARRIER, op, &reply.body)
+        } else {
+            decode::json::<wire::CreatedPort>(CARRIER, op, &reply.body).map(|c| c.port_id)
+        };
+        let id = created.map_err(|e| {
             unknown(format!(
                 "Cellhire accepted the port (HTTP {}) but its id could not be read ({e}); \
                  do not submit again: reconcile to find it",
                 reply.status
             ))
         })?;
-        let id = match created {
-            wire::CreatedPort::Bare(id) | wire::CreatedPort::Object { port_id: id } => id,
-        };
         PortId::new(id).map_err(|e| {
             unknown(format!(
                 "Cellhire accepted the port (HTTP {}) but returned an unusable id ({}); \

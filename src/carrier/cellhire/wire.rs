@@ -153,14 +153,11 @@ pub(super) struct CreatePortRow<'a> {
 
 /// The Create Port answer: a bare JSON string holding the GUID, as documented;
 /// an object with `portId` (the document's table) or `id` is read too.
+/// This is the object form; the bare string is read as a `String`.
 #[derive(Debug, Deserialize)]
-#[serde(untagged)]
-pub(super) enum CreatedPort {
-    Bare(String),
-    Object {
-        #[serde(rename = "portId", alias = "id", alias = "PortId")]
-        port_id: String,
-    },
+pub(super) struct CreatedPort {
+    #[serde(rename = "portId", alias = "id", alias = "PortId")]
+    pub port_id: String,
 }
 
 /// `PATCH /api/porting/{accountId}/port/{portId}` (Update Port) body, in the

@@ -3,6 +3,12 @@
 //! iNumbering allows six exchanges per hour per IP, so the key is fetched
 //! once, kept for the client's lifetime (shared by clones), and fetched
 //! again only after a 401 — once.
+//!
+//! With a shared [`crate::store::Store`], the key, the hour's exchange
+//! budget and a rate-limit lock-out are the fleet's: one replica exchanges
+//! under the store's lock while the others wait and read its key, every
+//! exchange counts against one budget of six an hour, and a 401 removes the
+//! shared key only if it is still the one that failed.
 
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -18,6 +24,7 @@ use crate::error::{Error, Result};
 use crate::http::{Idempotency, Transport};
 use crate::model::Credential;
 use crate::provider::{Carrier, Operation};
+use crate::store::{Budget, Shared};
 
 /// The exchange endpoint.
 pub const APIKEY_PATH: &str = "/v2.2/account/apikey";
@@ -26,11 +33,33 @@ pub const APIKEY_PATH: &str = "/v2.2/account/apikey";
 /// carrier allows six an hour, so a tenth of that hour.
 const LOCKOUT_WITHOUT_RETRY_AFTER: Duration = Duration::from_secs(600);
 
+/// The start of the message of a locally refused exchange.
+const BUDGET_SPENT: &str = "the six API-key exchanges allowed an hour are spent";
+
+/// True for the local refusal of [`KeySource::budgeted_exchange`] (which
+/// is no lock-out by the carrier).
+fn refused_by_budget(e: &Error) -> bool {
+    matches!(e, Error::RateLimited { message, .. } if message.starts_with(BUDGET_SPENT))
+}
+
+/// The carrier's exchange budget: six per hour per IP address.
+pub const EXCHANGES_PER_HOUR: u32 = 6;
+
+/// How long a shared key is kept without use proving it stale. The carrier
+/// names no lifetime; a 401 replaces it sooner.
+const SHARED_KEY_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// Store items.
+const KEY_ITEM: &str = "apikey";
+const BUDGET_ITEM: &str = "apikey-exchanges";
+const LOCKOUT_ITEM: &str = "apikey-lockout";
+
 pub(super) struct KeySource {
     username: u64,
     password: Credential,
     key: Mutex<Slot>,
     exchanges: AtomicUsize,
+    shared: Shared,
 }
 
 #[derive(Default)]
@@ -52,7 +81,12 @@ impl fmt::Debug for KeySource {
 
 impl KeySource {
     /// A source that starts from `key` when the caller saved one.
-    pub(super) fn new(username: u64, password: Credential, key: Option<Credential>) -> Self {
+    pub(super) fn new(
+        username: u64,
+        password: Credential,
+        key: Option<Credential>,
+        shared: Shared,
+    ) -> Self {
         Self {
             username,
             password,
@@ -61,6 +95,7 @@ impl KeySource {
                 locked_until: None,
             }),
             exchanges: AtomicUsize::new(0),
+            shared,
         }
     }
 
@@ -82,39 +117,59 @@ impl KeySource {
         self.exchanges.load(Ordering::Relaxed)
     }
 
-    /// The cached key, exchanging credentials for one when there is none.
-    /// Concurrent callers wait for one exchange. After the exchange was
-    /// rate-limited, nothing is sent until its `Retry-After` (or ten
-    /// minutes) has passed: each refused try would lengthen the lock-out.
+    /// The cached key, else the store's, else one exchanged for it.
+    /// Concurrent callers wait for one exchange, in this process and across
+    /// replicas sharing a store. After the exchange was rate-limited, or
+    /// once the hour's six exchanges are spent, nothing is sent until the
+    /// wait is over: each refused try would lengthen the lock-out.
     pub(super) async fn key(&self, transport: &Transport) -> Result<Credential> {
         let mut slot = self.key.lock().await;
         if let Some(key) = slot.key.as_ref() {
             return Ok(key.clone());
         }
         if let Some(until) = slot.locked_until {
-            let left = until.saturating_duration_since(Instant::now());
-            if !left.is_zero() {
-                return Err(Error::RateLimited {
-                    carrier: Carrier::INumbering,
-                    retry_after: Some(left),
-                    message: format!(
-                        "the API-key exchange was rate-limited (six an hour); not tried again \
-                         for {}s: nothing was sent",
-                        left.as_secs()
-                    ),
-                });
+            if until <= Instant::now() {
+                slot.locked_until = None;
             }
-            slot.locked_until = None;
         }
-        match self.exchange(transport).await {
+        let left = match slot.locked_until {
+            Some(until) => Some(until.saturating_duration_since(Instant::now())),
+            None => self.shared_lockout().await,
+        };
+        if let Some(left) = left.filter(|l| !l.is_zero()) {
+            return Err(Error::RateLimited {
+                carrier: Carrier::INumbering,
+                retry_after: Some(left),
+                message: format!(
+                    "the API-key exchange was rate-limited (six an hour); not tried again \
+                     for {}s: nothing was sent",
+                    left.as_secs()
+                ),
+            });
+        }
+        let fetched = self
+            .shared
+            .fetch_once(
+                KEY_ITEM,
+                |bytes| {
+                    let text = std::str::from_utf8(bytes).ok()?;
+                    Credential::new("apikey", text).ok()
+                },
+                |key: &Credential| key.expose().as_bytes().to_vec(),
+                |_| SHARED_KEY_LIFETIME,
+                || self.budgeted_exchange(transport),
+            )
+            .await;
+        match fetched {
             Ok(key) => {
                 slot.key = Some(key.clone());
                 Ok(key)
             }
             Err(e) => {
-                if e.is_rate_limited() {
+                if e.is_rate_limited() && !refused_by_budget(&e) {
                     let wait = e.retry_after().unwrap_or(LOCKOUT_WITHOUT_RETRY_AFTER);
                     slot.locked_until = Some(Instant::now() + wait);
+                    self.share_lockout(wait).await;
                     tracing::warn!(
                         wait_secs = wait.as_secs(),
                         "iNumbering key exchange rate-limited; holding further exchanges"
@@ -125,7 +180,51 @@ impl KeySource {
         }
     }
 
-    /// Forgets `stale` (unless another caller already replaced it).
+    /// Spends one of the hour's exchanges (counted across every client of
+    /// the store), then exchanges; refuses locally when none is left.
+    async fn budgeted_exchange(&self, transport: &Transport) -> Result<Credential> {
+        let window = Duration::from_secs(3600);
+        match self
+            .shared
+            .take_budget(BUDGET_ITEM, EXCHANGES_PER_HOUR, window)
+            .await
+        {
+            Budget::Granted { .. } => self.exchange(transport).await,
+            Budget::Spent { frees_in } => {
+                tracing::warn!(
+                    frees_in_secs = frees_in.as_secs(),
+                    "the six API-key exchanges of the hour are spent; not exchanging"
+                );
+                Err(Error::RateLimited {
+                    carrier: Carrier::INumbering,
+                    retry_after: Some(frees_in),
+                    message: format!(
+                        "{BUDGET_SPENT}: the next frees in {}s; nothing was sent",
+                        frees_in.as_secs().max(1)
+                    ),
+                })
+            }
+        }
+    }
+
+    /// The rate-limit lock-out another replica recorded, if any is running.
+    async fn shared_lockout(&self) -> Option<Duration> {
+        let bytes = self.shared.get(LOCKOUT_ITEM).await?;
+        let until_ms: i64 = std::str::from_utf8(&bytes).ok()?.parse().ok()?;
+        let left_ms = until_ms - chrono::Utc::now().timestamp_millis();
+        (left_ms > 0).then(|| Duration::from_millis(left_ms.unsigned_abs()))
+    }
+
+    async fn share_lockout(&self, wait: Duration) {
+        let until = chrono::Utc::now().timestamp_millis()
+            + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2);
+        self.shared
+            .put(LOCKOUT_ITEM, until.to_string().as_bytes(), wait)
+            .await;
+    }
+
+    /// Forgets `stale` here and in the store (unless another caller
+    /// already replaced it).
     pub(super) async fn invalidate(&self, stale: &Credential) {
         let mut slot = self.key.lock().await;
         if slot
@@ -135,6 +234,9 @@ impl KeySource {
         {
             slot.key = None;
         }
+        self.shared
+            .remove_if(KEY_ITEM, stale.expose().as_bytes())
+            .await;
     }
 
     async fn exchange(&self, transport: &Transport) -> Result<Credential> {

@@ -1,11 +1,14 @@
 //! [`INumberingClientBuilder`].
 
+use std::sync::Arc;
+
 use super::INumberingClient;
 use super::auth::KeySource;
 use crate::error::{FieldError, Problems, Result};
 use crate::http::{BaseUrl, HttpConfig, Transport, UrlSetting};
 use crate::model::Credential;
 use crate::provider::Carrier;
+use crate::store::{Namespace, Shared, Store};
 
 /// iNumbering's API host.
 pub const DEFAULT_BASE_URL: &str = "https://api.voicetel.com";
@@ -27,6 +30,7 @@ pub const DEFAULT_BASE_URL: &str = "https://api.voicetel.com";
 /// ```
 #[derive(Debug, Default)]
 pub struct INumberingClientBuilder {
+    store: Option<Arc<dyn Store>>,
     base_url: Option<UrlSetting>,
     username: Option<u64>,
     password: Option<Result<Credential, FieldError>>,
@@ -67,6 +71,16 @@ impl INumberingClientBuilder {
     /// customer `account/port` request (default `false`).
     pub fn admin(mut self, admin: bool) -> Self {
         self.admin = admin;
+        self
+    }
+
+    /// Where the API key, the hour's exchange budget and portability
+    /// results are kept (default: this client's memory). Give every replica
+    /// of a service the same shared store (`RedisStore`, feature `redis`) so
+    /// that the fleet spends one exchange and one check where one client
+    /// would. See [`crate::store`].
+    pub fn store(mut self, store: Arc<dyn Store>) -> Self {
+        self.store = Some(store);
         self
     }
 
@@ -138,11 +152,19 @@ impl INumberingClientBuilder {
                 "incomplete iNumbering configuration".into(),
             ));
         };
+        let shared = Shared::new(
+            Namespace::new(
+                "inumbering",
+                &[base.as_url().as_str(), &username.to_string()],
+            ),
+            self.store,
+        );
         let transport = Transport::new(Carrier::INumbering, base, self.http)?;
         Ok(INumberingClient::from_parts(
             transport,
-            KeySource::new(username, password, api_key),
+            KeySource::new(username, password, api_key, shared.clone()),
             self.admin,
+            shared,
         ))
     }
 }

@@ -7,7 +7,7 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 
 use super::auth::KeySource;
 use super::builder::INumberingClientBuilder;
-use super::precheck::Prechecks;
+use super::precheck::{Prechecks, SharedChecks};
 use super::types::{
     AccountPort, AccountPortCreated, AssignedPin, Availability, PinUpdate, PortInOrder,
     PortStatusEntry,
@@ -17,6 +17,7 @@ use crate::error::{Error, Problems, Result};
 use crate::http::{Idempotency, Transport};
 use crate::model::{Credential, PhoneNumber, Pin};
 use crate::provider::{Carrier, Operation};
+use crate::store::Shared;
 
 const CARRIER: Carrier = Carrier::INumbering;
 
@@ -52,6 +53,8 @@ pub(super) struct Inner {
     pub(super) keys: KeySource,
     pub(super) admin: bool,
     pub(super) prechecks: Prechecks,
+    /// The store shared with other clients of the account.
+    pub(super) shared: Shared,
     /// Admin `orderId`s and the status records they were linked to.
     pub(super) links: std::sync::Mutex<super::links::AdminLinks>,
 }
@@ -79,13 +82,19 @@ impl INumberingClient {
         INumberingClientBuilder::from_vars(|name| std::env::var(name).ok())?.build()
     }
 
-    pub(super) fn from_parts(transport: Transport, keys: KeySource, admin: bool) -> Self {
+    pub(super) fn from_parts(
+        transport: Transport,
+        keys: KeySource,
+        admin: bool,
+        shared: Shared,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 transport,
                 keys,
                 admin,
                 prechecks: Prechecks::default(),
+                shared,
                 links: std::sync::Mutex::default(),
             }),
         }
@@ -238,14 +247,59 @@ impl INumberingClient {
         Ok(results)
     }
 
+    /// Checks `numbers` once across every client sharing the store: when
+    /// another client checked this very set within the hour, its results
+    /// are used; otherwise one client checks while the others wait for it.
+    pub(super) async fn check_once(&self, numbers: &[PhoneNumber]) -> Result<Vec<Availability>> {
+        let clock = &self.inner.transport.config().clock;
+        let digits: Vec<String> = numbers.iter().map(to_wire::digits).collect();
+        let item = Self::check_item(&digits);
+        let checked = self
+            .inner
+            .shared
+            .fetch_once(
+                &item,
+                |bytes| SharedChecks::decode(bytes, clock.now()),
+                SharedChecks::encode,
+                |c| c.lifetime(clock.now()),
+                || async {
+                    let at = clock.now();
+                    let results = self.port_in_availability(numbers).await?;
+                    Ok::<_, Error>(SharedChecks { at, results })
+                },
+            )
+            .await?;
+        for r in &checked.results {
+            if let Some(number) = &r.number {
+                self.inner
+                    .prechecks
+                    .record(to_wire::digits(number), checked.at, r.clone());
+            }
+        }
+        Ok(checked.results)
+    }
+
     /// The remembered result for `number`, if checked within the hour.
     pub(super) fn fresh_check(&self, number: &PhoneNumber) -> Option<Availability> {
         let now = self.inner.transport.config().clock.now();
         self.inner.prechecks.fresh(&to_wire::digits(number), now)
     }
 
-    pub(super) fn forget_check(&self, number: &PhoneNumber) {
-        self.inner.prechecks.forget(&to_wire::digits(number));
+    /// Forgets the checks of `numbers`, here and the set's in the store.
+    pub(super) async fn forget_checks(&self, numbers: &[PhoneNumber]) {
+        let digits: Vec<String> = numbers.iter().map(to_wire::digits).collect();
+        for d in &digits {
+            self.inner.prechecks.forget(d);
+        }
+        let item = Self::check_item(&digits);
+        self.inner.shared.expire(&item).await;
+    }
+
+    fn check_item(digits: &[String]) -> String {
+        format!(
+            "precheck:{}",
+            crate::store::set_hash(digits.iter().map(String::as_str))
+        )
     }
 
     /// portStatus: every port order of the account, newest first.

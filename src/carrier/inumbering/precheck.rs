@@ -16,6 +16,34 @@ use super::types::Availability;
 /// The carrier's lifetime of a check.
 pub const CHECK_LIFETIME: Duration = Duration::hours(1);
 
+/// One check of a set of numbers, as shared through the store.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub(super) struct SharedChecks {
+    /// When the check was made (the client's clock).
+    pub at: DateTime<Utc>,
+    /// The carrier's answer for every number.
+    pub results: Vec<Availability>,
+}
+
+impl SharedChecks {
+    /// A stored check, if readable and still within the hour at `now`.
+    pub(super) fn decode(bytes: &[u8], now: DateTime<Utc>) -> Option<Self> {
+        let checks: Self = serde_json::from_slice(bytes).ok()?;
+        (now - checks.at < CHECK_LIFETIME).then_some(checks)
+    }
+
+    pub(super) fn encode(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// How much longer the check holds at `now`.
+    pub(super) fn lifetime(&self, now: DateTime<Utc>) -> std::time::Duration {
+        (self.at + CHECK_LIFETIME - now)
+            .to_std()
+            .unwrap_or_default()
+    }
+}
+
 #[derive(Debug, Default)]
 pub(super) struct Prechecks(Mutex<HashMap<String, (DateTime<Utc>, Availability)>>);
 

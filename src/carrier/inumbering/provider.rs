@@ -97,7 +97,7 @@ impl INumberingClient {
             .cloned()
             .collect();
         if !unchecked.is_empty() {
-            self.port_in_availability(&unchecked).await?;
+            self.check_once(&unchecked).await?;
         }
         let mut refused = Vec::new();
         for (i, number) in numbers.iter().enumerate() {
@@ -200,9 +200,12 @@ impl PortProvider for INumberingClient {
     }
 
     /// portInAvailability for every number in one call (`isPortable` is a
-    /// string; the reason comes only when it is `"false"`).
+    /// string; the reason comes only when it is `"false"`). The carrier
+    /// answers a re-check within the hour from its own cache, so a set
+    /// checked within the hour by this client, or by another sharing its
+    /// store, is answered from that check without a call.
     async fn check_portability(&self, numbers: &[PhoneNumber]) -> Result<Vec<Portability>> {
-        let results = self.port_in_availability(numbers).await?;
+        let results = self.check_once(numbers).await?;
         Ok(numbers
             .iter()
             .map(|n| {
@@ -270,7 +273,7 @@ impl PortProvider for INumberingClient {
         // Whether the customers' checks can still run (not after a 414).
         let mut customers_check = true;
         if !unchecked.is_empty() {
-            if let Err(e) = self.port_in_availability(&unchecked).await {
+            if let Err(e) = self.check_once(&unchecked).await {
                 let unavailable = e.reject_reason() == Some(RejectReason::CheckUnavailable);
                 customers_check = !unavailable;
                 for (i, order) in orders.iter_mut().enumerate() {
@@ -427,9 +430,7 @@ impl INumberingClient {
         let placed = match self.place(order, numbers).await {
             Err(Error::Precondition { message, .. }) if matches!(order, Order::Admin(_)) => {
                 tracing::info!(%message, "412: checking portability again and ordering once more");
-                for n in numbers {
-                    self.forget_check(n);
-                }
+                self.forget_checks(numbers).await;
                 self.ensure_portable(numbers).await?;
                 self.place(order, numbers).await?
             }

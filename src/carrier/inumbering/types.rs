@@ -139,7 +139,7 @@ pub struct PortInOrder {
 }
 
 /// One number's portability (`serviceAvailable[]`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Availability {
     /// `telephoneNumber` as sent back.

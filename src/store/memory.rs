@@ -1,0 +1,195 @@
+//! The default store: this process's memory.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::time::Instant;
+
+use super::{Budget, LockToken, Store, StoreError};
+
+/// A [`Store`] in this process's memory: what every client uses unless
+/// given another. Entries, locks and budgets expire on tokio's clock.
+///
+/// Share one `Arc<MemoryStore>` between clients of one process to make
+/// them share their caches; it is also the fallback each client keeps for
+/// when its shared store fails.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    values: HashMap<String, (Vec<u8>, Instant)>,
+    locks: HashMap<String, (String, Instant)>,
+    budgets: HashMap<String, VecDeque<Instant>>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn inner(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    fn name(&self) -> &'static str {
+        "memory"
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let mut inner = self.inner();
+        let now = Instant::now();
+        match inner.values.get(key) {
+            Some((value, until)) if *until > now => Ok(Some(value.clone())),
+            Some(_) => {
+                inner.values.remove(key);
+                Ok(None)
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn put(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), StoreError> {
+        let until = Instant::now() + ttl.max(Duration::from_millis(1));
+        self.inner()
+            .values
+            .insert(key.to_owned(), (value.to_vec(), until));
+        Ok(())
+    }
+
+    async fn remove_if(&self, key: &str, expected: &[u8]) -> Result<bool, StoreError> {
+        let mut inner = self.inner();
+        let now = Instant::now();
+        let matches = inner
+            .values
+            .get(key)
+            .is_some_and(|(v, until)| *until > now && v == expected);
+        if matches {
+            inner.values.remove(key);
+        }
+        Ok(matches)
+    }
+
+    async fn try_lock(&self, key: &str, ttl: Duration) -> Result<Option<LockToken>, StoreError> {
+        let mut inner = self.inner();
+        let now = Instant::now();
+        if inner.locks.get(key).is_some_and(|(_, until)| *until > now) {
+            return Ok(None);
+        }
+        let token = LockToken::new();
+        inner
+            .locks
+            .insert(key.to_owned(), (token.0.clone(), now + ttl));
+        Ok(Some(token))
+    }
+
+    async fn unlock(&self, key: &str, token: &LockToken) -> Result<(), StoreError> {
+        let mut inner = self.inner();
+        if inner.locks.get(key).is_some_and(|(t, _)| *t == token.0) {
+            inner.locks.remove(key);
+        }
+        Ok(())
+    }
+
+    async fn take_budget(
+        &self,
+        key: &str,
+        limit: u32,
+        window: Duration,
+    ) -> Result<Budget, StoreError> {
+        let mut inner = self.inner();
+        let now = Instant::now();
+        let uses = inner.budgets.entry(key.to_owned()).or_default();
+        while uses.front().is_some_and(|at| *at + window <= now) {
+            uses.pop_front();
+        }
+        let limit = limit as usize;
+        if uses.len() >= limit {
+            let oldest = uses[uses.len() - limit];
+            return Ok(Budget::Spent {
+                frees_in: (oldest + window).saturating_duration_since(now),
+            });
+        }
+        uses.push_back(now);
+        Ok(Budget::Granted {
+            remaining: (limit - uses.len()) as u32,
+        })
+    }
+
+    fn timeout(&self) -> Duration {
+        // Memory never stalls; the bound only matters for remote stores.
+        Duration::from_secs(5)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn values_expire_and_remove_if_compares() {
+        let store = MemoryStore::new();
+        store
+            .put("k", b"v1", Duration::from_secs(10))
+            .await
+            .unwrap();
+        assert_eq!(store.get("k").await.unwrap(), Some(b"v1".to_vec()));
+        assert!(!store.remove_if("k", b"other").await.unwrap());
+        assert!(store.remove_if("k", b"v1").await.unwrap());
+        assert!(!store.remove_if("k", b"v1").await.unwrap());
+        store
+            .put("k", b"v2", Duration::from_secs(10))
+            .await
+            .unwrap();
+        tokio::time::advance(Duration::from_secs(10)).await;
+        assert_eq!(store.get("k").await.unwrap(), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lock_is_released_only_by_its_owner_or_by_time() {
+        let store = MemoryStore::new();
+        let ttl = Duration::from_secs(2);
+        let held = store.try_lock("l", ttl).await.unwrap().unwrap();
+        assert_eq!(store.try_lock("l", ttl).await.unwrap(), None);
+        store.unlock("l", &LockToken::new()).await.unwrap();
+        assert_eq!(store.try_lock("l", ttl).await.unwrap(), None);
+        store.unlock("l", &held).await.unwrap();
+        let again = store.try_lock("l", ttl).await.unwrap().unwrap();
+        assert_ne!(again, held);
+        tokio::time::advance(ttl).await;
+        assert!(store.try_lock("l", ttl).await.unwrap().is_some());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_budget_grants_limit_uses_per_window_and_says_when_one_frees() {
+        let store = MemoryStore::new();
+        let hour = Duration::from_secs(3600);
+        for left in (0..6).rev() {
+            assert_eq!(
+                store.take_budget("b", 6, hour).await.unwrap(),
+                Budget::Granted { remaining: left }
+            );
+            tokio::time::advance(Duration::from_secs(60)).await;
+        }
+        // Six used at 0..5 minutes; now is 6 minutes: the first frees at 60.
+        assert_eq!(
+            store.take_budget("b", 6, hour).await.unwrap(),
+            Budget::Spent {
+                frees_in: Duration::from_secs(54 * 60)
+            }
+        );
+        tokio::time::advance(Duration::from_secs(54 * 60)).await;
+        assert_eq!(
+            store.take_budget("b", 6, hour).await.unwrap(),
+            Budget::Granted { remaining: 0 }
+        );
+    }
+}
