@@ -18,7 +18,8 @@
 //!
 //! Tunables (environment): `OVERHEAD_ROUNDS` (default 15), `OVERHEAD_BATCH`
 //! (calls per batch, default 1000; the 64-in-flight row uses 5x that),
-//! `OVERHEAD_LIST` (listing sizes, default `10000,100000,1000000`).
+//! `OVERHEAD_LIST` (listing sizes, default `10000,100000,1000000`; `0` for
+//! none), `OVERHEAD_ROWS` (rows to run, e.g. `4,5`; default all).
 //!
 //! Goals are in `benches/README.md`.
 
@@ -834,6 +835,16 @@ impl RowResult {
     }
 }
 
+/// Rows to run, from `OVERHEAD_ROWS` (`1,5`; default every row).
+fn row_selected(no: u8) -> bool {
+    match std::env::var("OVERHEAD_ROWS") {
+        Ok(rows) if !rows.trim().is_empty() => rows
+            .split(',')
+            .any(|r| r.trim().parse::<u8>().ok() == Some(no)),
+        _ => true,
+    }
+}
+
 async fn compare<A, FA, B, FB>(
     no: u8,
     name: &'static str,
@@ -848,13 +859,6 @@ where
     B: Fn() -> FB,
     FB: Future<Output = ()>,
 {
-    eprint!("row {no} ({name}): warming up");
-    let warm = match mode {
-        Mode::Sequential(n) => Mode::Sequential((n / 5).max(50)),
-        Mode::InFlight(n, k) => Mode::InFlight(n / 2, k),
-    };
-    measure(warm, &numport).await;
-    measure(warm, &raw).await;
     let mut result = RowResult {
         no,
         name,
@@ -862,6 +866,16 @@ where
         numport: Vec::with_capacity(rounds),
         raw: Vec::with_capacity(rounds),
     };
+    if !row_selected(no) {
+        return result;
+    }
+    eprint!("row {no} ({name}): warming up");
+    let warm = match mode {
+        Mode::Sequential(n) => Mode::Sequential((n / 5).max(50)),
+        Mode::InFlight(n, k) => Mode::InFlight(n / 2, k),
+    };
+    measure(warm, &numport).await;
+    measure(warm, &raw).await;
     eprint!(", {rounds} rounds of {} calls each", mode.calls());
     for round in 0..rounds {
         if round % 2 == 0 {
@@ -1375,7 +1389,7 @@ fn main() {
         "#", "row", "numport CPU", "raw CPU", "CPU ratio", "wall ratio", "goal"
     );
     let mut exceeded = Vec::new();
-    for r in &rows {
+    for r in rows.iter().filter(|r| !r.numport.is_empty()) {
         let calls = r.mode.calls();
         let (nc, rc) = r.cpu();
         let (nw, rw) = r.wall();

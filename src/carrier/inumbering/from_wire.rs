@@ -263,27 +263,17 @@ pub(super) fn status(answer: wire::StatusAnswer) -> Vec<PortStatusEntry> {
         .port_status_summary
         .into_iter()
         .map(|item| {
-            let v = item.value;
-            let get = |f: fn(&wire::StatusValue) -> &Option<String>| {
-                v.as_ref().and_then(|v| f(v).clone())
-            };
+            // Fields are moved out, not copied.
+            let v = item.value.unwrap_or_default();
             PortStatusEntry {
                 id: item.id,
-                pid: get(|v| &v.pid),
-                status: get(|v| &v.status).unwrap_or_default(),
-                message: get(|v| &v.message),
-                foc: v
-                    .as_ref()
-                    .and_then(|v| v.foc.as_ref())
-                    .and_then(text)
-                    .and_then(|f| foc(&f)),
-                notify: v
-                    .as_ref()
-                    .and_then(|v| v.notify.as_ref())
-                    .and_then(text)
-                    .is_some_and(|n| n.trim() == "1"),
-                url: get(|v| &v.url),
-                pin: get(|v| &v.pin).and_then(|p| Pin::new(p).ok()),
+                pid: v.pid,
+                status: v.status.unwrap_or_default(),
+                message: v.message,
+                foc: v.foc.as_deref().and_then(foc),
+                notify: v.notify.as_deref().is_some_and(|n| n.trim() == "1"),
+                url: v.url,
+                pin: v.pin.and_then(|p| Pin::new(p).ok()),
                 timestamp: item
                     .key
                     .as_ref()

@@ -158,13 +158,69 @@ pub(super) struct StatusAnswer {
 /// Text read tolerantly: a string, or a number or boolean written as text;
 /// anything else (an object, an array) is `None` rather than an error, so
 /// that one odd field does not make the whole summary unreadable.
+/// Read with a visitor, so that no `serde_json::Value` is built.
 fn lenient_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(match serde_json::Value::deserialize(d)? {
-        serde_json::Value::String(s) => Some(s),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        serde_json::Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    })
+    d.deserialize_any(LenientText)
+}
+
+struct LenientText;
+
+impl<'de> serde::de::Visitor<'de> for LenientText {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("text, a number or a boolean")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(v.to_owned()))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        // As serde_json writes it (`1.5`, `1e20`).
+        Ok(serde_json::Number::from_f64(v).map(|n| n.to_string()))
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(None)
+    }
 }
 
 #[derive(Deserialize)]
@@ -177,7 +233,7 @@ pub(super) struct StatusItem {
     pub value: Option<StatusValue>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub(super) struct StatusValue {
     #[serde(default, deserialize_with = "lenient_text")]
     pub pid: Option<String>,
@@ -185,8 +241,10 @@ pub(super) struct StatusValue {
     pub status: Option<String>,
     #[serde(default, deserialize_with = "lenient_text")]
     pub message: Option<String>,
-    pub foc: Option<serde_json::Value>,
-    pub notify: Option<serde_json::Value>,
+    #[serde(default, deserialize_with = "lenient_text")]
+    pub foc: Option<String>,
+    #[serde(default, deserialize_with = "lenient_text")]
+    pub notify: Option<String>,
     #[serde(default, deserialize_with = "lenient_text")]
     pub url: Option<String>,
     #[serde(default, deserialize_with = "lenient_text")]
