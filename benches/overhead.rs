@@ -19,7 +19,8 @@
 //! Tunables (environment): `OVERHEAD_ROUNDS` (default 15), `OVERHEAD_BATCH`
 //! (calls per batch, default 1000; the 64-in-flight row uses 5x that),
 //! `OVERHEAD_LIST` (listing sizes, default `10000,100000,1000000`; `0` for
-//! none), `OVERHEAD_ROWS` (rows to run, e.g. `4,5`; default all).
+//! none), `OVERHEAD_ROWS` (rows to run, e.g. `4,5`; default all),
+//! `OVERHEAD_SIDE` (`numport` or `raw`: run one side only, for a profiler).
 //!
 //! Goals are in `benches/README.md`.
 
@@ -867,6 +868,18 @@ where
         raw: Vec::with_capacity(rounds),
     };
     if !row_selected(no) {
+        return result;
+    }
+    // `OVERHEAD_SIDE=numport` or `raw` runs one side only (for a profiler,
+    // e.g. callgrind's instruction counts); no ratio is printed then.
+    let side = std::env::var("OVERHEAD_SIDE").unwrap_or_default();
+    if side == "numport" || side == "raw" {
+        let only = Mode::Sequential(mode.calls());
+        if side == "numport" {
+            measure(only, &numport).await;
+        } else {
+            measure(only, &raw).await;
+        }
         return result;
     }
     eprint!("row {no} ({name}): warming up");

@@ -66,6 +66,13 @@ impl<'a> Redactor<'a> {
         self.secrets.is_empty()
     }
 
+    /// True when `text` holds a secret.
+    fn holds_secret(&self, text: &str) -> bool {
+        self.secrets
+            .iter()
+            .any(|s| contains_ignore_ascii_case(text.as_bytes(), s.as_bytes()))
+    }
+
     /// `text` with every secret replaced, ignoring ASCII case.
     pub fn scrub(&self, text: &str) -> String {
         let mut out = text.to_owned();
@@ -92,9 +99,14 @@ impl<'a> Redactor<'a> {
             return;
         }
         match value {
-            Value::String(s) => *s = self.scrub(s),
+            Value::String(s) if self.holds_secret(s) => *s = self.scrub(s),
+            Value::String(_) => {}
             Value::Array(items) => items.iter_mut().for_each(|v| self.scrub_json(v)),
             Value::Object(map) => {
+                if !map.keys().any(|k| self.holds_secret(k)) {
+                    map.values_mut().for_each(|v| self.scrub_json(v));
+                    return;
+                }
                 let entries = std::mem::take(map);
                 for (key, mut v) in entries {
                     self.scrub_json(&mut v);
@@ -124,6 +136,29 @@ pub(crate) fn truncate(text: &mut String, max_chars: usize) {
 /// `text` with every ASCII-case-insensitive occurrence of `needle` replaced,
 /// or `None` when there is none. Case folding is ASCII only, so byte offsets
 /// are the same in both and every match lies on character boundaries.
+/// True unless `text` certainly holds none of `secrets` in any form the
+/// redactor knows; a cheap test made before building a [`Redactor`] for a
+/// successful answer. Every form of a secret (plain, form- or
+/// percent-encoded, JSON-escaped) keeps the secret's letters and digits as
+/// they are, so a text without the longest run of them holds no form of
+/// it. A secret without a run of 3 is assumed present.
+pub(crate) fn may_hold_any(secrets: &[&str], text: &[u8]) -> bool {
+    secrets
+        .iter()
+        .filter(|s| s.len() >= MIN_SECRET_LEN)
+        .any(|secret| {
+            let run = secret
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .max_by_key(|r| r.len())
+                .unwrap_or("");
+            run.len() < MIN_SECRET_LEN || contains_ignore_ascii_case(text, run.as_bytes())
+        })
+}
+
+fn contains_ignore_ascii_case(hay: &[u8], pat: &[u8]) -> bool {
+    pat.len() <= hay.len() && hay.windows(pat.len()).any(|w| w.eq_ignore_ascii_case(pat))
+}
+
 fn replace_ignore_ascii_case(text: &str, needle: &str) -> Option<String> {
     let hay = text.as_bytes();
     let pat = needle.as_bytes();
@@ -153,6 +188,30 @@ fn replace_ignore_ascii_case(text: &str, needle: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_pre_check_finds_every_form_and_clears_only_clean_texts() {
+        let secret = "s3cr3t/with+symbols&=";
+        let forms = [
+            "s3cr3t/with+symbols&=",
+            "S3CR3T%2FWITH%2BSYMBOLS%26%3D",
+            r#"{"echo":"client_secret=s3cr3t%2Fwith%2Bsymbols%26%3D"}"#,
+        ];
+        for form in forms {
+            assert!(may_hold_any(&[secret], form.as_bytes()), "{form}");
+            let scrubbed = Redactor::new(&[secret]).scrub(form);
+            assert!(!scrubbed.contains("s3cr3t"), "{scrubbed}");
+        }
+        assert!(!may_hold_any(
+            &[secret, "7731"],
+            br#"{"id":41,"status":"pending"}"#
+        ));
+        assert!(may_hold_any(&["7731"], br#"{"pin":7731}"#));
+        // Too short to be redacted at all: no reason to look.
+        assert!(!may_hold_any(&["ab"], b"ab"));
+        // No run of three letters or digits: assumed present.
+        assert!(may_hold_any(&["+/=+"], b"clean"));
+    }
 
     #[test]
     fn any_case_longest_first() {

@@ -103,22 +103,37 @@ impl PhoneNumber {
                 "is not a 1-3 digit calling code",
             ));
         }
-        let written = strip(national)?;
-        if written.international {
-            return Self::from_international_digits(written.digits);
-        }
-        let digits = written.digits;
+        // Plain national digits (as carriers send them) are read in place;
+        // anything else is stripped of its separators first.
+        let trimmed = national.trim();
+        let plain = !trimmed.is_empty()
+            && trimmed.len() <= MAX_DIGITS
+            && !trimmed.starts_with("00")
+            && trimmed.bytes().all(|b| b.is_ascii_digit());
+        let written;
+        let digits: &str = if plain {
+            trimmed
+        } else {
+            written = strip(national)?;
+            if written.international {
+                return Self::from_international_digits(written.digits);
+            }
+            &written.digits
+        };
         if country_code == "1" {
             return match digits.len() {
                 11 if digits.starts_with('1') => Self::nanp_from_ten(&digits[1..]),
-                _ => Self::nanp_from_ten(&digits),
+                _ => Self::nanp_from_ten(digits),
             };
         }
-        let significant = digits.strip_prefix('0').unwrap_or(&digits);
+        let significant = digits.strip_prefix('0').unwrap_or(digits);
         if significant.is_empty() {
             return Err(FieldError::new(FIELD, "has no digits after its trunk 0"));
         }
-        Self::from_international_digits(format!("{country_code}{significant}"))
+        let mut all = String::with_capacity(country_code.len() + significant.len());
+        all.push_str(country_code);
+        all.push_str(significant);
+        Self::from_international_digits(all)
     }
 
     fn from_international_digits(digits: String) -> Result<Self, FieldError> {

@@ -72,6 +72,15 @@ impl Pac {
     /// Validates and wraps a PAC.
     pub fn new(value: impl Into<String>) -> Result<Self, FieldError> {
         let value = value.into();
+        // Already in its canonical form (as carriers send it): kept as is.
+        let canonical = !value.is_empty()
+            && value.len() <= 32
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+        if canonical {
+            return Ok(Self(SecretString::from(value)));
+        }
         let trimmed = value.trim().to_ascii_uppercase();
         if trimmed.is_empty() {
             return Err(FieldError::new("pac", "is empty"));

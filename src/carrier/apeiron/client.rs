@@ -112,7 +112,10 @@ impl ApeironClient {
             .map(|mut created| {
                 // A carrier may echo the request: the kept answer must not
                 // hold the PIN or the account number.
-                crate::redact::Redactor::new(&secrets).scrub_json(&mut created.raw);
+                let text = created.raw.to_string();
+                if crate::redact::may_hold_any(&secrets, text.as_bytes()) {
+                    crate::redact::Redactor::new(&secrets).scrub_json(&mut created.raw);
+                }
                 created
             })
             .map_err(|e| e.redacting(&secrets))

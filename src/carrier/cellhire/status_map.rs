@@ -12,38 +12,42 @@ use crate::status::{LineStatus, PortStatus};
 const MAX_KEY: usize = 40;
 
 /// `name` lower-cased with everything but ASCII letters and digits dropped,
-/// written into `buf` (no allocation: this runs for every listed port).
-fn key<'b>(name: &str, buf: &'b mut [u8; MAX_KEY]) -> &'b str {
+/// written into `buf` (no allocation: this runs for every listed port) and
+/// compared as bytes.
+fn key<'b>(name: &str, buf: &'b mut [u8; MAX_KEY]) -> &'b [u8] {
     let mut n = 0;
     for b in name.bytes().filter(u8::is_ascii_alphanumeric) {
         if n == MAX_KEY {
-            return "";
+            return b"";
         }
         buf[n] = b.to_ascii_lowercase();
         n += 1;
     }
-    // Only ASCII letters and digits were written.
-    std::str::from_utf8(&buf[..n]).unwrap_or("")
+    &buf[..n]
 }
 
 /// The unified state of a Cellhire order status name.
 pub fn order_status(name: &str) -> PortStatus {
     let mut buf = [0; MAX_KEY];
-    match key(name, &mut buf) {
-        "created" => PortStatus::Received,
-        "paccheckfailed" => PortStatus::ActionRequired,
-        "submitted" => PortStatus::Submitted,
-        "locked" => PortStatus::Scheduled,
-        "ported" => PortStatus::Ported,
-        "awaitingserial"
-        | "createra"
-        | "awaitingra"
-        | "createconfiguration"
-        | "awaitingconfiguration" => PortStatus::Provisioning,
-        "complete" | "completed" => PortStatus::Complete,
-        "cancellationrequested" => PortStatus::CancelRequested,
-        "cancelled" | "canceled" => PortStatus::Cancelled,
-        "submittedwitherrors" | "error" => PortStatus::CarrierError,
+    order_key(key(name, &mut buf))
+}
+
+fn order_key(key: &[u8]) -> PortStatus {
+    match key {
+        b"created" => PortStatus::Received,
+        b"paccheckfailed" => PortStatus::ActionRequired,
+        b"submitted" => PortStatus::Submitted,
+        b"locked" => PortStatus::Scheduled,
+        b"ported" => PortStatus::Ported,
+        b"awaitingserial"
+        | b"createra"
+        | b"awaitingra"
+        | b"createconfiguration"
+        | b"awaitingconfiguration" => PortStatus::Provisioning,
+        b"complete" | b"completed" => PortStatus::Complete,
+        b"cancellationrequested" => PortStatus::CancelRequested,
+        b"cancelled" | b"canceled" => PortStatus::Cancelled,
+        b"submittedwitherrors" | b"error" => PortStatus::CarrierError,
         _ => PortStatus::Unknown,
     }
 }
@@ -56,10 +60,10 @@ pub fn order_status(name: &str) -> PortStatus {
 pub fn line_status(name: &str) -> LineStatus {
     let mut buf = [0; MAX_KEY];
     match key(name, &mut buf) {
-        "created" | "amended" | "pending" => LineStatus::Received,
-        "pacvalid" => LineStatus::Validated,
-        "pacinvalid" | "pacinvaliddate" | "paccheckfailed" => LineStatus::ActionRequired,
-        _ => match order_status(name) {
+        b"created" | b"amended" | b"pending" => LineStatus::Received,
+        b"pacvalid" => LineStatus::Validated,
+        b"pacinvalid" | b"pacinvaliddate" | b"paccheckfailed" => LineStatus::ActionRequired,
+        other => match order_key(other) {
             PortStatus::Submitted => LineStatus::Submitted,
             PortStatus::Scheduled => LineStatus::Scheduled,
             PortStatus::Ported => LineStatus::Ported,

@@ -255,7 +255,16 @@ pub(super) fn foc(raw: &str) -> Option<NaiveDate> {
     if raw == NO_FOC {
         return None;
     }
-    NaiveDate::parse_from_str(raw, "%Y%m%d").ok()
+    // `YYYYMMDD`, read by hand: this runs for every status entry.
+    let b = raw.as_bytes();
+    if b.len() != 8 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| {
+        b[r].iter()
+            .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'))
+    };
+    NaiveDate::from_ymd_opt(i32::try_from(n(0..4)).ok()?, n(4..6), n(6..8))
 }
 
 pub(super) fn status(answer: wire::StatusAnswer) -> Vec<PortStatusEntry> {
