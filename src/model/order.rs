@@ -25,9 +25,15 @@ impl PortId {
         if id.is_empty() || id.len() > 128 {
             return Err(FieldError::new("id", "must have 1 to 128 characters"));
         }
-        if id
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '/' | '?' | '#' | '%'))
+        // Printable ASCII (every id carriers issue) is checked byte by byte;
+        // other text character by character.
+        let ascii_ok = id
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !matches!(b, b'/' | b'?' | b'#' | b'%'));
+        if !ascii_ok
+            && id
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '/' | '?' | '#' | '%'))
         {
             return Err(FieldError::new(
                 "id",

@@ -101,20 +101,10 @@ pub(super) fn hash_list_id(item: &wire::PortListItem, hasher: &mut impl std::has
     }
 }
 
-/// The text of a List Ports entry's id, as sent.
-pub(super) fn list_id_text(item: &wire::PortListItem) -> String {
-    match &item.id {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
 /// A List Ports entry, or what is wrong with its id.
-pub(super) fn list_entry(item: wire::PortListItem) -> Result<PortListEntry, String> {
-    let text = list_id_text(&item);
-    let id = match &item.id {
-        serde_json::Value::String(_) => {
+pub(super) fn list_entry(mut item: wire::PortListItem) -> Result<PortListEntry, String> {
+    let id = match std::mem::take(&mut item.id) {
+        serde_json::Value::String(text) => {
             PortId::new(text).map_err(|e| format!("its id {}", e.problem))?
         }
         serde_json::Value::Null => return Err("it has no id".into()),

@@ -31,11 +31,15 @@ pub enum PortType {
 impl PortType {
     /// Reads Cellhire's name for a port type.
     pub fn from_name(name: &str) -> Self {
-        match name.trim().to_ascii_lowercase().as_str() {
-            "port" | "portin" => Self::PortIn,
-            "migratein" => Self::MigrateIn,
-            "migrateinkeep" => Self::MigrateInKeep,
-            _ => Self::Other(name.to_owned()),
+        let name_is = |known: &str| name.trim().eq_ignore_ascii_case(known);
+        if name_is("port") || name_is("portin") {
+            Self::PortIn
+        } else if name_is("migratein") {
+            Self::MigrateIn
+        } else if name_is("migrateinkeep") {
+            Self::MigrateInKeep
+        } else {
+            Self::Other(name.to_owned())
         }
     }
 
