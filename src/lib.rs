@@ -176,7 +176,7 @@ pub use model::{
     PortSummary, Portability, Reconciliation, Submission, SubmittedOrder, Subscriber,
 };
 pub use provider::{Capabilities, Carrier, Operation, PortProvider};
-pub use registry::Registry;
+pub use registry::{REDIS_SEALING_KEY_VAR, REDIS_URL_VAR, Registry};
 pub use status::{CarrierStatus, LineStatus, PortStatus};
 pub use track::{OrderChange, TrackOptions, Tracking};
 pub use watch::{PortProviderExt, StatusChange, WatchOptions};

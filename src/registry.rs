@@ -10,6 +10,15 @@ use crate::carrier::cellhire::CellhireClientBuilder;
 use crate::carrier::inumbering::INumberingClientBuilder;
 use crate::error::{Error, Result};
 use crate::provider::{Carrier, PortProvider};
+use crate::store::Store;
+
+/// The variable naming the Redis server every client shares its state
+/// through (feature `redis`).
+pub const REDIS_URL_VAR: &str = "NUMPORT_REDIS_URL";
+
+/// The variable holding the base64 key (32 bytes) that seals secrets in
+/// Redis (feature `redis`, optional).
+pub const REDIS_SEALING_KEY_VAR: &str = "NUMPORT_REDIS_SEALING_KEY";
 
 /// The configured carriers.
 ///
@@ -75,12 +84,29 @@ impl Registry {
     /// environment (the names the examples use). A carrier whose variables
     /// are set but invalid is an error naming them; a carrier with none set
     /// is left out.
+    ///
+    /// When `NUMPORT_REDIS_URL` is set, every client shares its credentials
+    /// and caches through that Redis (feature `redis`; see
+    /// [`crate::store`]), sealed with `NUMPORT_REDIS_SEALING_KEY` when that
+    /// is set. Without the feature, setting it is an error rather than a
+    /// silent fleet of unshared clients.
     pub fn from_env() -> Result<Self> {
         Self::from_vars(|name| std::env::var(name).ok())
     }
 
     /// As [`Registry::from_env`], looking names up with `get`.
     pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let store = store_from_vars(&get)?;
+        Self::from_vars_with_store(get, store)
+    }
+
+    /// As [`Registry::from_vars`], with every client keeping its state in
+    /// `store` (`None`: each client's own memory); `NUMPORT_REDIS_URL` is
+    /// not read.
+    pub fn from_vars_with_store(
+        get: impl Fn(&str) -> Option<String>,
+        store: Option<Arc<dyn Store>>,
+    ) -> Result<Self> {
         let mut registry = Self::new();
         let mut problems = Vec::new();
         let mut add = |names: &[&str], build: &dyn Fn() -> Result<Arc<dyn PortProvider>>| {
@@ -98,13 +124,23 @@ impl Registry {
                 "CELLHIRE_CLIENT_ID",
                 "CELLHIRE_CLIENT_SECRET",
             ],
-            &|| Ok(Arc::new(CellhireClientBuilder::from_vars(&get)?.build()?)),
+            &|| {
+                let mut builder = CellhireClientBuilder::from_vars(&get)?;
+                if let Some(store) = &store {
+                    builder = builder.store(store.clone());
+                }
+                Ok(Arc::new(builder.build()?))
+            },
         );
         add(&["APEIRON_USERNAME", "APEIRON_API_TOKEN"], &|| {
             Ok(Arc::new(ApeironClientBuilder::from_vars(&get)?.build()?))
         });
         add(&["INUMBERING_USERNAME", "INUMBERING_PASSWORD"], &|| {
-            Ok(Arc::new(INumberingClientBuilder::from_vars(&get)?.build()?))
+            let mut builder = INumberingClientBuilder::from_vars(&get)?;
+            if let Some(store) = &store {
+                builder = builder.store(store.clone());
+            }
+            Ok(Arc::new(builder.build()?))
         });
         if problems.is_empty() {
             Ok(registry)
@@ -112,6 +148,43 @@ impl Registry {
             Err(Error::Validation(problems))
         }
     }
+}
+
+/// The store `NUMPORT_REDIS_URL` names, if set.
+#[cfg(feature = "redis")]
+fn store_from_vars(get: &impl Fn(&str) -> Option<String>) -> Result<Option<Arc<dyn Store>>> {
+    use crate::error::FieldError;
+    use crate::store::{RedisStore, SealingKey};
+    let Some(url) = get(REDIS_URL_VAR).filter(|u| !u.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let named = |var: &str, e: Error| {
+        let problem = match &e {
+            Error::Config(m) => m.clone(),
+            other => other.to_string(),
+        };
+        Error::Validation(vec![FieldError::new(var, problem)])
+    };
+    let mut builder = RedisStore::builder(url.trim());
+    if let Some(key) = get(REDIS_SEALING_KEY_VAR).filter(|k| !k.trim().is_empty()) {
+        let key =
+            SealingKey::from_base64(key.trim()).map_err(|e| named(REDIS_SEALING_KEY_VAR, e))?;
+        builder = builder.sealing_key(key);
+    }
+    let store = builder.build().map_err(|e| named(REDIS_URL_VAR, e))?;
+    Ok(Some(Arc::new(store)))
+}
+
+/// Without the `redis` feature, a set `NUMPORT_REDIS_URL` is an error.
+#[cfg(not(feature = "redis"))]
+fn store_from_vars(get: &impl Fn(&str) -> Option<String>) -> Result<Option<Arc<dyn Store>>> {
+    if get(REDIS_URL_VAR).is_some_and(|u| !u.trim().is_empty()) {
+        return Err(Error::Validation(vec![crate::error::FieldError::new(
+            REDIS_URL_VAR,
+            "is set, but numport was built without its `redis` feature",
+        )]));
+    }
+    Ok(None)
 }
 
 #[cfg(test)]
@@ -168,5 +241,42 @@ mod tests {
         assert_eq!(fields, vec!["CELLHIRE_ACCOUNT_ID", "CELLHIRE_TOKEN"]);
         let err = Registry::from_vars(vars(&[("APEIRON_API_TOKEN", "a")])).unwrap_err();
         assert_eq!(err.field_errors()[0].field, "APEIRON_USERNAME");
+    }
+
+    #[cfg(feature = "redis")]
+    #[test]
+    fn numport_redis_url_gives_every_client_one_store_and_bad_values_are_named() {
+        let base = [
+            ("INUMBERING_USERNAME", "1234567890"),
+            ("INUMBERING_PASSWORD", "p"),
+        ];
+        // Connected lazily: building needs no server.
+        let mut set = base.to_vec();
+        set.push((REDIS_URL_VAR, "redis://127.0.0.1:1/"));
+        set.push((
+            REDIS_SEALING_KEY_VAR,
+            "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=",
+        ));
+        let r = Registry::from_vars(vars(&set)).unwrap();
+        assert_eq!(r.carriers().collect::<Vec<_>>(), vec![Carrier::INumbering]);
+
+        let mut bad = base.to_vec();
+        bad.push((REDIS_URL_VAR, "not a url"));
+        let err = Registry::from_vars(vars(&bad)).unwrap_err();
+        assert_eq!(err.field_errors()[0].field, REDIS_URL_VAR);
+
+        let mut bad = base.to_vec();
+        bad.push((REDIS_URL_VAR, "redis://127.0.0.1:1/"));
+        bad.push((REDIS_SEALING_KEY_VAR, "c2hvcnQ="));
+        let err = Registry::from_vars(vars(&bad)).unwrap_err();
+        assert_eq!(err.field_errors()[0].field, REDIS_SEALING_KEY_VAR);
+        assert!(!err.to_string().contains("c2hvcnQ"), "{err}");
+    }
+
+    #[cfg(not(feature = "redis"))]
+    #[test]
+    fn numport_redis_url_without_the_feature_is_an_error() {
+        let err = Registry::from_vars(vars(&[(REDIS_URL_VAR, "redis://127.0.0.1/")])).unwrap_err();
+        assert_eq!(err.field_errors()[0].field, REDIS_URL_VAR);
     }
 }

@@ -105,6 +105,9 @@ impl Store for MemoryStore {
         limit: u32,
         window: Duration,
     ) -> Result<Budget, StoreError> {
+        if limit == 0 {
+            return Ok(Budget::Spent { frees_in: window });
+        }
         let mut inner = self.inner();
         let now = Instant::now();
         let uses = inner.budgets.entry(key.to_owned()).or_default();
@@ -190,6 +193,11 @@ mod tests {
         assert_eq!(
             store.take_budget("b", 6, hour).await.unwrap(),
             Budget::Granted { remaining: 0 }
+        );
+        // No budget at all: spent for a whole window, as RedisStore says.
+        assert_eq!(
+            store.take_budget("none", 0, hour).await.unwrap(),
+            Budget::Spent { frees_in: hour }
         );
     }
 }

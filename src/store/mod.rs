@@ -29,6 +29,10 @@
 
 mod keys;
 mod memory;
+#[cfg(feature = "redis")]
+mod redis;
+#[cfg(feature = "redis")]
+mod seal;
 mod shared;
 
 use std::fmt;
@@ -37,6 +41,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 pub use memory::MemoryStore;
+#[cfg(feature = "redis")]
+pub use redis::{RedisStore, RedisStoreBuilder};
+#[cfg(feature = "redis")]
+pub use seal::SealingKey;
 
 pub(crate) use keys::{Namespace, set_hash};
 pub(crate) use shared::Shared;
