@@ -156,7 +156,20 @@ pub(crate) fn may_hold_any(secrets: &[&str], text: &[u8]) -> bool {
 }
 
 fn contains_ignore_ascii_case(hay: &[u8], pat: &[u8]) -> bool {
-    pat.len() <= hay.len() && hay.windows(pat.len()).any(|w| w.eq_ignore_ascii_case(pat))
+    let Some((first, rest)) = pat.split_first() else {
+        return true;
+    };
+    let (lower, upper) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
+    let mut from = 0;
+    while let Some(at) = hay[from..].iter().position(|&b| b == lower || b == upper) {
+        let at = from + at;
+        match hay.get(at + 1..at + pat.len()) {
+            Some(tail) if tail.eq_ignore_ascii_case(rest) => return true,
+            Some(_) => from = at + 1,
+            None => return false,
+        }
+    }
+    false
 }
 
 fn replace_ignore_ascii_case(text: &str, needle: &str) -> Option<String> {

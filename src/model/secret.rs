@@ -184,6 +184,10 @@ fn check_token(field: &str, value: &str, max: usize) -> Result<(), FieldError> {
     if value.is_empty() {
         return Err(FieldError::new(field, "is empty"));
     }
+    // Printable ASCII (what carriers issue) is checked byte by byte.
+    if value.len() <= max && value.bytes().all(|b| b.is_ascii_graphic()) {
+        return Ok(());
+    }
     if value.chars().count() > max {
         return Err(FieldError::new(
             field,

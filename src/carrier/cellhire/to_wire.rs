@@ -8,7 +8,14 @@ use super::wire;
 
 /// The connection date as the document's example sends it.
 pub(super) fn connection_date(date: NaiveDate) -> String {
-    format!("{}T00:00:00.000Z", date.format("%Y-%m-%d"))
+    // Written by hand: chrono's formatter parses its pattern on every call.
+    use chrono::Datelike;
+    format!(
+        "{:04}-{:02}-{:02}T00:00:00.000Z",
+        date.year(),
+        date.month(),
+        date.day()
+    )
 }
 
 fn services(list: &[Service]) -> Vec<wire::Service> {

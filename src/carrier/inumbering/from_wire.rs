@@ -287,8 +287,11 @@ pub(super) fn status(answer: wire::StatusAnswer) -> Vec<PortStatusEntry> {
                     .key
                     .as_ref()
                     .and_then(|k| k.get(1))
-                    .and_then(text)
-                    .and_then(|t| t.parse().ok()),
+                    .and_then(|t| match t {
+                        Value::Number(n) => n.as_i64(),
+                        Value::String(s) => s.trim().parse().ok(),
+                        _ => None,
+                    }),
             }
         })
         .collect()
