@@ -136,6 +136,18 @@ impl PhoneNumber {
         Self::from_international_digits(all)
     }
 
+    /// A number from its international digits without `+` (`447700900123`),
+    /// as some carriers write it; anything but 1-15 plain digits is refused.
+    pub(crate) fn from_plain_international(digits: &str) -> Result<Self, FieldError> {
+        if digits.is_empty()
+            || digits.len() > MAX_DIGITS
+            || !digits.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Self::parse(&format!("+{digits}"));
+        }
+        Self::from_international_digits(digits.to_owned())
+    }
+
     fn from_international_digits(digits: String) -> Result<Self, FieldError> {
         if digits.starts_with('0') {
             return Err(FieldError::new(FIELD, "has a country code starting with 0"));

@@ -134,7 +134,7 @@ fn row(r: wire::PortRow, format: &MsisdnFormat) -> PortRow {
         number: format.read(&r.msisdn),
         msisdn: r.msisdn,
         serial_no: r.serial_no,
-        pac: r.pac.as_deref().and_then(|p| Pac::new(p).ok()),
+        pac: r.pac.and_then(|p| Pac::new(p).ok()),
         status,
         carrier_status: raw_status(r.status_name, r.status),
         message: r.message,

@@ -52,7 +52,7 @@ impl MsisdnFormat {
             };
             return PhoneNumber::from_national(t, country).ok();
         }
-        PhoneNumber::parse(&format!("+{t}")).ok()
+        PhoneNumber::from_plain_international(t).ok()
     }
 }
 
