@@ -1,0 +1,123 @@
+//! Building a carrier client from the environment (with the crate's own
+//! parsing of the examples' variables), or from sandboxes started here.
+
+use std::collections::HashMap;
+
+use numport::carrier::apeiron::{ApeironClient, ApeironClientBuilder};
+use numport::carrier::cellhire::{CellhireClient, CellhireClientBuilder};
+use numport::carrier::inumbering::{INumberingClient, INumberingClientBuilder};
+use numport::{Carrier, PortProvider};
+
+use crate::failure::{CliResult, Failure};
+use crate::output::Masker;
+use crate::sandboxes::Sandboxes;
+
+/// Variables whose values are secrets.
+const SECRET_VARS: &[&str] = &[
+    "CELLHIRE_TOKEN",
+    "CELLHIRE_CLIENT_SECRET",
+    "APEIRON_API_TOKEN",
+    "INUMBERING_PASSWORD",
+    "INUMBERING_API_KEY",
+];
+
+/// A key saved from an earlier iNumbering key exchange (not read by the
+/// crate's `from_vars`: an addition of the command line).
+pub const INUMBERING_API_KEY: &str = "INUMBERING_API_KEY";
+
+/// One carrier's client, concrete so that its own operations stay reachable.
+#[derive(Debug)]
+pub enum Client {
+    /// Cellhire.
+    Cellhire(CellhireClient),
+    /// Apeiron.
+    Apeiron(ApeironClient),
+    /// iNumbering.
+    INumbering(INumberingClient),
+}
+
+/// A connected carrier, and the sandboxes behind it when `--sandbox` started
+/// them (they stop when this is dropped).
+#[derive(Debug)]
+pub struct Session {
+    /// The client.
+    pub client: Client,
+    _sandboxes: Option<Sandboxes>,
+}
+
+impl Session {
+    /// The client as the carrier-neutral trait.
+    pub fn provider(&self) -> &dyn PortProvider {
+        match &self.client {
+            Client::Cellhire(c) => c,
+            Client::Apeiron(c) => c,
+            Client::INumbering(c) => c,
+        }
+    }
+}
+
+/// A variable's value from the environment; an empty one counts as unset.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Teaches `masker` every secret the environment holds.
+pub fn learn_env_secrets(masker: &mut Masker) {
+    for name in SECRET_VARS {
+        if let Some(value) = env(name) {
+            masker.add(&value);
+        }
+    }
+}
+
+/// Connects to `carrier`: from the environment, or (with `sandbox`) to its
+/// sandbox started in this process.
+pub async fn connect(carrier: Carrier, sandbox: bool, masker: &mut Masker) -> CliResult<Session> {
+    if sandbox {
+        let mut sandboxes = Sandboxes::start(&[carrier])
+            .await
+            .map_err(|e| Failure::api("cannot start the sandbox", &e, masker))?;
+        sandboxes
+            .start_timer(std::time::Duration::from_secs(1))
+            .await
+            .map_err(|e| Failure::api("cannot start the sandbox timer", &e, masker))?;
+        let vars: HashMap<&str, String> = sandboxes.vars().into_iter().collect();
+        for name in SECRET_VARS {
+            if let Some(value) = vars.get(name) {
+                masker.add(value);
+            }
+        }
+        let client = build(carrier, |name| vars.get(name).cloned())
+            .map_err(|e| Failure::api("cannot configure the sandbox client", &e, masker))?;
+        return Ok(Session {
+            client,
+            _sandboxes: Some(sandboxes),
+        });
+    }
+    let client = build(carrier, env).map_err(|e| {
+        Failure::usage(format!(
+            "{carrier} is not configured: {}. Set its variables (see `numport --help`) or pass --sandbox",
+            masker.mask(&crate::failure::describe(&e))
+        ))
+    })?;
+    Ok(Session {
+        client,
+        _sandboxes: None,
+    })
+}
+
+/// The client of `carrier` from variables looked up with `get`, by the
+/// builders' own `from_vars`.
+pub fn build(carrier: Carrier, get: impl Fn(&str) -> Option<String>) -> numport::Result<Client> {
+    Ok(match carrier {
+        Carrier::Cellhire => Client::Cellhire(CellhireClientBuilder::from_vars(&get)?.build()?),
+        Carrier::Apeiron => Client::Apeiron(ApeironClientBuilder::from_vars(&get)?.build()?),
+        _ => {
+            let mut builder = INumberingClientBuilder::from_vars(&get)?;
+            if let Some(key) = get(INUMBERING_API_KEY) {
+                builder = builder.api_key(key);
+            }
+            Client::INumbering(builder.build()?)
+        }
+    })
+}

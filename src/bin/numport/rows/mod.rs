@@ -1,0 +1,157 @@
+//! Each input row turned into a [`PortRequest`] of one number, built with the
+//! crate's validating constructors; every problem is reported by line and
+//! column, and the row is not sent.
+
+mod cellhire;
+mod cells;
+mod us;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use numport::{Carrier, PhoneNumber, PortRequest};
+
+use crate::columns;
+use crate::input::{Problem, RawRow};
+use crate::output::Masker;
+use cells::Cells;
+
+/// A valid row: one number and the request that ports it.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// The input line the row starts on.
+    pub line: u64,
+    /// The number, normalised.
+    pub number: PhoneNumber,
+    /// The request of this one number.
+    pub request: PortRequest,
+}
+
+/// The columns whose values are secrets: masked wherever text is printed.
+const SECRET_COLUMNS: &[&str] = &["pac", "pin", "account_number"];
+
+/// Adds the secrets of `row` to `masker`, valid or not.
+pub fn learn_secrets(row: &RawRow, masker: &mut Masker) {
+    for column in SECRET_COLUMNS {
+        if let Some(value) = row.get(column) {
+            masker.add(value);
+        }
+    }
+}
+
+/// True when `row` is for `carrier` (a row without a `carrier` cell is for
+/// any), or the problem with its `carrier` cell.
+pub fn is_for(row: &RawRow, carrier: Carrier) -> Result<bool, Problem> {
+    let Some(named) = row.get("carrier") else {
+        return Ok(true);
+    };
+    let named = match named.to_ascii_lowercase().as_str() {
+        "cellhire" => Carrier::Cellhire,
+        "apeiron" => Carrier::Apeiron,
+        "inumbering" => Carrier::INumbering,
+        _ => {
+            return Err(Problem::at(
+                row.line,
+                "carrier",
+                "must be cellhire, apeiron or inumbering",
+            ));
+        }
+    };
+    Ok(named == carrier)
+}
+
+/// The row's number as the results file records it: normalised when it
+/// parses, as written otherwise.
+pub fn number_text(row: &RawRow) -> String {
+    let written = row.get("number").unwrap_or_default();
+    PhoneNumber::parse(written).map_or_else(|_| written.to_owned(), |n| n.e164())
+}
+
+/// Builds the request of `row` for `carrier`; `base` is the input file's
+/// folder (documents are read relative to it).
+pub fn build(row: &RawRow, carrier: Carrier, base: &Path) -> Result<Row, Vec<Problem>> {
+    let mut cells = Cells::new(row);
+    let number = cells.number(carrier);
+    let built = match carrier {
+        Carrier::Cellhire => cellhire::request(&mut cells, number.clone()),
+        Carrier::Apeiron => us::apeiron(&mut cells, number.clone(), base),
+        _ => us::inumbering(&mut cells, number.clone()),
+    };
+    let desired = cells.date("desired_date");
+    let reference = cells.text("reference");
+    let mut problems = cells.into_problems();
+    let (Some(number), Some(mut request)) = (number, built) else {
+        return Err(problems);
+    };
+    if let Some(date) = desired {
+        request = request.with_desired_date(date);
+    }
+    if let Some(reference) = reference {
+        request = request.with_reference(reference);
+    }
+    if let Err(e) = request.validate() {
+        for f in e.field_errors() {
+            problems.push(Problem::at(row.line, column_of(&f.field), &f.problem));
+        }
+    }
+    if problems.is_empty() {
+        Ok(Row {
+            line: row.line,
+            number,
+            request,
+        })
+    } else {
+        Err(problems)
+    }
+}
+
+/// The input column behind a [`PortRequest`] field path.
+fn column_of(field: &str) -> String {
+    let field = field.split_once("].").map_or(field, |(_, rest)| rest);
+    match field {
+        "number" => "number",
+        "sim" | "iccid" => "sim",
+        "pac" => "pac",
+        f if f.starts_with("documents") => "loa/bill",
+        other => other,
+    }
+    .to_owned()
+}
+
+/// A problem for every row whose number an earlier row already holds.
+pub fn duplicates(rows: &[&RawRow]) -> Vec<Problem> {
+    let mut first: HashMap<String, u64> = HashMap::new();
+    let mut problems = Vec::new();
+    for row in rows {
+        let number = number_text(row);
+        if number.is_empty() {
+            continue;
+        }
+        match first.get(&number) {
+            Some(line) => problems.push(Problem::at(
+                row.line,
+                "number",
+                format!("{number} is also on line {line}: a number is ported once"),
+            )),
+            None => {
+                first.insert(number, row.line);
+            }
+        }
+    }
+    problems
+}
+
+/// The columns that hold values in `rows` but that `carrier` does not read.
+pub fn unused_columns(rows: &[&RawRow], carrier: Carrier) -> Vec<String> {
+    let mut unused: Vec<String> = Vec::new();
+    for row in rows {
+        for column in row.cells.keys() {
+            let used = columns::scope(column).is_some_and(|s| s.covers(carrier));
+            if !used && column != "carrier" && !unused.contains(column) {
+                unused.push(column.clone());
+            }
+        }
+    }
+    unused.sort();
+    unused
+}

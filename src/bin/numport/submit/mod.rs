@@ -1,0 +1,80 @@
+//! `numport submit`: check the whole file, then send it batch by batch,
+//! journaling every row before and after its request.
+
+mod prepare;
+mod records;
+mod report;
+mod resume;
+mod send;
+
+use numport::Carrier;
+
+use crate::args::{Global, SubmitArgs};
+use crate::config;
+use crate::failure::{CliResult, Failure};
+use crate::journal::{Journal, Outcome};
+use crate::output::Masker;
+use crate::precheck;
+
+/// Runs `numport submit`.
+pub async fn run(args: &SubmitArgs, global: &Global) -> CliResult {
+    let carrier: Carrier = args.carrier.into();
+    let mut masker = Masker::default();
+    config::learn_env_secrets(&mut masker);
+    if let Some(out) = &args.out {
+        Journal::check_new(out)?;
+    }
+    let previous = match &args.resume {
+        Some(path) => Journal::read(path)?,
+        None => Vec::new(),
+    };
+    let mut prepared = prepare::prepare(args, carrier, &previous, &mut masker)?;
+    prepared.refuse_or_skip(args, &masker)?;
+    let session = config::connect(carrier, global.sandbox, &mut masker).await?;
+    if let config::Client::Cellhire(client) = &session.client {
+        let problems = precheck::cellhire(client, &prepared.valid, &masker).await?;
+        prepared.add_problems(problems);
+        prepared.refuse_or_skip(args, &masker)?;
+    }
+    let mut journal = match (&args.resume, &args.out) {
+        (Some(path), _) => Journal::resume(path, args.out_format)?.0,
+        (None, Some(path)) => Journal::create(path, args.out_format)?,
+        (None, None) => return Err(Failure::usage("give --out FILE or --resume FILE")),
+    };
+    let mut written = Vec::new();
+    let invalid = prepared.invalid_records(carrier, &previous, &masker);
+    journal.append(&invalid)?;
+    written.extend(invalid);
+
+    let provider = session.provider();
+    let plan = resume::plan(&prepared, &previous);
+    let settled = resume::reconcile(provider, &prepared, &plan, &previous, &masker).await;
+    journal.append(&settled.records)?;
+    written.extend(settled.records);
+
+    let mut to_send = plan.to_send;
+    to_send.extend(settled.resend);
+    to_send.sort_unstable();
+    let rows: Vec<&crate::rows::Row> = prepared
+        .valid
+        .iter()
+        .filter(|r| to_send.binary_search(&r.line).is_ok())
+        .collect();
+    let sent = send::send(args, provider, &rows, &mut journal, &masker).await?;
+    written.extend(sent.records);
+
+    let mut all = previous;
+    all.extend(written);
+    let summary = report::Summary::new(&prepared, &all, sent.interrupted, args);
+    summary.print(&prepared, global.json, &masker);
+    Ok(if summary.all_submitted() {
+        crate::failure::OK
+    } else {
+        crate::failure::SOME_FAILED
+    })
+}
+
+/// True when a row whose last record has `outcome` is sent (again).
+fn sendable(outcome: Option<Outcome>) -> bool {
+    matches!(outcome, None | Some(Outcome::Failed | Outcome::Invalid))
+}

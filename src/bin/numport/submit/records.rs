@@ -1,0 +1,134 @@
+//! The records a submission writes: pending before sending, then the outcome.
+
+use chrono::{DateTime, Utc};
+use numport::{Carrier, PortOrder, Submission};
+
+use crate::args::carrier_name;
+use crate::failure::describe;
+use crate::journal::{Outcome, RECONCILED, Record, one_line};
+use crate::output::Masker;
+use crate::rows::Row;
+
+/// A record with no order, status or note.
+pub fn plain(
+    row: u64,
+    number: String,
+    carrier: Carrier,
+    outcome: Outcome,
+    error: Option<String>,
+) -> Record {
+    Record {
+        row,
+        number,
+        outcome,
+        order_id: None,
+        carrier_status: None,
+        error: error.map(|e| one_line(&e)),
+        note: None,
+        carrier: carrier_name(carrier).to_owned(),
+        attempted_at: None,
+        recorded_at: Utc::now(),
+    }
+}
+
+/// The `pending` record written before `row`'s request can leave.
+pub fn pending(row: &Row, carrier: Carrier, attempted_at: DateTime<Utc>) -> Record {
+    let mut record = plain(row.line, row.number.e164(), carrier, Outcome::Pending, None);
+    record.attempted_at = Some(attempted_at);
+    record
+}
+
+/// The record of what `submit_many` answered for `row`.
+pub fn outcome(
+    row: &Row,
+    carrier: Carrier,
+    attempted_at: DateTime<Utc>,
+    result: &numport::Result<Submission>,
+    masker: &Masker,
+) -> Record {
+    let mut record = pending(row, carrier, attempted_at);
+    match result {
+        Ok(submission) if !submission.orders.is_empty() => {
+            let ids: Vec<String> = submission.orders.iter().map(|o| o.id.to_string()).collect();
+            record.outcome = Outcome::Submitted;
+            record.order_id = Some(ids.join(";"));
+            // Apeiron's answer holds the order's status ("pending").
+            record.carrier_status = submission.orders[0]
+                .raw
+                .get("status")
+                .and_then(|s| s.as_str())
+                .filter(|_| carrier == Carrier::Apeiron)
+                .map(str::to_owned);
+        }
+        Ok(submission) => {
+            let unknown = submission.failures.iter().any(|f| f.outcome_unknown);
+            record.outcome = if unknown {
+                Outcome::Unknown
+            } else {
+                Outcome::Failed
+            };
+            let texts: Vec<String> = submission
+                .failures
+                .iter()
+                .map(|f| f.message.clone())
+                .collect();
+            record.error = Some(one_line(&masker.mask(&texts.join("; "))));
+        }
+        Err(e) => {
+            record.outcome = if e.is_outcome_unknown() {
+                Outcome::Unknown
+            } else {
+                Outcome::Failed
+            };
+            record.error = Some(one_line(&masker.mask(&describe(e))));
+            record.note = Some(
+                if e.is_outcome_unknown() {
+                    "the carrier may have created the order: --resume reconciles it"
+                } else if e.is_never_sent() {
+                    "never sent"
+                } else {
+                    "refused: no order was created"
+                }
+                .to_owned(),
+            );
+        }
+    }
+    record
+}
+
+/// The `submitted` record of a row the carrier was found to hold;
+/// `by_number` when the carrier matched its number (else only the time).
+pub fn found(previous: &Record, orders: &[&PortOrder], by_number: bool) -> Record {
+    let ids: Vec<String> = orders.iter().map(|o| o.id.to_string()).collect();
+    let mut record = previous.clone();
+    record.outcome = Outcome::Submitted;
+    record.order_id = Some(ids.join(";"));
+    record.carrier_status = orders.first().map(|o| o.carrier_status.name.clone());
+    record.error = None;
+    let how = if by_number {
+        "the carrier holds this number on"
+    } else {
+        "matched by time only (the carrier's listing names no numbers):"
+    };
+    record.note = Some(if orders.len() == 1 {
+        format!("{RECONCILED} {how} the order")
+    } else {
+        format!(
+            "{RECONCILED} {how} any of these {} orders; check before cancelling any",
+            orders.len()
+        )
+    });
+    record.recorded_at = Utc::now();
+    record
+}
+
+/// The record of a row whose outcome stays unknown.
+pub fn still_unknown(previous: &Record, outcome: Outcome, error: String, note: &str) -> Record {
+    let mut record = previous.clone();
+    record.outcome = outcome;
+    record.order_id = None;
+    record.error = Some(one_line(&error));
+    record.note = Some(note.to_owned());
+    record.recorded_at = Utc::now();
+    record
+}
