@@ -146,13 +146,24 @@ pub(crate) fn may_hold_any(secrets: &[&str], text: &[u8]) -> bool {
     secrets
         .iter()
         .filter(|s| s.len() >= MIN_SECRET_LEN)
-        .any(|secret| {
-            let run = secret
-                .split(|c: char| !c.is_ascii_alphanumeric())
-                .max_by_key(|r| r.len())
-                .unwrap_or("");
-            run.len() < MIN_SECRET_LEN || contains_ignore_ascii_case(text, run.as_bytes())
-        })
+        .any(|secret| may_hold_run(longest_run(secret), text))
+}
+
+/// The longest run of ASCII letters and digits in `secret`: what every
+/// form of it keeps. Worth computing once for a secret used on every call.
+pub(crate) fn longest_run(secret: &str) -> &str {
+    if secret.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return secret;
+    }
+    secret
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .max_by_key(|r| r.len())
+        .unwrap_or("")
+}
+
+/// [`may_hold_any`] for one secret's [`longest_run`].
+pub(crate) fn may_hold_run(run: &str, text: &[u8]) -> bool {
+    run.len() < MIN_SECRET_LEN || contains_ignore_ascii_case(text, run.as_bytes())
 }
 
 fn contains_ignore_ascii_case(hay: &[u8], pat: &[u8]) -> bool {

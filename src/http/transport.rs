@@ -161,10 +161,17 @@ impl Transport {
             attempts = tracing::field::Empty,
             status = tracing::field::Empty,
         );
-        let result = self
-            .execute_inner(operation, idempotency, build)
-            .instrument(span)
-            .await;
+        // Without a subscriber the span is disabled: the call is not wrapped
+        // (entering and leaving a disabled span on every poll still costs).
+        let result = if span.is_disabled() {
+            self.execute_inner(operation, idempotency, build, &span)
+                .await
+        } else {
+            let inner_span = span.clone();
+            self.execute_inner(operation, idempotency, build, &inner_span)
+                .instrument(span)
+                .await
+        };
         match result {
             Err(e) if idempotency == Idempotency::CreateOnce => {
                 Err(e.ambiguous_after_send(operation))
@@ -178,6 +185,7 @@ impl Transport {
         operation: Operation,
         idempotency: Idempotency,
         build: F,
+        span: &tracing::Span,
     ) -> Result<Reply>
     where
         F: Fn(&Client) -> RequestBuilder + Send + Sync,
@@ -196,7 +204,6 @@ impl Transport {
                 .attempt(operation, &build, remaining.min(config.request_timeout))
                 .await;
             let last = attempt >= policy.max_attempts;
-            let span = tracing::Span::current();
             span.record("attempts", attempt);
             let (retry, hinted) = match &outcome {
                 Attempt::Reply(reply) => {

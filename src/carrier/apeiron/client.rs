@@ -38,6 +38,9 @@ struct Inner {
     /// The base64 part of the `Basic` header value, for redaction.
     basic: Credential,
     authorization: HeaderValue,
+    /// The token's and the Basic value's [`crate::redact::longest_run`],
+    /// made once.
+    static_runs: [String; 2],
 }
 
 impl fmt::Debug for ApeironClient {
@@ -75,6 +78,10 @@ impl ApeironClient {
         let basic = Credential::new("api_token", basic).map_err(Error::from)?;
         Ok(Self {
             inner: Arc::new(Inner {
+                static_runs: [
+                    crate::redact::longest_run(token.expose()).to_owned(),
+                    crate::redact::longest_run(basic.expose()).to_owned(),
+                ],
                 transport,
                 username,
                 token,
@@ -113,7 +120,14 @@ impl ApeironClient {
                 // A carrier may echo the request: the kept answer must not
                 // hold the PIN or the account number.
                 let text = created.raw.to_string();
-                if crate::redact::may_hold_any(&secrets, text.as_bytes()) {
+                let text = text.as_bytes();
+                let may_hold = crate::redact::may_hold_any(&secrets[..2], text)
+                    || self
+                        .inner
+                        .static_runs
+                        .iter()
+                        .any(|run| crate::redact::may_hold_run(run, text));
+                if may_hold {
                     crate::redact::Redactor::new(&secrets).scrub_json(&mut created.raw);
                 }
                 created
