@@ -221,6 +221,10 @@ pub(crate) fn check_text(field: &str, value: &str, max: usize) -> Result<(), Fie
     if value.trim().is_empty() {
         return Err(FieldError::new(field, "is empty"));
     }
+    // Printable ASCII and spaces (most names) are checked byte by byte.
+    if value.len() <= max && value.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        return Ok(());
+    }
     if value.chars().count() > max {
         return Err(FieldError::new(
             field,

@@ -31,11 +31,18 @@ impl Default for MsisdnFormat {
 impl MsisdnFormat {
     /// The number as sent.
     pub fn write(&self, number: &PhoneNumber) -> String {
+        self.write_cow(number).into_owned()
+    }
+
+    /// As [`write`](Self::write), borrowing the number's digits when they
+    /// are written as they are.
+    pub(super) fn write_cow<'a>(&self, number: &'a PhoneNumber) -> std::borrow::Cow<'a, str> {
         match self {
-            Self::National { country_code } => number
-                .national(country_code)
-                .unwrap_or_else(|| number.msisdn().to_owned()),
-            Self::International => number.msisdn().to_owned(),
+            Self::National { country_code } => number.national(country_code).map_or(
+                std::borrow::Cow::Borrowed(number.msisdn()),
+                std::borrow::Cow::Owned,
+            ),
+            Self::International => std::borrow::Cow::Borrowed(number.msisdn()),
         }
     }
 

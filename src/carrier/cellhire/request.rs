@@ -18,21 +18,26 @@ pub(super) fn check_static(req: &CreatePort, problems: &mut Problems) {
         problems.add("rows", "is empty: a port needs at least one row");
     }
     for (i, row) in req.rows.iter().enumerate() {
-        let at = format!("rows[{i}]");
-        problems.take(&at, check_text("group_name", &row.group_name, MAX_NAME));
+        // The field prefix, made only when a row has a problem.
+        let at = || format!("rows[{i}]");
+        if let Err(e) = check_text("group_name", &row.group_name, MAX_NAME) {
+            problems.take::<()>(&at(), Err(e));
+        }
         match (&row.provisioning_order, &row.provisioning_order_name) {
             (None, None) => problems.add(
-                format!("{at}.provisioning_order"),
+                format!("{}.provisioning_order", at()),
                 "or provisioning_order_name must be given (Cellhire needs at least one)",
             ),
             (_, Some(name)) => {
-                problems.take(&at, check_text("provisioning_order_name", name, MAX_NAME));
+                if let Err(e) = check_text("provisioning_order_name", name, MAX_NAME) {
+                    problems.take::<()>(&at(), Err(e));
+                }
             }
             _ => {}
         }
         if req.rows[..i].iter().any(|r| r.msisdn == row.msisdn) {
             problems.add(
-                format!("{at}.msisdn"),
+                format!("{}.msisdn", at()),
                 format!("{} appears twice", row.msisdn),
             );
         }

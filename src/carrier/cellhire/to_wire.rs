@@ -18,11 +18,11 @@ pub(super) fn connection_date(date: NaiveDate) -> String {
     )
 }
 
-fn services(list: &[Service]) -> Vec<wire::Service> {
+fn services(list: &[Service]) -> Vec<wire::ServiceOut<'_>> {
     list.iter()
-        .map(|s| wire::Service {
-            name: s.name.clone(),
-            value: s.value.clone(),
+        .map(|s| wire::ServiceOut {
+            name: &s.name,
+            value: &s.value,
         })
         .collect()
 }
@@ -41,7 +41,7 @@ pub(super) fn create_port<'a>(req: &'a CreatePort, format: &MsisdnFormat) -> wir
             .map(|row| wire::CreatePortRow {
                 group_name: &row.group_name,
                 esim: row.esim,
-                msisdn: format.write(&row.msisdn),
+                msisdn: format.write_cow(&row.msisdn),
                 serial_no: row.serial_no.as_str(),
                 provisioning_order: row.provisioning_order,
                 provisioning_order_name: row.provisioning_order_name.as_deref(),

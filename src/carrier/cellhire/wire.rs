@@ -124,6 +124,13 @@ pub(super) struct Service {
     pub value: String,
 }
 
+/// A service as sent, borrowed from the request.
+#[derive(Debug, Serialize)]
+pub(super) struct ServiceOut<'a> {
+    pub name: &'a str,
+    pub value: &'a str,
+}
+
 /// `POST /api/porting/{accountId}` (Create Port) body.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -141,14 +148,14 @@ pub(super) struct CreatePort<'a> {
 pub(super) struct CreatePortRow<'a> {
     pub group_name: &'a str,
     pub esim: bool,
-    pub msisdn: String,
+    pub msisdn: std::borrow::Cow<'a, str>,
     pub serial_no: &'a str,
     pub provisioning_order: Option<i64>,
     pub provisioning_order_name: Option<&'a str>,
     pub pac: &'a str,
     pub tariff_id: i64,
     pub bolt_ons: &'a [i64],
-    pub services: Option<Vec<Service>>,
+    pub services: Option<Vec<ServiceOut<'a>>>,
 }
 
 /// The Create Port answer: a bare JSON string holding the GUID, as documented;
