@@ -11,6 +11,7 @@ mod phone;
 mod reconcile;
 mod request;
 mod secret;
+mod us;
 
 pub use address::{Address, Subscriber};
 pub use document::{ACCEPTED_MEDIA_TYPES, Document, DocumentKind};
@@ -24,3 +25,4 @@ pub use reconcile::Reconciliation;
 pub(crate) use request::check_text;
 pub use request::{PortLine, PortRequest};
 pub use secret::{AccountNumber, Credential, Pac, Pin};
+pub use us::{US_STATES, is_us_state, is_zip};

@@ -4,30 +4,11 @@
 use super::options::{ApeironOptions, E911Address};
 use super::types::{CellularPort, E911, ServicePlan};
 use crate::error::Problems;
-use crate::model::{DocumentKind, PortRequest, check_text};
+use crate::model::{DocumentKind, PortRequest, check_text, is_us_state, is_zip};
 
 /// Longest free-text field accepted (Apeiron names no limit; this keeps a
 /// runaway value from being sent).
 const MAX_TEXT: usize = 255;
-
-/// Two-letter codes of the US states, DC and the territories.
-pub(crate) const US_STATES: &[&str] = &[
-    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
-    "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",
-    "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",
-    "WV", "WI", "WY", "PR", "GU", "VI", "AS", "MP",
-];
-
-/// True for `12345` or `12345-6789`.
-pub(crate) fn is_zip(code: &str) -> bool {
-    let b = code.as_bytes();
-    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
-    match b.len() {
-        5 => digits(b),
-        10 => digits(&b[..5]) && b[5] == b'-' && digits(&b[6..]),
-        _ => false,
-    }
-}
 
 fn text(p: &mut Problems, field: &str, value: &str) {
     p.take("", check_text(field, value, MAX_TEXT));
@@ -40,7 +21,7 @@ fn optional(p: &mut Problems, field: &str, value: Option<&str>) {
 }
 
 fn state(p: &mut Problems, field: &str, value: &str) {
-    if !US_STATES.contains(&value) {
+    if !is_us_state(value) {
         p.add(
             field,
             format!("{value:?} is not a two-letter US state code"),

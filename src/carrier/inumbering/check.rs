@@ -23,7 +23,7 @@ fn text(p: &mut Problems, field: &str, value: &str) {
 /// A USPS state (or DC, or territory) code, upper-case, as the carrier
 /// checks it.
 fn state(p: &mut Problems, field: &str, value: &str) {
-    if !crate::carrier::apeiron::check::US_STATES.contains(&value) {
+    if !crate::model::is_us_state(value) {
         p.add(
             field,
             format!("{value:?} is not a US state abbreviation (such as IL)"),
@@ -33,7 +33,7 @@ fn state(p: &mut Problems, field: &str, value: &str) {
 
 /// A ZIP code: five digits, or ZIP+4.
 fn zip(p: &mut Problems, field: &str, value: &str) {
-    if !crate::carrier::apeiron::check::is_zip(value) {
+    if !crate::model::is_zip(value) {
         p.add(
             field,
             format!("{value:?} is not a ZIP code (12345 or 12345-6789)"),
