@@ -49,7 +49,9 @@ pub const EXCHANGES_PER_HOUR: u32 = 6;
 /// names no lifetime; a 401 replaces it sooner.
 const SHARED_KEY_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
-/// Store items.
+/// Store items. The budget is kept in the account's namespace: iNumbering
+/// counts exchanges per IP address, which the client cannot see, so two
+/// accounts behind one egress address each count their own six.
 const KEY_ITEM: &str = "apikey";
 const BUDGET_ITEM: &str = "apikey-exchanges";
 const LOCKOUT_ITEM: &str = "apikey-lockout";
