@@ -15,12 +15,32 @@ use super::{Budget, LockToken, Store, StoreError};
 /// Share one `Arc<MemoryStore>` between clients of one process to make
 /// them share their caches; it is also the fallback each client keeps for
 /// when its shared store fails.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,
 }
 
-#[derive(Debug, Default)]
+/// Shows how much is held, never a value: values may be API keys or tokens.
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let inner = self.inner();
+        f.debug_struct("MemoryStore")
+            .field("values", &inner.values.len())
+            .field("locks", &inner.locks.len())
+            .field("budgets", &inner.budgets.len())
+            .finish()
+    }
+}
+
+/// `at + d`, or a century on when that overflows the clock (a caller's
+/// absurd lifetime must not panic).
+fn later(at: Instant, d: Duration) -> Instant {
+    at.checked_add(d)
+        .or_else(|| at.checked_add(Duration::from_secs(100 * 365 * 86_400)))
+        .unwrap_or(at)
+}
+
+#[derive(Default)]
 struct Inner {
     values: HashMap<String, (Vec<u8>, Instant)>,
     locks: HashMap<String, (String, Instant)>,
@@ -58,7 +78,7 @@ impl Store for MemoryStore {
     }
 
     async fn put(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), StoreError> {
-        let until = Instant::now() + ttl.max(Duration::from_millis(1));
+        let until = later(Instant::now(), ttl.max(Duration::from_millis(1)));
         self.inner()
             .values
             .insert(key.to_owned(), (value.to_vec(), until));
@@ -87,7 +107,7 @@ impl Store for MemoryStore {
         let token = LockToken::new();
         inner
             .locks
-            .insert(key.to_owned(), (token.0.clone(), now + ttl));
+            .insert(key.to_owned(), (token.0.clone(), later(now, ttl)));
         Ok(Some(token))
     }
 
@@ -111,14 +131,14 @@ impl Store for MemoryStore {
         let mut inner = self.inner();
         let now = Instant::now();
         let uses = inner.budgets.entry(key.to_owned()).or_default();
-        while uses.front().is_some_and(|at| *at + window <= now) {
+        while uses.front().is_some_and(|at| later(*at, window) <= now) {
             uses.pop_front();
         }
         let limit = limit as usize;
         if uses.len() >= limit {
             let oldest = uses[uses.len() - limit];
             return Ok(Budget::Spent {
-                frees_in: (oldest + window).saturating_duration_since(now),
+                frees_in: later(oldest, window).saturating_duration_since(now),
             });
         }
         uses.push_back(now);
@@ -136,6 +156,28 @@ impl Store for MemoryStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn debug_shows_counts_never_values_and_absurd_lifetimes_do_not_panic() {
+        let store = MemoryStore::new();
+        store
+            .put("numport:inumbering:x:apikey", b"k3y-s3cret", Duration::MAX)
+            .await
+            .unwrap();
+        assert!(store.try_lock("l", Duration::MAX).await.unwrap().is_some());
+        assert_eq!(
+            store.take_budget("b", 1, Duration::MAX).await.unwrap(),
+            Budget::Granted { remaining: 0 }
+        );
+        assert_eq!(
+            format!("{store:?}"),
+            "MemoryStore { values: 1, locks: 1, budgets: 1 }"
+        );
+        assert_eq!(
+            store.get("numport:inumbering:x:apikey").await.unwrap(),
+            Some(b"k3y-s3cret".to_vec())
+        );
+    }
 
     #[tokio::test(start_paused = true)]
     async fn values_expire_and_remove_if_compares() {

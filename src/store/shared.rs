@@ -79,7 +79,7 @@ impl Shared {
             *self
                 .remote_down_until
                 .lock()
-                .unwrap_or_else(|e| e.into_inner()) = Some(Instant::now() + RETRY_STORE_AFTER);
+                .unwrap_or_else(|e| e.into_inner()) = Instant::now().checked_add(RETRY_STORE_AFTER);
         }
         // The memory store answers `Ok` to everything.
         op(self.local.as_ref()).await
@@ -164,7 +164,9 @@ impl Shared {
         Fut: Future<Output = Result<T, E>>,
     {
         let lock_ttl = self.lock_ttl();
-        let give_up_at = Instant::now() + lock_ttl * 2;
+        let give_up_at = Instant::now()
+            .checked_add(lock_ttl.saturating_mul(2))
+            .unwrap_or_else(Instant::now);
         let token = loop {
             if let Some(value) = self.get(item).await.and_then(|b| decode(&b)) {
                 return Ok(value);

@@ -239,8 +239,16 @@ impl SharedToken {
         format!("{} {}", self.refresh_at_ms, self.token.expose()).into_bytes()
     }
 
+    /// Never more than a token can live: a value in a shared store is not
+    /// trusted further than that.
     fn lifetime(&self) -> Duration {
-        Duration::from_millis((self.refresh_at_ms - now_ms()).max(0).unsigned_abs())
+        Duration::from_millis(
+            self.refresh_at_ms
+                .saturating_sub(now_ms())
+                .max(0)
+                .unsigned_abs(),
+        )
+        .min(MAX_LIFETIME)
     }
 }
 
@@ -315,4 +323,25 @@ async fn fetch(
         .unwrap_or(DEFAULT_LIFETIME)
         .min(MAX_LIFETIME);
     Ok((token, lifetime))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shared_token_is_believed_no_longer_than_a_token_lives() {
+        let far = SharedToken::decode(format!("{} tok-abc", i64::MAX).as_bytes()).unwrap();
+        assert_eq!(far.lifetime(), MAX_LIFETIME);
+        assert!(SharedToken::decode(format!("{} tok-abc", i64::MIN).as_bytes()).is_none());
+        assert!(SharedToken::decode(b"not a token").is_none());
+        let soon =
+            SharedToken::decode(format!("{} tok-abc", now_ms() + 60_000).as_bytes()).unwrap();
+        assert!(
+            soon.lifetime() <= Duration::from_secs(60),
+            "{:?}",
+            soon.lifetime()
+        );
+        assert_eq!(soon.token.expose(), "tok-abc");
+    }
 }

@@ -213,8 +213,11 @@ impl KeySource {
     async fn shared_lockout(&self) -> Option<Duration> {
         let bytes = self.shared.get(LOCKOUT_ITEM).await?;
         let until_ms: i64 = std::str::from_utf8(&bytes).ok()?.parse().ok()?;
-        let left_ms = until_ms - chrono::Utc::now().timestamp_millis();
-        (left_ms > 0).then(|| Duration::from_millis(left_ms.unsigned_abs()))
+        let left_ms = until_ms.saturating_sub(chrono::Utc::now().timestamp_millis());
+        // Never longer than the budget's hour: a shared value is not
+        // trusted further than the carrier's own window.
+        (left_ms > 0)
+            .then(|| Duration::from_millis(left_ms.unsigned_abs()).min(Duration::from_secs(3600)))
     }
 
     async fn share_lockout(&self, wait: Duration) {

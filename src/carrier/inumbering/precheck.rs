@@ -29,7 +29,10 @@ impl SharedChecks {
     /// A stored check, if readable and still within the hour at `now`.
     pub(super) fn decode(bytes: &[u8], now: DateTime<Utc>) -> Option<Self> {
         let checks: Self = serde_json::from_slice(bytes).ok()?;
-        (now - checks.at < CHECK_LIFETIME).then_some(checks)
+        // A check from the future (another replica's clock a little ahead
+        // is fine; more is not believed) or older than the hour is none.
+        let fresh = now - checks.at < CHECK_LIFETIME && checks.at - now < Duration::minutes(5);
+        fresh.then_some(checks)
     }
 
     pub(super) fn encode(&self) -> Vec<u8> {
@@ -38,9 +41,10 @@ impl SharedChecks {
 
     /// How much longer the check holds at `now`.
     pub(super) fn lifetime(&self, now: DateTime<Utc>) -> std::time::Duration {
-        (self.at + CHECK_LIFETIME - now)
+        (CHECK_LIFETIME - (now - self.at))
             .to_std()
             .unwrap_or_default()
+            .min(std::time::Duration::from_secs(3600))
     }
 }
 
@@ -66,5 +70,30 @@ impl Prechecks {
 
     pub(super) fn forget(&self, digits: &str) {
         self.lock().remove(digits);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored(at: DateTime<Utc>) -> Vec<u8> {
+        SharedChecks {
+            at,
+            results: Vec::new(),
+        }
+        .encode()
+    }
+
+    #[test]
+    fn a_shared_check_is_believed_within_its_hour_only() {
+        let now: DateTime<Utc> = "2026-05-01T09:00:00Z".parse().unwrap();
+        let fresh = SharedChecks::decode(&stored(now - Duration::minutes(10)), now).unwrap();
+        assert_eq!(fresh.lifetime(now), std::time::Duration::from_secs(50 * 60));
+        assert!(SharedChecks::decode(&stored(now - Duration::minutes(60)), now).is_none());
+        // A little ahead (another replica's clock) is fine; far ahead is not.
+        assert!(SharedChecks::decode(&stored(now + Duration::minutes(1)), now).is_some());
+        assert!(SharedChecks::decode(&stored(now + Duration::days(400)), now).is_none());
+        assert!(SharedChecks::decode(b"", now).is_none());
     }
 }
