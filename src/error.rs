@@ -322,6 +322,23 @@ pub enum Error {
         message: String,
     },
 
+    /// The carrier's answer was read, but it does not hold everything that
+    /// was asked for: a listing whose pages repeat or ignore the page size,
+    /// that was cut by one of the crate's bounds, or an answer with no
+    /// listing at all (`200 {}`). **Nothing may be concluded from what is
+    /// missing from it**: an order absent from an incomplete listing may
+    /// still exist. A listing stream ([`crate::PortProvider::orders`]) yields
+    /// it last, after every entry it could read.
+    #[error("{carrier}: the answer to {operation} is incomplete: {message}")]
+    Incomplete {
+        /// The carrier.
+        carrier: Carrier,
+        /// The operation.
+        operation: Operation,
+        /// What was missing or why reading stopped.
+        message: String,
+    },
+
     /// The carrier answered with a redirect (3xx). Redirects are never
     /// followed: a credential or a subscriber's secret must not reach any
     /// host but the configured one, and a create must not be sent twice.
@@ -444,6 +461,7 @@ impl Error {
             | Self::Api { message, .. }
             | Self::CarrierUnavailable { message, .. }
             | Self::Decode { message, .. }
+            | Self::Incomplete { message, .. }
             | Self::Config(message) => scrub(message),
             Self::Redirect { location_host, .. } => {
                 if let Some(host) = location_host {
@@ -468,6 +486,7 @@ impl Error {
             | Self::Redirect { .. }
             | Self::ResponseTooLarge { .. }
             | Self::Decode { .. }
+            | Self::Incomplete { .. }
             | Self::CarrierUnavailable { .. } => true,
             Self::Transport { never_sent, .. } => !never_sent,
             Self::Api { status, .. } => *status >= 500,
@@ -551,6 +570,12 @@ impl Error {
                 ..
             }
         )
+    }
+
+    /// True for [`Error::Incomplete`]: the carrier's answer did not hold
+    /// everything asked for, so no absence may be concluded from it.
+    pub fn is_incomplete(&self) -> bool {
+        matches!(self, Self::Incomplete { .. })
     }
 
     /// True for [`Error::Validation`].
@@ -648,6 +673,7 @@ impl Error {
             | Self::Timeout { carrier, .. }
             | Self::Transport { carrier, .. }
             | Self::Decode { carrier, .. }
+            | Self::Incomplete { carrier, .. }
             | Self::Redirect { carrier, .. }
             | Self::ResponseTooLarge { carrier, .. }
             | Self::OutcomeUnknown { carrier, .. } => Some(*carrier),

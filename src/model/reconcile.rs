@@ -7,26 +7,42 @@ use crate::model::PortOrder;
 /// The answer of [`crate::PortProvider::reconcile`]: did a submission whose
 /// outcome was unknown ([`crate::Error::OutcomeUnknown`]) create an order?
 ///
-/// The two answers are not symmetric. `Found` is given whenever the carrier
-/// holds an order that *could* be the one the submission created, so it may
-/// name an order that is not; `NotFound` is given only when the carrier's
-/// complete listing holds nothing that could be it. Anything in between (a
-/// listing that failed, was cut, or held an entry that could not be read)
-/// is an error, never `NotFound`.
+/// The answers are not symmetric:
+/// - `Found` only when the carrier holds an order that matches *this*
+///   request on what the carrier returns (its numbers, and its name and date
+///   where the carrier lists them);
+/// - `NotFound` only when the carrier's complete, well-formed answer was read
+///   (every page served as asked, the listing field present, nothing cut by
+///   a bound) and it holds nothing that could be the order;
+/// - `Inconclusive` for everything in between: the answer was incomplete,
+///   or orders were found that may be this request's but cannot be told
+///   apart from others on what the carrier returns. **Never resubmit on it**.
+///
+/// A listing that could not be read at all is an [`crate::Error`], which is
+/// "cannot tell" too.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "outcome", content = "orders", rename_all = "snake_case")]
+#[serde(tag = "outcome", content = "detail", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Reconciliation {
-    /// The carrier holds these orders, any of which may be the one the
-    /// submission created (never empty). **Do not resubmit**: follow or
-    /// cancel the order instead. What each order holds depends on the
-    /// carrier (Cellhire: its lines; iNumbering: no lines, its summary has
-    /// no numbers).
+    /// The carrier holds these orders, each matching the request on the
+    /// numbers the carrier returns for it (never empty). **Do not
+    /// resubmit**: follow or cancel the order instead.
     Found(Vec<PortOrder>),
     /// The carrier's complete listing holds no order the submission could
     /// have created: the submission did not reach the carrier (or was
     /// refused), and **resubmitting is safe**.
     NotFound,
+    /// numport cannot tell whether the submission created an order. **Do not
+    /// resubmit**: check with the carrier (the candidates, if any, are the
+    /// orders that may be it), or reconcile again later.
+    Inconclusive {
+        /// Why numport cannot tell, in words for the operator.
+        reason: String,
+        /// Orders that may be the one the submission created but could not
+        /// be confirmed from what the carrier returns (possibly empty; at
+        /// most a bounded number).
+        candidates: Vec<PortOrder>,
+    },
 }
 
 impl Reconciliation {
@@ -40,11 +56,18 @@ impl Reconciliation {
         matches!(self, Self::NotFound)
     }
 
-    /// The orders found; empty for [`Reconciliation::NotFound`].
+    /// True for [`Reconciliation::Inconclusive`]: do not resubmit.
+    pub fn is_inconclusive(&self) -> bool {
+        matches!(self, Self::Inconclusive { .. })
+    }
+
+    /// The orders found, or the candidates of an inconclusive answer; empty
+    /// for [`Reconciliation::NotFound`].
     pub fn orders(&self) -> &[PortOrder] {
         match self {
             Self::Found(orders) => orders,
             Self::NotFound => &[],
+            Self::Inconclusive { candidates, .. } => candidates,
         }
     }
 }
