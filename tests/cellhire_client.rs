@@ -296,11 +296,22 @@ async fn list_ports_stops_when_the_server_ignores_paging() {
     .await
     .expect("the stream ends");
 
+    // Page 1's ports, then the listing ends as incomplete: page 2 was page 1
+    // again, so the ports of pages 2 and 3 were never seen.
+    let mut ports = ports;
+    let last = ports.pop().expect("an item");
     let ids: Vec<String> = ports
         .into_iter()
         .map(|r| r.unwrap().id.to_string())
         .collect();
     assert_eq!(ids, ["bb8c7f95-a406-41bd-140e-08dca4c4f4e2", DETAILS_ID]);
+    match last {
+        Err(Error::Incomplete { message, .. }) => assert_eq!(
+            message,
+            "List Ports: page 2 repeated page 1: the page number was not honoured"
+        ),
+        other => panic!("expected Incomplete, got {other:?}"),
+    }
     assert_requests(
         &t.server,
         &[

@@ -128,7 +128,7 @@ async fn cellhire_reports_not_found_when_no_port_could_be_it() {
 }
 
 #[tokio::test]
-async fn cellhire_walks_every_page_newest_first() {
+async fn cellhire_walks_every_page_once() {
     let (sandbox, client) = cellhire().await;
     // 55 ports: two pages of 50.
     for n in 0..55 {
@@ -137,23 +137,37 @@ async fn cellhire_walks_every_page_newest_first() {
             .await
             .unwrap();
     }
-    let oldest = client
-        .reconcile(&cellhire_request("Port 0", &[500]), attempted_at())
-        .await
-        .unwrap();
-    assert_eq!(oldest.orders().len(), 1);
+    let pages = || {
+        sandbox
+            .api_requests()
+            .into_iter()
+            .filter(|(m, p)| m == "GET" && p.ends_with("/40001"))
+            .count()
+    };
+    let before = pages();
     let none = client
         .reconcile(&cellhire_request("Port 99", &[599]), attempted_at())
         .await
         .unwrap();
     assert_eq!(none, Reconciliation::NotFound);
-    let pages: Vec<_> = sandbox
-        .api_requests()
-        .into_iter()
-        .filter(|(m, p)| m == "GET" && p.ends_with("/40001"))
-        .collect();
-    // Page 1, page 2 (newest), then page 1's entries from memory: twice.
-    assert_eq!(pages.len(), 4);
+    // Both pages, once each.
+    assert_eq!(pages() - before, 2);
+    let newest = client
+        .reconcile(&cellhire_request("Port 54", &[554]), attempted_at())
+        .await
+        .unwrap();
+    assert_eq!(newest.orders().len(), 1);
+    assert_eq!(newest.orders()[0].name.as_deref(), Some("Port 54"));
+    assert_eq!(pages() - before, 4);
+    // Found on page 1: the walk stops there (page 2 may have been asked
+    // ahead, never page 3).
+    let before = pages();
+    let oldest = client
+        .reconcile(&cellhire_request("Port 0", &[500]), attempted_at())
+        .await
+        .unwrap();
+    assert_eq!(oldest.orders().len(), 1);
+    assert!((1..=2).contains(&(pages() - before)));
 }
 
 #[tokio::test]
@@ -172,7 +186,7 @@ async fn cellhire_returns_the_listing_error() {
 }
 
 #[tokio::test]
-async fn cellhire_an_unreadable_entry_is_an_error_not_not_found() {
+async fn cellhire_an_unreadable_entry_is_inconclusive_not_not_found() {
     let t = common::setup().await;
     Mock::given(method("GET"))
         .and(path(common::api_path("")))
@@ -186,17 +200,26 @@ async fn cellhire_an_unreadable_entry_is_an_error_not_not_found() {
         .mount(&t.server)
         .await;
 
-    let err = t
+    let answer = t
         .client
         .reconcile(&cellhire_request("Fleet batch 7", &[101]), attempted_at())
         .await
-        .unwrap_err();
+        .unwrap();
 
-    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    let Reconciliation::Inconclusive { reason, candidates } = &answer else {
+        panic!("expected Inconclusive, got {answer:?}");
+    };
+    assert_eq!(
+        reason,
+        "cannot tell whether the submission created a port: an entry could not be read \
+         (List Ports page 1 entry 1 could not be read: its id is not a string)"
+    );
+    assert!(candidates.is_empty());
+    assert!(!answer.is_safe_to_resubmit() && answer.is_inconclusive());
 }
 
 #[tokio::test]
-async fn cellhire_a_listing_that_changes_while_read_is_an_error() {
+async fn cellhire_a_listing_that_changes_while_read_is_inconclusive() {
     let t = common::setup().await;
     let entry = |i: u32| {
         json!({"id": format!("00000000-0000-4000-8000-{i:012}"), "name": format!("Other {i}"),
@@ -212,16 +235,19 @@ async fn cellhire_a_listing_that_changes_while_read_is_an_error() {
             .await;
     }
 
-    let err = t
+    let answer = t
         .client
         .reconcile(&cellhire_request("Fleet batch 7", &[101]), attempted_at())
         .await
-        .unwrap_err();
+        .unwrap();
 
-    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
-    assert!(
-        err.to_string().contains("changed while it was read"),
-        "{err}"
+    let Reconciliation::Inconclusive { reason, .. } = &answer else {
+        panic!("expected Inconclusive, got {answer:?}");
+    };
+    assert_eq!(
+        reason,
+        "cannot tell whether the submission created a port: List Ports: the listing changed \
+         while it was read (page 1 named 60 ports on 2 pages, page 2 61 on 2); read it again"
     );
 }
 

@@ -927,22 +927,40 @@ fn fresh(per: u64, total: fn(u64) -> u64, pages: u64) -> Handler {
 type PageCase = (&'static str, Handler, usize, usize, usize, bool);
 
 pub fn paging_rows() -> Vec<Row> {
+    // Every listing not served as asked ends with one `Incomplete` error
+    // after the entries it could trust.
     let cases: Vec<PageCase> = vec![
         (
-            "totalPages 1e9, total 1e9, the same page every time",
+            "totalPages 1e9, total 1e9, the same page every time: more pages named than read",
             dynamic(|_, _| page(1_000_000_000, 1_000_000_000, vec![item(1), item(2)])),
+            1,
             2,
-            2,
-            0,
+            1,
             false,
         ),
         (
             "same, via PortProvider::orders()",
             dynamic(|_, _| page(1_000_000_000, 1_000_000_000, vec![item(1), item(2)])),
+            1,
             2,
-            2,
-            0,
+            1,
             true,
+        ),
+        (
+            "total 150, totalPages 75, the page number ignored (page 1 every time)",
+            dynamic(|_, _| page(150, 75, vec![item(1), item(2)])),
+            2,
+            2,
+            1,
+            false,
+        ),
+        (
+            "no totals, page 2 repeats page 1",
+            dynamic(|_, _| page(0, 0, vec![item(1), item(2)])),
+            2,
+            2,
+            1,
+            false,
         ),
         (
             "total 0, totalPages 3, fresh items",
@@ -957,7 +975,7 @@ pub fn paging_rows() -> Vec<Row> {
             dynamic(|_, _| page(10, 5, vec![])),
             1,
             0,
-            0,
+            1,
             false,
         ),
         (
@@ -980,19 +998,38 @@ pub fn paging_rows() -> Vec<Row> {
             false,
         ),
         (
-            "total 5, totalPages 1e9, fresh pages of 2",
+            "empty page 2 with 10 ports named on 5 pages",
+            dynamic(|seen, _| {
+                let p = page_no(seen);
+                page(
+                    10,
+                    5,
+                    if p < 2 {
+                        vec![item(1), item(2)]
+                    } else {
+                        vec![]
+                    },
+                )
+            }),
+            2,
+            2,
+            1,
+            false,
+        ),
+        (
+            "total 5, totalPages 1e9, fresh pages of 2: totals that contradict",
             fresh(2, |_| 5, 1_000_000_000),
-            3,
-            6,
-            0,
+            1,
+            2,
+            1,
             false,
         ),
         (
             "total 5, via orders()",
             fresh(2, |_| 5, 1_000_000_000),
-            3,
-            6,
-            0,
+            1,
+            2,
+            1,
             true,
         ),
         (
@@ -1004,11 +1041,58 @@ pub fn paging_rows() -> Vec<Row> {
             false,
         ),
         (
-            "server ignores page size (1 per page), total 3",
+            "server serves 1 per page where 2 were asked, total 3: consistent, complete",
             fresh(1, |_| 3, 0),
             3,
             3,
             0,
+            false,
+        ),
+        (
+            "5,000 entries a page where 2 were asked, totalPages u64::MAX",
+            dynamic(|seen, _| {
+                let p = page_no(seen);
+                page(
+                    0,
+                    u64::MAX,
+                    (0..5_000).map(|i| item(p * 10_000 + i)).collect(),
+                )
+            }),
+            1,
+            0,
+            1,
+            false,
+        ),
+        (
+            "total u64::MAX, one entry a page",
+            fresh(1, |_| u64::MAX, 0),
+            1,
+            1,
+            1,
+            false,
+        ),
+        (
+            "total u64::MAX, totalPages u64::MAX, via orders()",
+            fresh(1, |_| u64::MAX, u64::MAX),
+            1,
+            1,
+            1,
+            true,
+        ),
+        (
+            "the last page named ends short of the total (6 named, 5 served)",
+            dynamic(|seen, _| {
+                let p = page_no(seen);
+                let items = match p {
+                    1 => vec![item(1), item(2)],
+                    2 => vec![item(3), item(4)],
+                    _ => vec![item(5)],
+                };
+                page(6, 3, items)
+            }),
+            3,
+            5,
+            1,
             false,
         ),
         (
@@ -1026,15 +1110,34 @@ pub fn paging_rows() -> Vec<Row> {
             false,
         ),
         (
-            "unreadable ids on page 1, total 4, totalPages 1",
-            dynamic(|_, _| {
-                page(
-                    4,
-                    1,
-                    vec![item(1), json!({"id": null}), json!({"id": 42}), item(2)],
-                )
-            }),
+            "200 {} (no listing)",
+            always(Act::Reply(Reply::json(200, &json!({})))),
             1,
+            0,
+            1,
+            false,
+        ),
+        (
+            "200 {\"message\":\"Service temporarily unavailable\"}",
+            always(Act::Reply(Reply::json(
+                200,
+                &json!({"message": "Service temporarily unavailable"}),
+            ))),
+            1,
+            0,
+            1,
+            false,
+        ),
+        (
+            "unreadable ids on pages 1 and 2, total 4, totalPages 2",
+            dynamic(|seen, _| {
+                if page_no(seen) == 1 {
+                    page(4, 2, vec![item(1), json!({"id": null})])
+                } else {
+                    page(4, 2, vec![json!({"id": 42}), item(2)])
+                }
+            }),
+            2,
             2,
             2,
             false,
@@ -1119,6 +1222,21 @@ fn paging_table(cases: Vec<PageCase>) -> Vec<Row> {
                 ensure(
                     errs.len() == errors,
                     format!("{} errors, want {errors}", errs.len()),
+                )?;
+                // Only the last error may end the listing; the others are
+                // unreadable entries.
+                let (last, before) = match errs.split_last() {
+                    Some(split) => split,
+                    None => return Ok(()),
+                };
+                ensure(
+                    before.iter().all(|e| matches!(e, Error::Decode { .. })),
+                    format!("errors before the last: {before:?}"),
+                )?;
+                ensure(
+                    matches!(last, Error::Decode { .. } | Error::Incomplete { .. })
+                        || last.status() == Some(500),
+                    format!("last error: {last:?}"),
                 )
             }
             _ => Err("not a listing".into()),

@@ -13,6 +13,7 @@ use tokio::time::Instant;
 
 use super::auth::{Bearer, CellhireAuth, TokenSource};
 use super::builder::CellhireClientBuilder;
+use super::listing::{PageFacts, Verdict, Walk};
 use super::planner::ConnectionDatePlanner;
 use super::request::{check_network, check_static};
 use super::types::{
@@ -29,8 +30,8 @@ use crate::store::{Namespace, Shared, Store};
 /// The largest page List Ports serves.
 pub const MAX_PAGE_SIZE: u32 = 50;
 
-/// The most pages [`CellhireClient::list_ports`] reads when Cellhire names
-/// no total: 20,000 pages, a million ports at the largest page size.
+/// The most pages [`CellhireClient::list_ports`] reads: 20,000 pages, a
+/// million ports at the largest page size.
 pub const MAX_LIST_PAGES: u32 = 20_000;
 
 /// How long the network list (with its holidays) is reused.
@@ -226,6 +227,11 @@ impl CellhireClient {
             .now()
             .with_timezone(&self.inner.timezone)
             .date_naive()
+    }
+
+    /// The HTTP settings (timeouts, deadline, retries) this client uses.
+    pub(super) fn http_config(&self) -> &crate::http::HttpConfig {
+        self.inner.transport.config()
     }
 
     /// The time zone date rules are counted in.
@@ -577,11 +583,24 @@ impl CellhireClient {
             )
             .await?;
         let list: wire::PortList = decode::json(CARRIER, op, &reply.body)?;
-        let mut ports = Vec::with_capacity(list.data.len());
+        let Some(data) = list.data else {
+            let said = ErrorBody::parse(&reply.body).message;
+            let e = Error::Incomplete {
+                carrier: CARRIER,
+                operation: op,
+                message: format!(
+                    "List Ports page {page} answered HTTP {} without a listing (no `data`): \
+                     {said}",
+                    reply.status
+                ),
+            };
+            return Err(e.redacting(&self.inner.tokens.secrets()));
+        };
+        let mut ports = Vec::with_capacity(data.len());
         let mut unreadable = Vec::new();
-        let entries = list.data.len();
+        let entries = data.len();
         let mut hasher = std::hash::DefaultHasher::new();
-        for (i, item) in list.data.into_iter().enumerate() {
+        for (i, item) in data.into_iter().enumerate() {
             from_wire::hash_list_id(&item, &mut hasher);
             match from_wire::list_entry(item) {
                 Ok(entry) => ports.push(entry),
@@ -603,16 +622,20 @@ impl CellhireClient {
 
     /// Every port of the account, one page at a time as the stream is read.
     ///
-    /// Bounded in requests and memory, whatever the carrier answers: it
-    /// stops after the last page `totalPages` names, before a page that lies
-    /// past `total`, at the first empty page, and at a page whose entries
-    /// repeat the previous page's (a server that ignores the page header),
-    /// and once as many entries as `total` have been read; never more than
-    /// `total / page_size + 1` pages when `total` is given (the page size
-    /// the carrier actually serves, read from the first page),
-    /// nor more than [`MAX_LIST_PAGES`] in any case (then the stream yields
-    /// an [`Error::Decode`] saying the listing was cut). Only the previous
-    /// page's ids are kept.
+    /// The stream ends quietly only when the listing is complete: every
+    /// page was served as asked (no page repeats the previous one, the same
+    /// `total` and `totalPages` on every page, every page but the last as
+    /// full as the first, never more entries than `page_size`), and the last
+    /// page ends exactly at `total` (or, when Cellhire names no totals, at a
+    /// short or empty page). Otherwise it ends with an [`Error::Incomplete`]
+    /// saying why, after the entries it could trust: nothing may be
+    /// concluded from a port missing from such a listing.
+    ///
+    /// Bounded in requests and memory, whatever the carrier answers: never
+    /// more than [`MAX_LIST_PAGES`] pages (a listing that names more ends
+    /// after its first page with [`Error::Incomplete`]; one that names no
+    /// end is cut there), never more than `page_size` entries a page, and
+    /// only the previous page's fingerprint is kept.
     ///
     /// An entry whose id cannot be read is yielded in its place as an
     /// [`Error::Decode`] naming its page and position, and the listing goes
@@ -626,13 +649,7 @@ impl CellhireClient {
         struct State {
             client: CellhireClient,
             page: u32,
-            /// The previous page's fingerprint.
-            previous: Option<u64>,
-            seen: u64,
-            served_size: u64,
-            /// The first page's `total`: a total that grows page after page
-            /// must not move the bound.
-            first_total: Option<u64>,
+            walk: Walk,
             done: bool,
             /// The next page, already requested (at most one ahead).
             ahead: Option<Prefetch>,
@@ -640,10 +657,7 @@ impl CellhireClient {
         let state = State {
             client: self.clone(),
             page: 1,
-            previous: None,
-            seen: 0,
-            served_size: 0,
-            first_total: None,
+            walk: Walk::new(page_size, MAX_LIST_PAGES),
             done: false,
             ahead: None,
         };
@@ -651,71 +665,65 @@ impl CellhireClient {
             if st.done {
                 return None;
             }
-            if st.page > MAX_LIST_PAGES {
-                st.done = true;
-                let e = Error::Decode {
-                    carrier: CARRIER,
-                    operation: Operation::ListOrders,
-                    message: format!(
-                        "List Ports was cut after {MAX_LIST_PAGES} pages: Cellhire named no \
-                         end; the listing is incomplete"
-                    ),
-                };
-                return Some((vec![Err(e)], st));
-            }
             let result = match st.ahead.take() {
                 Some(prefetch) => prefetch.join().await,
                 None => st.client.list_ports_page(st.page, page_size).await,
             };
-            match result {
+            let page = match result {
                 Err(e) => {
                     st.done = true;
-                    Some((vec![Err(e)], st))
+                    return Some((vec![Err(e)], st));
                 }
-                Ok(page) => {
-                    if page.entries == 0 || st.previous == Some(page.fingerprint) {
-                        if page.entries > 0 {
-                            tracing::warn!(
-                                page = st.page,
-                                "List Ports repeated the previous page; stopping"
-                            );
-                        }
-                        return None;
-                    }
-                    let fetched = u64::from(st.page);
-                    st.seen = st.seen.saturating_add(page.entries as u64);
-                    if st.served_size == 0 {
-                        st.served_size = page.entries as u64;
-                    }
-                    let first_total = *st.first_total.get_or_insert(page.total);
-                    let by_pages = page.total_pages > 0 && fetched >= page.total_pages;
-                    let by_total = page.total > 0 && st.seen >= page.total;
-                    let bound = if first_total > 0 {
-                        first_total / st.served_size.max(1) + 1
-                    } else {
-                        u64::MAX
-                    };
-                    st.done = by_pages || by_total || fetched >= bound;
-                    st.page = st.page.saturating_add(1);
-                    let page_no = fetched;
-                    let mut items: Vec<Result<PortSummary>> =
-                        page.ports.into_iter().map(|e| Ok(e.summary)).collect();
-                    items.extend(page.unreadable.into_iter().map(|message| {
-                        tracing::debug!(page = page_no, "unreadable List Ports entry");
-                        Err(Error::Decode {
+                Ok(page) => page,
+            };
+            let page_no = st.page;
+            let verdict = st.walk.page(PageFacts {
+                page: page_no,
+                total: page.total,
+                total_pages: page.total_pages,
+                entries: page.entries as u64,
+                fingerprint: page.fingerprint,
+            });
+            let (keep, end) = match verdict {
+                Verdict::Next => (true, None),
+                Verdict::End => (true, Some(None)),
+                Verdict::Incomplete { keep, message } => {
+                    tracing::warn!(page = page_no, %message, "List Ports is incomplete");
+                    (
+                        keep,
+                        Some(Some(Error::Incomplete {
                             carrier: CARRIER,
                             operation: Operation::ListOrders,
-                            message,
-                        })
-                    }));
-                    st.previous = Some(page.fingerprint);
-                    if !st.done && st.page <= MAX_LIST_PAGES {
-                        // Ask for the next page while this one is read.
-                        st.ahead = Some(Prefetch::spawn(st.client.clone(), st.page, page_size));
-                    }
-                    Some((items, st))
+                            message: format!("List Ports: {message}"),
+                        })),
+                    )
+                }
+            };
+            let mut items: Vec<Result<PortSummary>> = Vec::new();
+            if keep {
+                items.reserve(page.entries);
+                items.extend(page.ports.into_iter().map(|e| Ok(e.summary)));
+                items.extend(page.unreadable.into_iter().map(|message| {
+                    tracing::debug!(page = page_no, "unreadable List Ports entry");
+                    Err(Error::Decode {
+                        carrier: CARRIER,
+                        operation: Operation::ListOrders,
+                        message,
+                    })
+                }));
+            }
+            match end {
+                None => {
+                    st.page = st.page.saturating_add(1);
+                    // Ask for the next page while this one is read.
+                    st.ahead = Some(Prefetch::spawn(st.client.clone(), st.page, page_size));
+                }
+                Some(error) => {
+                    st.done = true;
+                    items.extend(error.map(Err));
                 }
             }
+            Some((items, st))
         })
         .flat_map(stream::iter)
         .boxed()

@@ -20,6 +20,7 @@ mod auth;
 mod builder;
 mod client;
 mod from_wire;
+mod listing;
 mod msisdn;
 mod options;
 pub mod planner;

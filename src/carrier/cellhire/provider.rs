@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use futures::StreamExt;
 use futures::stream::BoxStream;
 
-use super::client::{MAX_LIST_PAGES, MAX_PAGE_SIZE};
+use super::client::MAX_PAGE_SIZE;
 use super::planner::ConnectionDatePlanner;
 use super::request::{
     check_network, create_from_request, in_request_terms, updates_from_amendment,
@@ -103,11 +103,9 @@ impl PortProvider for CellhireClient {
         self.cancel_port(id).await
     }
 
-    /// Reads List Ports, newest pages first (page 1 for the totals, then
-    /// the last page back to the second, then page 1's entries: Cellhire
-    /// does not document the order of the listing, and an account that
-    /// appends new ports keeps them last), and stops at the first page
-    /// holding a match.
+    /// Walks List Ports once, in constant memory and within the operation
+    /// deadline ([`crate::http::HttpConfig::operation_deadline`]; past it,
+    /// [`Error::Timeout`]).
     ///
     /// A listed port is a candidate when its name is the request's
     /// `cellhire.name` (ignoring case and surrounding space) and its
@@ -115,15 +113,19 @@ impl PortProvider for CellhireClient {
     /// for time zones), or, for a request with no `desired_date` (the date
     /// was planned), any date from the day before `attempted_at` on. A
     /// listed port with no name or date counts as matching on it. List
-    /// Ports names no numbers, so each candidate's Get Port Details is read:
-    /// it matches when one of its rows holds one of the request's numbers,
-    /// or a number that cannot be read, or when it has no rows.
+    /// Ports names no numbers, so each candidate's Get Port Details is read
+    /// (at most 50 a reconcile).
     ///
-    /// An error from either call is returned. `NotFound` only after every
-    /// page was read with the same `total` throughout; a listing that grows
-    /// or shrinks while it is read, that names more than 20,000 pages, or
-    /// that holds an entry whose id cannot be read is an
-    /// [`Error::Decode`] instead (reconcile again).
+    /// - `Found` with the first port one of whose rows holds one of the
+    ///   request's numbers.
+    /// - `NotFound` only when the listing was complete (see
+    ///   [`CellhireClient::list_ports`]) and no candidate could be it.
+    /// - `Inconclusive` when the listing was incomplete, held an entry whose
+    ///   id cannot be read, or a candidate could be neither confirmed nor
+    ///   ruled out (no rows, a row number that cannot be read, an id that is
+    ///   not a GUID, more than 50 candidates); it names up to 20 candidates.
+    ///
+    /// An error of List Ports or Get Port Details is returned as it is.
     async fn reconcile(
         &self,
         request: &PortRequest,
@@ -341,120 +343,174 @@ impl Wanted {
         name && date
     }
 
-    /// True when the port's rows could hold the request's lines.
-    fn holds(&self, details: &PortDetails) -> bool {
-        details.rows.is_empty()
-            || details.rows.iter().any(|row| match &row.number {
-                None => true,
-                Some(n) => self.numbers.contains(n),
-            })
+    /// Whether the port's rows hold the request's lines: yes when a row
+    /// holds one of the request's numbers; maybe when the port has no rows
+    /// or a row's number cannot be read.
+    fn holds(&self, details: &PortDetails) -> Holds {
+        if details.rows.iter().any(|row| {
+            row.number
+                .as_ref()
+                .is_some_and(|n| self.numbers.contains(n))
+        }) {
+            return Holds::Yes;
+        }
+        if details.rows.is_empty() {
+            return Holds::Maybe("a port named and dated like the request has no rows".into());
+        }
+        if details.rows.iter().any(|row| row.number.is_none()) {
+            return Holds::Maybe(
+                "a port named and dated like the request has a row whose number cannot be read"
+                    .into(),
+            );
+        }
+        Holds::No
     }
 }
 
-fn listing_error(message: String) -> Error {
-    Error::Decode {
-        carrier: Carrier::Cellhire,
-        operation: Operation::Reconcile,
-        message,
-    }
+/// Whether a port's rows hold a request's lines.
+enum Holds {
+    Yes,
+    No,
+    Maybe(String),
 }
+
+/// The most listed ports whose details one reconcile reads: past that,
+/// the answer is [`Reconciliation::Inconclusive`] rather than a walk of
+/// details without end.
+pub(super) const MAX_RECONCILE_DETAILS: usize = 50;
+
+/// The most unconfirmed candidates an inconclusive answer names.
+const MAX_CANDIDATES: usize = 20;
 
 impl CellhireClient {
     async fn reconcile_wanted(&self, wanted: &Wanted) -> Result<Reconciliation> {
-        let first = self.list_ports_page(1, MAX_PAGE_SIZE).await?;
-        let served = first.entries as u64;
-        let pages = if first.total_pages > 0 {
-            first.total_pages
-        } else if first.total > 0 && served > 0 {
-            first.total.div_ceil(served)
-        } else if served == 0 && first.total == 0 {
-            1
-        } else {
-            // No totals: walk forward to the end as `orders` does.
-            return self.reconcile_forward(wanted).await;
-        };
-        if pages > u64::from(MAX_LIST_PAGES) {
-            return Err(listing_error(format!(
-                "List Ports names {pages} pages, more than the {MAX_LIST_PAGES} read; \
-                 cannot tell whether the submission created a port"
-            )));
-        }
-        let mut unreadable = first.unreadable.first().cloned();
-        let pages = u32::try_from(pages).unwrap_or(MAX_LIST_PAGES);
-        for page_no in (2..=pages).rev() {
-            let page = self.list_ports_page(page_no, MAX_PAGE_SIZE).await?;
-            if page.total != first.total || page.total_pages != first.total_pages {
-                return Err(listing_error(format!(
-                    "List Ports changed while it was read ({} ports, then {}); \
-                     cannot tell whether the submission created a port: reconcile again",
-                    first.total, page.total
-                )));
-            }
-            if unreadable.is_none() {
-                unreadable = page.unreadable.first().cloned();
-            }
-            let found = self
-                .confirm(wanted, page.ports.iter().map(|e| &e.summary))
-                .await?;
-            if !found.is_empty() {
-                return Ok(Reconciliation::Found(found));
-            }
-        }
-        let found = self
-            .confirm(wanted, first.ports.iter().map(|e| &e.summary))
-            .await?;
-        if !found.is_empty() {
-            return Ok(Reconciliation::Found(found));
-        }
-        match unreadable {
-            Some(message) => Err(listing_error(format!(
-                "{message}; cannot tell whether the submission created a port"
-            ))),
-            None => Ok(Reconciliation::NotFound),
+        let deadline = self.http_config().operation_deadline;
+        match tokio::time::timeout(deadline, self.reconcile_walk(wanted)).await {
+            Ok(answer) => answer,
+            Err(_) => Err(Error::Timeout {
+                carrier: Carrier::Cellhire,
+                operation: Operation::Reconcile,
+            }),
         }
     }
 
-    async fn reconcile_forward(&self, wanted: &Wanted) -> Result<Reconciliation> {
-        let mut listed = Vec::new();
-        let mut stream = self.list_ports(MAX_PAGE_SIZE);
-        while let Some(item) = stream.next().await {
-            listed.push(item?);
-        }
-        let found = self.confirm(wanted, listed.iter()).await?;
-        Ok(if found.is_empty() {
-            Reconciliation::NotFound
-        } else {
-            Reconciliation::Found(found)
-        })
-    }
-
-    /// The listed ports that match `wanted`, each read with its rows (a
-    /// port whose id is not a GUID cannot be read: it counts as a match,
-    /// without rows).
-    async fn confirm(
-        &self,
-        wanted: &Wanted,
-        listed: impl Iterator<Item = &PortSummary>,
-    ) -> Result<Vec<PortOrder>> {
-        let mut found = Vec::new();
-        for summary in listed.filter(|s| wanted.listed(s)) {
-            if uuid::Uuid::parse_str(summary.id.as_str()).is_err() {
-                let mut order = PortOrder::new(
-                    summary.id.clone(),
-                    Carrier::Cellhire,
-                    summary.status,
-                    summary.carrier_status.clone(),
-                );
-                order.name = summary.name.clone();
-                order.port_date = summary.port_date;
-                found.push(order);
+    /// One walk of List Ports in constant memory: each listed port that
+    /// could be the one is read (at most [`MAX_RECONCILE_DETAILS`]) and
+    /// confirmed on its rows' numbers.
+    async fn reconcile_walk(&self, wanted: &Wanted) -> Result<Reconciliation> {
+        let mut unsure = Unsure::default();
+        let mut details_read = 0usize;
+        let mut listing = self.list_ports(MAX_PAGE_SIZE);
+        while let Some(item) = listing.next().await {
+            let summary = match item {
+                Ok(summary) => summary,
+                Err(Error::Decode { message, .. }) => {
+                    unsure.because(format!("an entry could not be read ({message})"));
+                    continue;
+                }
+                Err(Error::Incomplete { message, .. }) => {
+                    unsure.because(message);
+                    break;
+                }
+                Err(e) => return Err(e),
+            };
+            if !wanted.listed(&summary) {
                 continue;
             }
+            if uuid::Uuid::parse_str(summary.id.as_str()).is_err() {
+                unsure.candidate(
+                    order_from_summary(&summary),
+                    "a port named like the request has an id that is not a GUID; its rows \
+                     cannot be read",
+                );
+                continue;
+            }
+            if details_read >= MAX_RECONCILE_DETAILS {
+                unsure.candidate(
+                    order_from_summary(&summary),
+                    format!(
+                        "more than {MAX_RECONCILE_DETAILS} ports are named and dated like the \
+                         request; the rest were not read"
+                    ),
+                );
+                continue;
+            }
+            details_read += 1;
             let details = self.port_details(&summary.id).await?;
-            if wanted.holds(&details) {
-                found.push(from_wire::order(&details));
+            match wanted.holds(&details) {
+                Holds::Yes => return Ok(Reconciliation::Found(vec![from_wire::order(&details)])),
+                Holds::No => {}
+                Holds::Maybe(why) => unsure.candidate(from_wire::order(&details), why),
             }
         }
-        Ok(found)
+        Ok(unsure.answer())
     }
+}
+
+/// What keeps a reconcile from saying `NotFound`, kept in bounded memory.
+#[derive(Default)]
+struct Unsure {
+    reasons: Vec<String>,
+    more_reasons: usize,
+    candidates: Vec<PortOrder>,
+    more_candidates: usize,
+}
+
+impl Unsure {
+    fn because(&mut self, reason: impl Into<String>) {
+        let reason = reason.into();
+        if self.reasons.contains(&reason) {
+            return;
+        }
+        if self.reasons.len() < 3 {
+            self.reasons.push(reason);
+        } else {
+            self.more_reasons = self.more_reasons.saturating_add(1);
+        }
+    }
+
+    fn candidate(&mut self, order: PortOrder, reason: impl Into<String>) {
+        self.because(reason);
+        if self.candidates.len() < MAX_CANDIDATES {
+            self.candidates.push(order);
+        } else {
+            self.more_candidates = self.more_candidates.saturating_add(1);
+        }
+    }
+
+    fn answer(self) -> Reconciliation {
+        if self.reasons.is_empty() {
+            return Reconciliation::NotFound;
+        }
+        let mut reason = format!(
+            "cannot tell whether the submission created a port: {}",
+            self.reasons.join("; ")
+        );
+        if self.more_reasons > 0 {
+            reason.push_str(&format!(" (and {} more)", self.more_reasons));
+        }
+        if self.more_candidates > 0 {
+            reason.push_str(&format!(
+                "; {} more candidates are not listed",
+                self.more_candidates
+            ));
+        }
+        Reconciliation::Inconclusive {
+            reason,
+            candidates: self.candidates,
+        }
+    }
+}
+
+/// A listed port as an order (no rows: its details could not be read).
+fn order_from_summary(summary: &PortSummary) -> PortOrder {
+    let mut order = PortOrder::new(
+        summary.id.clone(),
+        Carrier::Cellhire,
+        summary.status,
+        summary.carrier_status.clone(),
+    );
+    order.name = summary.name.clone();
+    order.port_date = summary.port_date;
+    order
 }

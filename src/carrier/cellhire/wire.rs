@@ -54,8 +54,9 @@ pub(super) struct PortList {
     pub total: u64,
     #[serde(default)]
     pub total_pages: u64,
-    #[serde(default)]
-    pub data: Vec<PortListItem>,
+    /// Absent in an answer that holds no listing (`{}`, a message): that is
+    /// not an empty listing.
+    pub data: Option<Vec<PortListItem>>,
 }
 
 #[derive(Debug, Deserialize)]
