@@ -18,8 +18,22 @@
 //! up front, with one [`crate::Error::Unsupported`]. Each change of each
 //! order is yielded once, with its old and new status and the carrier's
 //! message. A transient failure (see [`crate::Error::is_retryable`]) skips
-//! the round; an order the carrier no longer knows is yielded as an error
-//! and dropped; the stream ends when every order is terminal.
+//! the round, and the next round waits at least as long as the carrier's
+//! `Retry-After` asked (up to [`TrackOptions::max_retry_after`]); the stream
+//! ends when every order is terminal.
+//!
+//! **Absence is a claim made only on complete evidence.** An order missing
+//! from a listing pass that was complete (the listing ended as the carrier
+//! documents it, and every entry was readable) is read on its own where the
+//! carrier has a read call that can say "no such order" (Cellhire), or
+//! reported at once where the listing is the carrier's whole answer
+//! (iNumbering): either way it is yielded as [`crate::Error::NotFound`] and
+//! dropped, in the first complete round that lacks it. A listing with
+//! unreadable entries ([`crate::Error::Decode`], yielded in their place) or
+//! cut short ([`crate::Error::Incomplete`], yielded too) still gives the
+//! changes of the orders it holds, but no order is reported missing from it.
+//! These two errors are yielded once per distinct text and do not end the
+//! stream.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -64,6 +78,10 @@ pub struct TrackOptions {
     /// The most rounds before the stream gives up with
     /// [`crate::Error::Timeout`] (default: no limit).
     pub max_rounds: Option<u64>,
+    /// The longest wait a carrier's `Retry-After` may impose between two
+    /// rounds (default 1 hour): a round refused with a longer one waits
+    /// this long.
+    pub max_retry_after: Duration,
     /// The sleep between rounds.
     pub sleep: Arc<dyn Sleep>,
     /// The clock that stamps each change.
@@ -76,6 +94,7 @@ impl Default for TrackOptions {
             interval: Duration::from_secs(60),
             max_in_flight: 8,
             max_rounds: None,
+            max_retry_after: Duration::from_secs(3600),
             sleep: Arc::new(TokioSleep),
             clock: Arc::new(SystemClock),
         }
@@ -98,6 +117,12 @@ impl TrackOptions {
     /// Sets the clock.
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// Sets the longest wait a carrier's `Retry-After` may impose.
+    pub fn with_max_retry_after(mut self, max: Duration) -> Self {
+        self.max_retry_after = max;
         self
     }
 
@@ -174,7 +199,40 @@ struct State<'a, P: ?Sized> {
     /// How many orders the last listing pass returned (its cost estimate).
     listed: Option<u64>,
     round: u64,
+    /// The wait before the next round, when a carrier asked for longer
+    /// than the interval.
+    wait: Option<Duration>,
+    /// Hashes of the listing problems already yielded (bounded).
+    reported: Reported,
     done: bool,
+}
+
+/// The listing problems already yielded, by a hash of their text: each is
+/// yielded once. Bounded: past [`Reported::MAX`] distinct texts, the oldest
+/// are forgotten (and may be yielded again).
+#[derive(Default)]
+struct Reported {
+    seen: std::collections::VecDeque<u64>,
+}
+
+impl Reported {
+    const MAX: usize = 1024;
+
+    /// True the first time `error`'s text is seen.
+    fn first(&mut self, error: &Error) -> bool {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        error.to_string().hash(&mut h);
+        let key = h.finish();
+        if self.seen.contains(&key) {
+            return false;
+        }
+        if self.seen.len() >= Self::MAX {
+            self.seen.pop_front();
+        }
+        self.seen.push_back(key);
+        true
+    }
 }
 
 /// Follows `ids` on `provider`; see the [module docs](self).
@@ -206,6 +264,8 @@ pub(crate) fn watch_many<'a, P: PortProvider + ?Sized>(
         order,
         listed: None,
         round: 0,
+        wait: None,
+        reported: Reported::default(),
         done: false,
     };
     stream::unfold(state, |mut st| async move {
@@ -222,14 +282,21 @@ pub(crate) fn watch_many<'a, P: PortProvider + ?Sized>(
                 return Some((vec![Err(e)], st));
             }
             if st.round > 0 {
-                st.options.sleep.sleep(st.options.interval).await;
+                let wait = st.wait.take().unwrap_or(st.options.interval);
+                st.options.sleep.sleep(wait).await;
             }
-            st.round += 1;
+            st.round = st.round.saturating_add(1);
             match round(&mut st).await {
                 Ok(items) if items.is_empty() => continue,
                 Ok(items) => return Some((items, st)),
                 Err(e) if e.is_retryable() => {
-                    tracing::debug!(round = st.round, "transient failure: round skipped");
+                    // The carrier's Retry-After, bounded, when it is longer
+                    // than the interval.
+                    st.wait = e
+                        .retry_after()
+                        .map(|asked| asked.min(st.options.max_retry_after))
+                        .filter(|w| *w > st.options.interval);
+                    tracing::debug!(round = st.round, wait = ?st.wait, "transient failure: round skipped");
                     continue;
                 }
                 Err(e) => {
@@ -267,13 +334,21 @@ async fn round<P: PortProvider + ?Sized>(
     st: &mut State<'_, P>,
 ) -> Result<Vec<Result<OrderChange>>> {
     let open = st.open.len() as u64;
+    let mut out = Vec::new();
     let readings: Vec<(PortId, Result<Reading>)> = match listing_cost(st.tracking, st.listed, open)
     {
-        Some(cost) if cost <= open => listing_round(st).await?,
+        Some(cost) if cost <= open => {
+            let (readings, problems) = listing_round(st).await?;
+            for problem in problems {
+                if st.reported.first(&problem) {
+                    out.push(Err(problem));
+                }
+            }
+            readings
+        }
         _ => per_order_round(st, None).await,
     };
     let now = st.options.clock.now();
-    let mut out = Vec::new();
     for (id, reading) in readings {
         match reading {
             Ok(r) => {
@@ -314,29 +389,47 @@ async fn round<P: PortProvider + ?Sized>(
 }
 
 /// One listing pass, then a read of each changed order whose summary lacks
-/// the detail.
+/// the detail, and of each order missing from a complete pass where the
+/// carrier can be asked for it alone. Returns the readings and the listing
+/// problems seen (unreadable entries, a cut listing).
 async fn listing_round<P: PortProvider + ?Sized>(
     st: &mut State<'_, P>,
-) -> Result<Vec<(PortId, Result<Reading>)>> {
+) -> Result<(Vec<(PortId, Result<Reading>)>, Vec<Error>)> {
     let mut found: HashMap<PortId, PortSummary> = HashMap::new();
     let mut listed = 0u64;
+    let mut problems = Vec::new();
+    let mut complete = true;
     let mut listing = st.provider.orders();
     while let Some(item) = listing.next().await {
         match item {
             Ok(summary) => {
-                listed += 1;
+                listed = listed.saturating_add(1);
                 if st.open.contains_key(&summary.id) {
                     found.insert(summary.id.clone(), summary);
                 }
             }
-            // An entry the carrier sent but we cannot read: not one of ours.
-            Err(Error::Decode { .. }) => listed += 1,
+            // An entry the carrier sent but we cannot read: it may be one
+            // of ours, so nothing is missing from this pass for sure.
+            Err(e @ Error::Decode { .. }) => {
+                listed = listed.saturating_add(1);
+                complete = false;
+                problems.push(e);
+            }
+            // The listing was cut: what it held is real, what it lacks is
+            // unknown.
+            Err(e @ Error::Incomplete { .. }) => {
+                complete = false;
+                problems.push(e);
+                break;
+            }
             Err(e) => return Err(e),
         }
     }
     drop(listing);
-    st.listed = Some(listed);
-    let complete = matches!(
+    if complete {
+        st.listed = Some(listed);
+    }
+    let full_summaries = matches!(
         st.tracking,
         Tracking::Listing {
             complete_summaries: true,
@@ -344,9 +437,29 @@ async fn listing_round<P: PortProvider + ?Sized>(
         }
     );
     let mut readings = Vec::with_capacity(found.len());
-    let mut changed = Vec::new();
+    let mut to_read = Vec::new();
     for id in &st.order {
+        if !st.open.contains_key(id) {
+            continue;
+        }
         let Some(summary) = found.remove(id) else {
+            if complete {
+                if full_summaries {
+                    // The listing is the carrier's whole answer.
+                    readings.push((
+                        id.clone(),
+                        Err(Error::NotFound {
+                            carrier: st.provider.carrier(),
+                            message: format!(
+                                "order {id} is not in the complete listing of the account"
+                            ),
+                        }),
+                    ));
+                } else {
+                    // Ask the carrier for it alone: its answer decides.
+                    to_read.push(id.clone());
+                }
+            }
             continue;
         };
         let last = st.open.get(id).and_then(Option::as_ref);
@@ -358,14 +471,14 @@ async fn listing_round<P: PortProvider + ?Sized>(
         }
         // The first sight of an order is taken from the listing; a later
         // change is read in full (rows, message) where the listing lacks it.
-        if complete || last.is_none() {
+        if full_summaries || last.is_none() {
             readings.push((id.clone(), Ok(Reading::from(summary))));
         } else {
-            changed.push(id.clone());
+            to_read.push(id.clone());
         }
     }
-    readings.extend(per_order_round(st, Some(changed)).await);
-    Ok(readings)
+    readings.extend(per_order_round(st, Some(to_read)).await);
+    Ok((readings, problems))
 }
 
 /// Reads `ids` (every open order when `None`), a few at a time.

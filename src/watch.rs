@@ -7,8 +7,10 @@
 //! after each change. It yields each change of state once, with the time it
 //! was seen, and ends after a terminal state. Transient errors (see
 //! [`crate::Error::is_retryable`]) are ridden out, up to
-//! [`WatchOptions::max_consecutive_errors`] in a row; a permanent error is
-//! yielded and ends the stream.
+//! [`WatchOptions::max_consecutive_errors`] in a row, each followed by a
+//! wait at least as long as the carrier's `Retry-After` (up to
+//! [`WatchOptions::max_retry_after`]); a permanent error is yielded and ends
+//! the stream.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,6 +35,10 @@ pub struct WatchOptions {
     /// How many transient errors in a row are ridden out before the last one
     /// is yielded and the stream ends (default 8).
     pub max_consecutive_errors: u32,
+    /// The longest wait a carrier's `Retry-After` may impose before the next
+    /// poll (default 1 hour): a poll refused with a longer one waits this
+    /// long.
+    pub max_retry_after: Duration,
     /// The sleep between polls.
     pub sleep: Arc<dyn Sleep>,
     /// The clock that stamps each change.
@@ -45,6 +51,7 @@ impl Default for WatchOptions {
             first_interval: Duration::from_secs(5),
             max_interval: Duration::from_secs(300),
             max_consecutive_errors: 8,
+            max_retry_after: Duration::from_secs(3600),
             sleep: Arc::new(TokioSleep),
             clock: Arc::new(SystemClock),
         }
@@ -162,6 +169,10 @@ fn watch<'a, P: PortProvider + ?Sized>(
                     if e.is_retryable() && st.errors < st.options.max_consecutive_errors {
                         tracing::debug!(order = %st.id, errors = st.errors, "transient error while watching");
                         st.interval = grow(st.interval, &st.options);
+                        // The carrier's Retry-After, bounded, when longer.
+                        if let Some(asked) = e.retry_after() {
+                            st.interval = st.interval.max(asked.min(st.options.max_retry_after));
+                        }
                         continue;
                     }
                     st.done = true;
@@ -202,7 +213,8 @@ fn watch<'a, P: PortProvider + ?Sized>(
 }
 
 fn grow(interval: Duration, options: &WatchOptions) -> Duration {
-    (interval * 2)
+    interval
+        .saturating_mul(2)
         .min(options.max_interval)
         .max(options.first_interval)
 }

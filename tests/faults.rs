@@ -4,6 +4,8 @@
 //! duration, no panic and no secret in Display, Debug or TRACE output.
 //! Rows tagged `[rule: ...]` pin a rule the crate must follow.
 
+#[path = "faults/follow_rows.rs"]
+mod follow_rows;
 #[path = "faults/harness.rs"]
 mod harness;
 #[path = "faults/scenarios.rs"]
@@ -71,4 +73,14 @@ async fn lying_pagination_hard_ceiling() {
 #[tokio::test(flavor = "current_thread")]
 async fn absurd_settings_are_config_errors() {
     run_family("config", scenarios::config_rows()).await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn reconcile_says_not_found_only_on_a_complete_listing() {
+    run_family("reconcile", follow_rows::reconcile_rows()).await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn watch_many_claims_absence_only_on_a_complete_listing() {
+    run_family("watch-many", follow_rows::watch_rows()).await;
 }

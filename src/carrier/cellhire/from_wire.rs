@@ -93,16 +93,23 @@ pub(super) fn networks(list: Vec<wire::PortTypeNetworks>) -> Vec<PortingNetworks
 }
 
 /// Feeds a List Ports entry's id, as sent, to `hasher` (no copy).
-pub(super) fn hash_list_id(item: &wire::PortListItem, hasher: &mut impl std::hash::Hasher) {
+pub(super) fn hash_list_id(entry: &wire::ListEntry, hasher: &mut impl std::hash::Hasher) {
     use std::hash::Hash;
-    match &item.id {
-        serde_json::Value::String(s) => s.hash(hasher),
-        other => other.to_string().hash(hasher),
+    match entry {
+        wire::ListEntry::Port(item) => match &item.id {
+            serde_json::Value::String(s) => s.hash(hasher),
+            other => other.to_string().hash(hasher),
+        },
+        wire::ListEntry::Other(kind) => kind.hash(hasher),
     }
 }
 
 /// A List Ports entry, or what is wrong with its id.
-pub(super) fn list_entry(mut item: wire::PortListItem) -> Result<PortListEntry, String> {
+pub(super) fn list_entry(entry: wire::ListEntry) -> Result<PortListEntry, String> {
+    let mut item = match entry {
+        wire::ListEntry::Port(item) => item,
+        wire::ListEntry::Other(kind) => return Err(format!("it is {kind}, not an object")),
+    };
     let id = match std::mem::take(&mut item.id) {
         serde_json::Value::String(text) => {
             PortId::new(text).map_err(|e| format!("its id {}", e.problem))?

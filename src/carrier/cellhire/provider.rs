@@ -123,7 +123,8 @@ impl PortProvider for CellhireClient {
     /// - `Inconclusive` when the listing was incomplete, held an entry whose
     ///   id cannot be read, or a candidate could be neither confirmed nor
     ///   ruled out (no rows, a row number that cannot be read, an id that is
-    ///   not a GUID, more than 50 candidates); it names up to 20 candidates.
+    ///   not a GUID, more than 50 candidates: the walk stops at the 51st);
+    ///   it names up to 20 candidates.
     ///
     /// An error of List Ports or Get Port Details is returned as it is.
     async fn reconcile(
@@ -426,14 +427,15 @@ impl CellhireClient {
                 continue;
             }
             if details_read >= MAX_RECONCILE_DETAILS {
+                // Nothing read past here could be confirmed: stop.
                 unsure.candidate(
                     order_from_summary(&summary),
                     format!(
                         "more than {MAX_RECONCILE_DETAILS} ports are named and dated like the \
-                         request; the rest were not read"
+                         request; the listing was not read further"
                     ),
                 );
-                continue;
+                break;
             }
             details_read += 1;
             let details = self.port_details(&summary.id).await?;

@@ -56,7 +56,71 @@ pub(super) struct PortList {
     pub total_pages: u64,
     /// Absent in an answer that holds no listing (`{}`, a message): that is
     /// not an empty listing.
-    pub data: Option<Vec<PortListItem>>,
+    pub data: Option<Vec<ListEntry>>,
+}
+
+/// One entry of List Ports' `data`: an object is read as a port; anything
+/// else (a bare number, a string, null) is kept as what it was, so that one
+/// odd entry is reported in its place instead of making the page unreadable.
+#[derive(Debug)]
+pub(super) enum ListEntry {
+    Port(PortListItem),
+    /// What the entry was instead of an object.
+    Other(&'static str),
+}
+
+impl<'de> Deserialize<'de> for ListEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(EntryVisitor)
+    }
+}
+
+struct EntryVisitor;
+
+impl<'de> serde::de::Visitor<'de> for EntryVisitor {
+    type Value = ListEntry;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a List Ports entry")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<ListEntry, A::Error> {
+        PortListItem::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            .map(ListEntry::Port)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<ListEntry, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(ListEntry::Other("an array"))
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<ListEntry, E> {
+        Ok(ListEntry::Other("true or false"))
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<ListEntry, E> {
+        Ok(ListEntry::Other("a number"))
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<ListEntry, E> {
+        Ok(ListEntry::Other("a number"))
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<ListEntry, E> {
+        Ok(ListEntry::Other("a number"))
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<ListEntry, E> {
+        Ok(ListEntry::Other("a string"))
+    }
+
+    fn visit_unit<E>(self) -> Result<ListEntry, E> {
+        Ok(ListEntry::Other("null"))
+    }
+
+    fn visit_none<E>(self) -> Result<ListEntry, E> {
+        Ok(ListEntry::Other("null"))
+    }
 }
 
 #[derive(Debug, Deserialize)]
