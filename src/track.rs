@@ -506,7 +506,224 @@ async fn per_order_round<P: PortProvider + ?Sized>(
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Mutex;
+
+    use async_trait::async_trait;
+    use futures::future::BoxFuture;
+    use proptest::prelude::*;
+
     use super::*;
+    use crate::model::{Amendment, PhoneNumber, PortRequest, Portability, Submission};
+    use crate::provider::{Capabilities, Carrier};
+
+    /// What one scripted listing round holds for one followed order.
+    #[derive(Debug, Clone, Copy)]
+    enum Seen {
+        Absent,
+        Status(u8),
+    }
+
+    /// One scripted listing round: each followed order's entry, some
+    /// unreadable entries, and whether it ends cut short.
+    #[derive(Debug, Clone)]
+    struct Round {
+        orders: Vec<Seen>,
+        unreadable: u8,
+        cut: bool,
+    }
+
+    /// A listing carrier (iNumbering-like: one call, complete summaries)
+    /// playing `rounds` in order; past the script it answers a transient
+    /// failure.
+    #[derive(Debug)]
+    struct Scripted {
+        rounds: Mutex<std::collections::VecDeque<Round>>,
+        played: Mutex<Vec<Round>>,
+    }
+
+    const STATUSES: [PortStatus; 4] = [
+        PortStatus::Received,
+        PortStatus::Submitted,
+        PortStatus::Scheduled,
+        PortStatus::Complete,
+    ];
+
+    fn id(i: usize) -> PortId {
+        PortId::new(format!("o{i}")).unwrap()
+    }
+
+    #[async_trait]
+    impl PortProvider for Scripted {
+        fn carrier(&self) -> Carrier {
+            Carrier::INumbering
+        }
+        fn capabilities(&self) -> Capabilities {
+            Capabilities::NONE
+        }
+        fn tracking(&self) -> Tracking {
+            Tracking::Listing {
+                page_size: None,
+                complete_summaries: true,
+            }
+        }
+        async fn check_portability(&self, _: &[PhoneNumber]) -> Result<Vec<Portability>> {
+            unreachable!()
+        }
+        async fn submit(&self, _: &PortRequest) -> Result<Submission> {
+            unreachable!()
+        }
+        async fn order(&self, _: &PortId) -> Result<PortOrder> {
+            unreachable!("complete summaries need no read")
+        }
+        fn orders(&self) -> BoxStream<'_, Result<PortSummary>> {
+            let round = self.rounds.lock().unwrap().pop_front();
+            let Some(round) = round else {
+                let e = Error::Api {
+                    carrier: Carrier::INumbering,
+                    status: 503,
+                    message: "script over".into(),
+                };
+                return stream::iter(vec![Err(e)]).boxed();
+            };
+            self.played.lock().unwrap().push(round.clone());
+            let mut items: Vec<Result<PortSummary>> = Vec::new();
+            for (i, seen) in round.orders.iter().enumerate() {
+                if let Seen::Status(s) = seen {
+                    let status = STATUSES[usize::from(*s) % STATUSES.len()];
+                    items.push(Ok(PortSummary::new(
+                        id(i),
+                        Carrier::INumbering,
+                        status,
+                        CarrierStatus::new(format!("{status:?}"), None),
+                    )));
+                }
+            }
+            for u in 0..round.unreadable {
+                items.push(Err(Error::Decode {
+                    carrier: Carrier::INumbering,
+                    operation: Operation::ListOrders,
+                    message: format!("entry {u} unreadable"),
+                }));
+            }
+            if round.cut {
+                items.push(Err(Error::Incomplete {
+                    carrier: Carrier::INumbering,
+                    operation: Operation::ListOrders,
+                    message: "cut".into(),
+                }));
+            }
+            stream::iter(items).boxed()
+        }
+        async fn amend(&self, _: &PortId, _: &Amendment) -> Result<()> {
+            unreachable!()
+        }
+        async fn cancel(&self, _: &PortId) -> Result<()> {
+            unreachable!()
+        }
+    }
+
+    #[derive(Debug)]
+    struct NoWait;
+
+    impl Sleep for NoWait {
+        fn sleep(&self, _: Duration) -> BoxFuture<'static, ()> {
+            Box::pin(async {})
+        }
+    }
+
+    fn round_strategy(orders: usize) -> impl Strategy<Value = Round> {
+        (
+            proptest::collection::vec(
+                prop_oneof![Just(Seen::Absent), (0u8..4).prop_map(Seen::Status)],
+                orders,
+            ),
+            0u8..3,
+            any::<bool>(),
+        )
+            .prop_map(|(orders, unreadable, cut)| Round {
+                orders,
+                unreadable,
+                cut,
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        /// Whatever a listing holds round after round, `watch_many` claims
+        /// an order missing only in a round whose listing was complete and
+        /// lacked it, yields each order's change once per change and
+        /// nothing after its end, and stops within its round limit.
+        #[test]
+        fn absence_is_claimed_only_on_complete_rounds(
+            rounds in (1usize..5).prop_flat_map(|n| proptest::collection::vec(round_strategy(n), 1..8)),
+            max_rounds in prop_oneof![Just(u64::MAX), 1u64..10],
+        ) {
+            let orders = rounds[0].orders.len();
+            let provider = Scripted {
+                rounds: Mutex::new(rounds.clone().into()),
+                played: Mutex::new(Vec::new()),
+            };
+            let options = TrackOptions::default()
+                .with_sleep(Arc::new(NoWait))
+                .with_max_rounds(max_rounds.min(rounds.len() as u64 + 3));
+            let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            let items: Vec<Result<OrderChange>> = rt.block_on(
+                crate::watch::PortProviderExt::watch_many(
+                    &provider,
+                    (0..orders).map(id).collect(),
+                    options,
+                )
+                .collect(),
+            );
+            let played = provider.played.lock().unwrap().clone();
+            // Replay the rounds: the state a correct follower must have.
+            let mut last: Vec<Option<PortStatus>> = vec![None; orders];
+            let mut gone = vec![false; orders];
+            let mut expected_missing = Vec::new();
+            let mut expected_changes = Vec::new();
+            for (r, round) in played.iter().enumerate() {
+                let complete = !round.cut && round.unreadable == 0;
+                for (i, seen) in round.orders.iter().enumerate() {
+                    if gone[i] {
+                        continue;
+                    }
+                    match seen {
+                        Seen::Status(s) => {
+                            let status = STATUSES[usize::from(*s) % STATUSES.len()];
+                            if last[i] != Some(status) {
+                                expected_changes.push((r as u64 + 1, i, last[i], status));
+                                last[i] = Some(status);
+                                gone[i] = status.is_terminal();
+                            }
+                        }
+                        Seen::Absent if complete => {
+                            expected_missing.push(i);
+                            gone[i] = true;
+                        }
+                        Seen::Absent => {}
+                    }
+                }
+            }
+            let mut changes = Vec::new();
+            let mut missing = Vec::new();
+            for item in &items {
+                match item {
+                    Ok(c) => {
+                        let i: usize = c.id.as_str()[1..].parse().unwrap();
+                        changes.push((c.round, i, c.from, c.to));
+                    }
+                    Err(Error::NotFound { message, .. }) => {
+                        let i = (0..orders).find(|i| message.contains(&format!("order o{i} "))).unwrap();
+                        missing.push(i);
+                    }
+                    Err(_) => {}
+                }
+            }
+            prop_assert_eq!(changes, expected_changes);
+            prop_assert_eq!(missing, expected_missing);
+            prop_assert!(played.len() as u64 <= max_rounds);
+        }
+    }
 
     #[test]
     fn the_cheaper_way_is_chosen() {
