@@ -82,14 +82,23 @@
 //! [`PortProvider::submit`] then fails with [`Error::OutcomeUnknown`]
 //! ([`Error::is_outcome_unknown`]). Never resubmit blindly. Ask the carrier
 //! with [`PortProvider::reconcile`], giving the same request and the time
-//! of the attempt: [`Reconciliation::Found`] names the orders that may be
-//! the one created (do not resubmit: follow or cancel them);
-//! [`Reconciliation::NotFound`] means the carrier's complete listing holds
-//! nothing it could be, and resubmitting is safe. Matching is conservative
-//! (when in doubt, `Found`), and a listing that fails is an error, never
-//! `NotFound`. Cellhire matches name, connection date and numbers;
-//! iNumbering only the time of the order (its summary holds no numbers);
-//! Apeiron has no call that reads an order back, so its `reconcile` is
+//! of the attempt. The three answers:
+//! - [`Reconciliation::Found`]: the carrier holds an order matching *this*
+//!   request on what it returns (Cellhire: a port named and dated like the
+//!   request, one of whose rows holds one of its numbers). Do not resubmit:
+//!   follow or cancel it.
+//! - [`Reconciliation::NotFound`]: the carrier's complete, well-formed
+//!   answer was read (every page served as asked, nothing cut by a bound)
+//!   and holds nothing the order could be. Resubmitting is safe.
+//! - [`Reconciliation::Inconclusive`]: anything in between (a listing that
+//!   was cut or inconsistent, an entry that could not be read, orders that
+//!   may be it but cannot be told apart from others). Do not resubmit: check
+//!   the candidates it names with the carrier. iNumbering's summary holds
+//!   nothing of the request (no numbers, no name), so its answer is
+//!   `NotFound` or `Inconclusive`, never `Found`.
+//!
+//! A listing that cannot be read at all is an error, which is "cannot tell"
+//! too. Apeiron has no call that reads an order back, so its `reconcile` is
 //! [`Error::Unsupported`] ([`Capabilities::reconcile`] says so beforehand).
 //!
 //! ```no_run
@@ -116,6 +125,11 @@
 //!                 }
 //!                 // Nothing was created: resubmitting is safe.
 //!                 Reconciliation::NotFound => carrier.submit(request).await.map(Some),
+//!                 // Cannot tell: never resubmit; a person checks.
+//!                 Reconciliation::Inconclusive { reason, candidates } => {
+//!                     eprintln!("check with the carrier: {reason} ({} candidates)", candidates.len());
+//!                     Ok(None)
+//!                 }
 //!                 // `Reconciliation` is non-exhaustive: treat anything
 //!                 // new as "do not resubmit".
 //!                 _ => Ok(None),

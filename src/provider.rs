@@ -175,13 +175,15 @@ pub trait PortProvider: Send + Sync + fmt::Debug {
     /// before) `attempted_at`, whose outcome was unknown
     /// ([`Error::is_outcome_unknown`]), created an order.
     ///
-    /// [`Reconciliation::Found`] holds every order that may be the one
-    /// created: do **not** resubmit. [`Reconciliation::NotFound`] is
-    /// answered only when the carrier's whole listing was read and nothing
-    /// in it could be that order: resubmitting is then safe. Matching is
-    /// conservative (an order that merely could be it counts as found), and
-    /// a listing that fails or cannot be read completely is an error,
-    /// never `NotFound`. Read-only: nothing is created or changed.
+    /// [`Reconciliation::Found`] holds the order that matches this request
+    /// on what the carrier returns: do **not** resubmit.
+    /// [`Reconciliation::NotFound`] is answered only when the carrier's whole
+    /// listing was read, complete and well-formed, and nothing in it could
+    /// be that order: resubmitting is then safe.
+    /// [`Reconciliation::Inconclusive`] is every other ending (a listing cut,
+    /// inconsistent or with unreadable entries, candidates that cannot be
+    /// confirmed): do **not** resubmit. A listing that fails is an error.
+    /// Read-only: nothing is created or changed.
     ///
     /// Record `attempted_at` *before* calling [`PortProvider::submit`]. Each
     /// carrier documents what it matches on; the default, for carriers with
