@@ -574,6 +574,8 @@ pub fn body_rows() -> Vec<Row> {
                     );
                 }
                 match o {
+                    // A List Ports answer with no `data` holds no listing.
+                    Outcome::Err(Error::Incomplete { .. }) if t == Target::ChListPage => Ok(()),
                     Outcome::Err(e) => {
                         ensure(matches!(e, Error::Decode { .. }), "want Decode (or Ok)")
                     }
@@ -1049,13 +1051,13 @@ pub fn paging_rows() -> Vec<Row> {
             false,
         ),
         (
-            "5,000 entries a page where 2 were asked, totalPages u64::MAX",
+            "500 entries a page where 2 were asked, totalPages u64::MAX",
             dynamic(|seen, _| {
                 let p = page_no(seen);
                 page(
                     0,
                     u64::MAX,
-                    (0..5_000).map(|i| item(p * 10_000 + i)).collect(),
+                    (0..500).map(|i| item(p * 10_000 + i)).collect(),
                 )
             }),
             1,
