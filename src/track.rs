@@ -31,7 +31,9 @@
 //! dropped, in the first complete round that lacks it. A listing with
 //! unreadable entries ([`crate::Error::Decode`], yielded in their place) or
 //! cut short ([`crate::Error::Incomplete`], yielded too) still gives the
-//! changes of the orders it holds, but no order is reported missing from it.
+//! changes of the orders it holds, but no order is reported missing from it:
+//! where the carrier can be asked for one order (Cellhire), the orders it
+//! lacks are read on their own instead.
 //! These two errors are yielded once per distinct text and do not end the
 //! stream.
 
@@ -382,6 +384,11 @@ async fn round<P: PortProvider + ?Sized>(
                 st.open.remove(&id);
                 out.push(Err(e));
             }
+            // One order's transient failure does not cost the others their
+            // changes: it is read again next round.
+            Err(e) if e.is_retryable() => {
+                tracing::debug!(order = %id, error = %e, "transient failure reading one order");
+            }
             Err(e) => return Err(e),
         }
     }
@@ -443,7 +450,11 @@ async fn listing_round<P: PortProvider + ?Sized>(
             continue;
         }
         let Some(summary) = found.remove(id) else {
-            if complete {
+            if !complete && !full_summaries {
+                // The listing could not say; the carrier's own read of the
+                // order can.
+                to_read.push(id.clone());
+            } else if complete {
                 if full_summaries {
                     // The listing is the carrier's whole answer.
                     readings.push((

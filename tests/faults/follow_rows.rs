@@ -613,12 +613,22 @@ pub fn watch_rows() -> Vec<Row> {
                     &api(&format!("/port/{}", guid(1))),
                     always(details(1, "07700900123")),
                 );
+                // The order the listing lacks is read on its own, and that
+                // read fails for now: it is neither claimed missing nor
+                // allowed to cost the other order its changes.
+                ctx.server.route(
+                    "GET",
+                    &api(&format!("/port/{DETAILS_ID}")),
+                    always(Act::Reply(Reply::json(503, &json!({"title": "busy"})))),
+                );
             }),
             ids: s(&[guid(1).as_str(), DETAILS_ID]),
             rounds: 2,
             expect: vec![
                 exactly("GET", api(""), 2),
                 exactly("GET", api(&format!("/port/{}", guid(1))), 1),
+                // Two rounds of three attempts.
+                exactly("GET", api(&format!("/port/{DETAILS_ID}")), 6),
             ],
             changes: vec![
                 format!("{}:None->Submitted", guid(1)),
@@ -638,11 +648,23 @@ pub fn watch_rows() -> Vec<Row> {
                     &api(""),
                     always(listing(0, 0, (1..=50).map(|n| entry(n, false)).collect())),
                 );
+                ctx.server.route(
+                    "GET",
+                    &api(&format!("/port/{DETAILS_ID}")),
+                    always(Act::Reply(Reply::json(200, &fixture("port_details.json")))),
+                );
             }),
             ids: s(&[guid(1).as_str(), DETAILS_ID]),
             rounds: 2,
-            expect: vec![exactly("GET", api(""), 4)],
-            changes: vec![format!("{}:None->Submitted", guid(1))],
+            // The order the cut listing lacks is read on its own.
+            expect: vec![
+                exactly("GET", api(""), 4),
+                exactly("GET", api(&format!("/port/{DETAILS_ID}")), 1),
+            ],
+            changes: vec![
+                format!("{}:None->Submitted", guid(1)),
+                format!("{DETAILS_ID}:None->Complete"),
+            ],
             errors: vec!["Incomplete", "Timeout"],
             waits: vec![60],
         },
