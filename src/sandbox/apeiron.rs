@@ -155,6 +155,16 @@ impl ApeironSandbox {
         lock(&self.state).requests
     }
 
+    /// The ports accepted so far, oldest first: each order's `id` (as the
+    /// answer gave it) and its MDN.
+    pub fn accepted_orders(&self) -> Vec<(String, String)> {
+        lock(&self.state)
+            .ports
+            .iter()
+            .map(|(id, mdn, _)| (id.to_string(), mdn.clone()))
+            .collect()
+    }
+
     /// The MDNs of the ports accepted so far, oldest first.
     pub fn accepted(&self) -> Vec<String> {
         lock(&self.state)

@@ -121,6 +121,8 @@ struct Port {
     id: String,
     pid: String,
     order_id: Option<u64>,
+    /// The numbers ordered (10 digits).
+    numbers: Vec<String>,
     account: u64,
     step: usize,
     created: i64,
@@ -293,6 +295,17 @@ impl INumberingSandbox {
             .iter()
             .find(|p| p.order_id == Some(order_id))
             .map(|p| p.pid.clone())
+    }
+
+    /// Every order placed so far (customer and admin), oldest first: its
+    /// `pid` and the numbers it holds (10 digits), for counting what was
+    /// ordered against what was asked.
+    pub fn orders(&self) -> Vec<(String, Vec<String>)> {
+        lock(&self.state)
+            .ports
+            .iter()
+            .map(|p| (p.pid.clone(), p.numbers.clone()))
+            .collect()
     }
 
     /// Holds the next key exchange for `by` before handling it (it is
@@ -532,6 +545,7 @@ fn new_port(s: &mut State, account: u64, numbers: Vec<String>, admin: bool) -> (
         id: format!("port-{}", uuid::Uuid::new_v4().simple()),
         pid: pid.clone(),
         order_id: admin.then_some(order_id),
+        numbers,
         account,
         step: 0,
         created,
