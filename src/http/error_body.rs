@@ -202,6 +202,11 @@ pub(crate) fn error_for_status(
                 .map(|f| reason(&f.problem))
                 .find(|r| *r != RejectReason::Other)
         });
+    // Only `Rejected` keeps field errors beside its message; every other
+    // kind carries the carrier's per-field reasons in its message, or they
+    // would be lost behind a generic title ("One or more validation errors
+    // occurred.").
+    let with_fields = |message: &String| with_field_reasons(message, &field_errors);
     let rejected = |reason, message, field_errors| Error::Rejected {
         carrier,
         status: Some(status),
@@ -213,22 +218,31 @@ pub(crate) fn error_for_status(
         (401, _) => Error::Auth {
             carrier,
             status: Some(status),
-            message,
+            message: with_fields(&message),
         },
         (429, _) => Error::RateLimited {
             carrier,
             retry_after,
-            message,
+            message: with_fields(&message),
         },
         (400..=499, Some(typed)) => rejected(typed, message, field_errors),
         (403, None) => Error::Auth {
             carrier,
             status: Some(status),
-            message,
+            message: with_fields(&message),
         },
-        (404 | 410, None) => Error::NotFound { carrier, message },
-        (409, None) => Error::InvalidState { carrier, message },
-        (412, None) => Error::Precondition { carrier, message },
+        (404 | 410, None) => Error::NotFound {
+            carrier,
+            message: with_fields(&message),
+        },
+        (409, None) => Error::InvalidState {
+            carrier,
+            message: with_fields(&message),
+        },
+        (412, None) => Error::Precondition {
+            carrier,
+            message: with_fields(&message),
+        },
         (400 | 422, None) => {
             let typed = if field_errors.is_empty() {
                 RejectReason::Other
@@ -240,9 +254,35 @@ pub(crate) fn error_for_status(
         _ => Error::Api {
             carrier,
             status,
-            message,
+            message: with_fields(&message),
         },
     }
+}
+
+/// `message` followed by each field reason it does not already hold:
+/// `One or more validation errors occurred.: Rows[0].Msisdn: is in use`.
+pub(crate) fn with_field_reasons(message: &str, field_errors: &[FieldError]) -> String {
+    let missing: Vec<String> = field_errors
+        .iter()
+        .filter(|f| !message.contains(f.problem.as_str()))
+        .map(|f| {
+            if f.field.is_empty() {
+                f.problem.clone()
+            } else {
+                format!("{}: {}", f.field, f.problem)
+            }
+        })
+        .collect();
+    if missing.is_empty() {
+        return message.to_owned();
+    }
+    let mut out = String::with_capacity(message.len() + 64);
+    out.push_str(message.trim_end());
+    if !out.is_empty() {
+        out.push_str(": ");
+    }
+    out.push_str(&missing.join("; "));
+    out
 }
 
 #[cfg(test)]
@@ -258,6 +298,43 @@ mod tests {
         assert_eq!(
             b.field_errors,
             vec![FieldError::new("Rows[0].Pac", "The PAC is invalid.")]
+        );
+    }
+
+    #[test]
+    fn field_reasons_reach_the_message_of_every_error_but_rejected() {
+        let body = br#"{"title":"One or more validation errors occurred.","status":500,
+            "errors":{"Rows[0].Msisdn":["The MSISDN is on a port in progress."],"Name":["Too long."]}}"#;
+        let e = error_for_status(Carrier::Cellhire, 500, ErrorBody::parse(body), None, |_| {
+            RejectReason::Other
+        });
+        assert_eq!(
+            e.to_string(),
+            "Cellhire answered HTTP 500: One or more validation errors occurred.: \
+             Rows[0].Msisdn: The MSISDN is on a port in progress.; Name: Too long."
+        );
+        let e = error_for_status(Carrier::Cellhire, 409, ErrorBody::parse(body), None, |_| {
+            RejectReason::Other
+        });
+        assert!(
+            e.to_string().ends_with(
+                "occurred.: Rows[0].Msisdn: The MSISDN is on a port in progress.; Name: Too long."
+            ),
+            "{e}"
+        );
+        // Rejected keeps the carrier's text unaltered, the fields beside it.
+        let e = error_for_status(Carrier::Cellhire, 400, ErrorBody::parse(body), None, |_| {
+            RejectReason::Other
+        });
+        assert_eq!(e.field_errors().len(), 2);
+        assert!(e.to_string().ends_with("occurred."), "{e}");
+        // A message already made of the field reasons is not repeated.
+        assert_eq!(
+            with_field_reasons(
+                "iccid ICCID is already in use.",
+                &[FieldError::new("iccid", "ICCID is already in use.")]
+            ),
+            "iccid ICCID is already in use."
         );
     }
 

@@ -68,7 +68,9 @@ impl fmt::Display for Failure {
 }
 
 /// An error as one line: a validation error lists its fields as
-/// `field problem; ...` without the generic prefix.
+/// `field problem; ...` without the generic prefix; a carrier's refusal is
+/// followed by the reasons it gave per field (behind a generic title such
+/// as "One or more validation errors occurred." they say what to fix).
 pub fn describe(error: &numport::Error) -> String {
     match error {
         numport::Error::Validation(fields) => fields
@@ -76,8 +78,32 @@ pub fn describe(error: &numport::Error) -> String {
             .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join("; "),
-        other => other.to_string(),
+        numport::Error::OutcomeUnknown { cause, .. } if !cause.field_errors().is_empty() => {
+            with_fields(error.to_string(), cause.field_errors())
+        }
+        other => with_fields(other.to_string(), other.field_errors()),
     }
+}
+
+/// `text` followed by each field reason it does not already hold.
+fn with_fields(mut text: String, fields: &[numport::FieldError]) -> String {
+    let missing: Vec<String> = fields
+        .iter()
+        .filter(|f| !text.contains(f.problem.as_str()))
+        .map(|f| {
+            if f.field.is_empty() {
+                f.problem.clone()
+            } else {
+                format!("{}: {}", f.field, f.problem)
+            }
+        })
+        .collect();
+    if !missing.is_empty() {
+        text.push_str(" (");
+        text.push_str(&missing.join("; "));
+        text.push(')');
+    }
+    text
 }
 
 /// What a carrier without an operation offers instead.
