@@ -383,7 +383,7 @@ impl CellhireClient {
     /// store, else fetched. Single-flight: callers that arrive while one is
     /// fetching wait for its answer instead of fetching too (the lock is
     /// held across the fetch), and so do other replicas sharing the store.
-    async fn cached_networks(&self) -> Result<Arc<Vec<PortingNetworks>>> {
+    pub(super) async fn cached_networks(&self) -> Result<Arc<Vec<PortingNetworks>>> {
         let mut slot = self.inner.networks.lock().await;
         if let Some((at, list)) = slot.as_ref() {
             if at.elapsed() < NETWORKS_TTL {

@@ -198,9 +198,10 @@ impl PortProvider for CellhireClient {
                 }
             }
         }
-        // One read of the network list serves every request (it is cached).
+        // The network list, cached for 15 minutes (and shared through the
+        // store): one read serves every request of every batch.
         if creates.iter().any(Option::is_some) {
-            if let Err(e) = self.networks().await {
+            if let Err(e) = self.cached_networks().await {
                 for (i, slot) in creates.iter_mut().enumerate() {
                     if slot.take().is_some() {
                         early.push((i, Err(e.clone())));
