@@ -111,12 +111,13 @@ fn read_csv(text: &str) -> CliResult<(Vec<RawRow>, Vec<Problem>)> {
         .map(|h| h.trim().to_ascii_lowercase())
         .collect();
     check_headers(&headers)?;
+    let mut lines = LineCounter::new(text);
     let mut rows = Vec::new();
     let mut problems = Vec::new();
     for record in reader.records() {
         match record {
             Ok(record) => {
-                let line = record.position().map_or(0, |p| p.line());
+                let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
                 let cells = headers
                     .iter()
                     .zip(record.iter())
@@ -126,7 +127,7 @@ fn read_csv(text: &str) -> CliResult<(Vec<RawRow>, Vec<Problem>)> {
                 rows.push(RawRow { line, cells });
             }
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = e.position().map_or(0, |p| lines.line_at(p.byte()));
                 let message = match e.kind() {
                     csv::ErrorKind::UnequalLengths {
                         expected_len, len, ..
@@ -138,6 +139,53 @@ fn read_csv(text: &str) -> CliResult<(Vec<RawRow>, Vec<Problem>)> {
         }
     }
     Ok((rows, problems))
+}
+
+/// The line a record starts on, from its byte offset.
+///
+/// The csv reader's own line count is one short after a CRLF line end (it
+/// starts the next record on the `\n` of `\r\n` before counting it), so
+/// lines are counted here: the record starts at its first byte that is not
+/// a line end, on the line after every `\n` before that byte. Offsets only
+/// grow, so each byte is looked at once.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    /// Bytes counted so far, and the line at that offset.
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            text: text.as_bytes(),
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the first byte at or after `byte` that is not `\r` or
+    /// `\n`.
+    fn line_at(&mut self, byte: u64) -> u64 {
+        let mut at = usize::try_from(byte)
+            .unwrap_or(usize::MAX)
+            .min(self.text.len());
+        while at < self.text.len() && matches!(self.text[at], b'\r' | b'\n') {
+            at += 1;
+        }
+        if at < self.offset {
+            // Never expected: offsets come in order. Count from the start.
+            self.offset = 0;
+            self.line = 1;
+        }
+        let newlines = self.text[self.offset..at]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        self.line = self.line.saturating_add(newlines as u64);
+        self.offset = at;
+        self.line
+    }
 }
 
 /// Unknown or repeated column names end the run: they are typos that
