@@ -8,6 +8,7 @@ use crate::args::{Global, OrderArgs, OrdersArgs};
 use crate::config;
 use crate::failure::{CliResult, Failure, OK};
 use crate::output::{self, Masker, or_dash, status_name};
+use crate::output::{out, outln};
 
 /// An order id from the command line.
 pub fn port_id(text: &str) -> CliResult<PortId> {
@@ -82,12 +83,12 @@ pub async fn order(args: &OrderArgs, global: &Global) -> CliResult {
         output::json(&view);
         return Ok(OK);
     }
-    println!("order        {}", view.id);
-    println!("carrier      {}", order.carrier);
-    println!("status       {} ({})", view.status, view.carrier_status);
-    println!("name         {}", or_dash(view.name.as_ref()));
-    println!("port date    {}", or_dash(view.port_date));
-    println!("message      {}", or_dash(view.message.as_ref()));
+    outln!("order        {}", view.id);
+    outln!("carrier      {}", order.carrier);
+    outln!("status       {} ({})", view.status, view.carrier_status);
+    outln!("name         {}", or_dash(view.name.as_ref()));
+    outln!("port date    {}", or_dash(view.port_date));
+    outln!("message      {}", or_dash(view.message.as_ref()));
     if !view.lines.is_empty() {
         let rows: Vec<Vec<String>> = view
             .lines
@@ -102,8 +103,8 @@ pub async fn order(args: &OrderArgs, global: &Global) -> CliResult {
                 ]
             })
             .collect();
-        println!();
-        print!(
+        outln!();
+        out!(
             "{}",
             output::table(
                 &["number", "status", "carrier status", "sim", "message"],
@@ -213,7 +214,7 @@ pub async fn orders(args: &OrdersArgs, global: &Global) -> CliResult {
             ]
         })
         .collect();
-    print!(
+    out!(
         "{}",
         output::table(
             &[
@@ -228,6 +229,6 @@ pub async fn orders(args: &OrdersArgs, global: &Global) -> CliResult {
             &rows
         )
     );
-    println!("{} orders", views.len());
+    outln!("{} orders", views.len());
     Ok(OK)
 }

@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 use crate::args::{Global, SandboxArgs};
 use crate::config::INUMBERING_API_KEY;
 use crate::failure::{CliResult, Failure, OK};
+use crate::output::out;
 use crate::output::{self, Masker};
 use crate::signals::Signals;
 
@@ -161,7 +162,7 @@ pub async fn run(args: &SandboxArgs, global: &Global) -> CliResult {
                 .collect();
             output::json_line(&map);
         }
-        None => print!("{exports}"),
+        None => out!("{exports}"),
     }
     eprintln!(
         "numport sandboxes on loopback (public local credentials). Cellhire ports and \

@@ -9,6 +9,7 @@ use super::prepare::Prepared;
 use crate::args::{SubmitArgs, carrier_name};
 use crate::journal::{self, Outcome, Record};
 use crate::output::{self, Masker};
+use crate::output::{out, outln};
 use crate::rows;
 
 /// Every row of this carrier and its last record.
@@ -86,13 +87,13 @@ impl Summary {
                 self.other_carriers
             ));
         }
-        println!("{text}; results in {}", self.results);
+        outln!("{text}; results in {}", self.results);
         let counts: Vec<Vec<String>> = self
             .counts
             .iter()
             .map(|(k, v)| vec![k.clone(), v.to_string()])
             .collect();
-        print!("{}", output::table(&["outcome", "rows"], &counts));
+        out!("{}", output::table(&["outcome", "rows"], &counts));
         let attention: Vec<Vec<String>> = self
             .rows
             .iter()
@@ -107,8 +108,8 @@ impl Summary {
             })
             .collect();
         if !attention.is_empty() {
-            println!("\nRows that need attention:");
-            print!(
+            outln!("\nRows that need attention:");
+            out!(
                 "{}",
                 output::table(&["row", "number", "outcome", "error"], &attention)
             );
@@ -120,7 +121,7 @@ impl Summary {
                 .filter_map(|line| prepared.mine.iter().find(|r| r.line == *line))
                 .map(rows::number_text)
                 .collect();
-            println!(
+            outln!(
                 "\n{} rows not sent yet ({}); continue with: numport submit {} --carrier {} --resume {}",
                 self.not_sent.len(),
                 abbreviate(&numbers),
