@@ -25,8 +25,14 @@ Environment (the same variables as the crate's examples):
               INUMBERING_ADMIN=1 for admin orders, and optionally
               INUMBERING_API_KEY (a key saved from an earlier exchange: spares
               the six key exchanges an hour)
+  State       credentials and caches (the iNumbering API key and its hourly
+              exchange budget, Cellhire tokens and networks) are kept between
+              runs: in Redis when NUMPORT_REDIS_URL is set, else in the file
+              store.json of NUMPORT_STATE_DIR (default
+              $XDG_STATE_HOME/numport or ~/.local/state/numport; owner-only).
+              NUMPORT_REDIS_SEALING_KEY (32 bytes, base64) seals what is kept.
   `numport sandbox` prints these for the embedded sandboxes; --sandbox starts
-  them in-process instead. Secrets (tokens, passwords, PACs, PINs, account
+  them in-process instead (nothing is kept then). Secrets (tokens, passwords, PACs, PINs, account
   numbers) are never printed by any command but `numport sandbox`, whose
   credentials are the sandboxes' public, local ones.";
 
@@ -150,10 +156,13 @@ pub struct SubmitArgs {
     /// recorded as `invalid`).
     #[arg(long)]
     pub skip_invalid: bool,
-    /// Rows journaled and handed to the carrier at a time.
+    /// Rows journaled and handed to the carrier at a time. Batches are cut
+    /// between orders: Cellhire rows that make one port go in one batch,
+    /// and a port larger than this goes whole in a batch of its own.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub batch_size: u32,
-    /// Carrier calls in flight at once.
+    /// Carrier calls in flight at once (iNumbering admin orders are placed
+    /// one at a time, so that each is linked to its status record).
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub concurrency: u32,
     /// The most rows merged into one order, where the carrier merges (Cellhire).
@@ -255,7 +264,9 @@ pub struct PinsArgs {
     #[arg(long)]
     pub reveal: bool,
     /// Write the assigned PINs to this new file (CSV `number,pin`, readable by
-    /// its owner only).
+    /// its owner only), created before the carrier is called. Without --out
+    /// or --reveal, generated PINs go to a new file in the state folder,
+    /// whose name is printed: a PIN the carrier made is never thrown away.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }

@@ -2,10 +2,12 @@
 //! parsing of the examples' variables), or from sandboxes started here.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use numport::carrier::apeiron::{ApeironClient, ApeironClientBuilder};
 use numport::carrier::cellhire::{CellhireClient, CellhireClientBuilder};
 use numport::carrier::inumbering::{INumberingClient, INumberingClientBuilder};
+use numport::store::Store;
 use numport::{Carrier, PortProvider};
 
 use crate::failure::{CliResult, Failure};
@@ -19,6 +21,8 @@ const SECRET_VARS: &[&str] = &[
     "APEIRON_API_TOKEN",
     "INUMBERING_PASSWORD",
     "INUMBERING_API_KEY",
+    "NUMPORT_REDIS_URL",
+    "NUMPORT_REDIS_SEALING_KEY",
 ];
 
 /// A key saved from an earlier iNumbering key exchange (not read by the
@@ -42,6 +46,9 @@ pub enum Client {
 pub struct Session {
     /// The client.
     pub client: Client,
+    /// Where the client keeps its credentials and caches between runs
+    /// (`None`: this process's memory only).
+    pub store: Option<Arc<dyn Store>>,
     _sandboxes: Option<Sandboxes>,
 }
 
@@ -87,14 +94,16 @@ pub async fn connect(carrier: Carrier, sandbox: bool, masker: &mut Masker) -> Cl
                 masker.add(value);
             }
         }
-        let client = build(carrier, |name| vars.get(name).cloned())
+        let client = build(carrier, |name| vars.get(name).cloned(), None)
             .map_err(|e| Failure::api("cannot configure the sandbox client", &e, masker))?;
         return Ok(Session {
             client,
+            store: None,
             _sandboxes: Some(sandboxes),
         });
     }
-    let client = build(carrier, env).map_err(|e| {
+    let store = crate::state::store(false, env)?;
+    let client = build(carrier, env, store.clone()).map_err(|e| {
         Failure::usage(format!(
             "{carrier} is not configured: {}. Set its variables (see `numport --help`) or pass --sandbox",
             masker.mask(&crate::failure::describe(&e))
@@ -102,20 +111,34 @@ pub async fn connect(carrier: Carrier, sandbox: bool, masker: &mut Masker) -> Cl
     })?;
     Ok(Session {
         client,
+        store,
         _sandboxes: None,
     })
 }
 
 /// The client of `carrier` from variables looked up with `get`, by the
-/// builders' own `from_vars`.
-pub fn build(carrier: Carrier, get: impl Fn(&str) -> Option<String>) -> numport::Result<Client> {
+/// builders' own `from_vars`, keeping its state in `store` when given.
+pub fn build(
+    carrier: Carrier,
+    get: impl Fn(&str) -> Option<String>,
+    store: Option<Arc<dyn Store>>,
+) -> numport::Result<Client> {
     Ok(match carrier {
-        Carrier::Cellhire => Client::Cellhire(CellhireClientBuilder::from_vars(&get)?.build()?),
+        Carrier::Cellhire => {
+            let mut builder = CellhireClientBuilder::from_vars(&get)?;
+            if let Some(store) = store {
+                builder = builder.store(store);
+            }
+            Client::Cellhire(builder.build()?)
+        }
         Carrier::Apeiron => Client::Apeiron(ApeironClientBuilder::from_vars(&get)?.build()?),
         _ => {
             let mut builder = INumberingClientBuilder::from_vars(&get)?;
             if let Some(key) = get(INUMBERING_API_KEY) {
                 builder = builder.api_key(key);
+            }
+            if let Some(store) = store {
+                builder = builder.store(store);
             }
             Client::INumbering(builder.build()?)
         }

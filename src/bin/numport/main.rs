@@ -18,6 +18,7 @@ mod precheck;
 mod rows;
 mod sandboxes;
 mod signals;
+mod state;
 mod submit;
 mod watch;
 
