@@ -1,6 +1,6 @@
 //! `numport check`, `amend`, `cancel` and `pins`.
 
-use numport::carrier::inumbering::PinUpdate;
+use numport::carrier::inumbering::{AssignedPin, PinUpdate};
 use numport::{Amendment, Carrier, Pac, PhoneNumber, Pin};
 use serde::Serialize;
 
@@ -9,6 +9,7 @@ use crate::config::{self, Client};
 use crate::failure::{CliResult, Failure, OK, SOME_FAILED};
 use crate::orders::port_id;
 use crate::output::{self, MASK, Masker, or_dash};
+use crate::output::{out, outln};
 
 fn number(text: &str) -> CliResult<PhoneNumber> {
     PhoneNumber::parse(text)
@@ -68,7 +69,7 @@ pub async fn check(args: &CheckArgs, global: &Global) -> CliResult {
                 ]
             })
             .collect();
-        print!(
+        out!(
             "{}",
             output::table(&["number", "portable", "reason"], &rows)
         );
@@ -114,7 +115,7 @@ pub async fn amend(args: &AmendArgs, global: &Global) -> CliResult {
             &serde_json::json!({"id": id.as_str(), "new_pacs": pacs, "lines_cancelled": cancels}),
         );
     } else {
-        println!("Amended order {id}: {pacs} new PACs, {cancels} lines cancelled");
+        outln!("Amended order {id}: {pacs} new PACs, {cancels} lines cancelled");
     }
     Ok(OK)
 }
@@ -146,8 +147,8 @@ pub async fn cancel(args: &CancelArgs, global: &Global) -> CliResult {
         }
         if !global.json {
             match &error {
-                None => println!("{id}: cancellation requested"),
-                Some(e) => println!("{id}: not cancelled: {e}"),
+                None => outln!("{id}: cancellation requested"),
+                Some(e) => outln!("{id}: not cancelled: {e}"),
             }
         }
         results.push(
@@ -161,6 +162,13 @@ pub async fn cancel(args: &CancelArgs, global: &Global) -> CliResult {
 }
 
 /// `numport pins`: port-out PINs, masked unless `--reveal`.
+///
+/// A PIN the carrier generated exists nowhere else once it is assigned, so
+/// it is never thrown away: it goes to `--out FILE`, or is printed with
+/// `--reveal`, or else is written to a new file in the state folder, whose
+/// name is printed. The file is created (exclusively, readable by its owner
+/// only) before the carrier is called: a file that exists or cannot be made
+/// stops the command with nothing sent.
 pub async fn pins(args: &PinsArgs, global: &Global) -> CliResult {
     let mut masker = Masker::default();
     config::learn_env_secrets(&mut masker);
@@ -186,30 +194,51 @@ pub async fn pins(args: &PinsArgs, global: &Global) -> CliResult {
             "give numbers to generate PINs for, or --set NUMBER=PIN",
         ));
     }
+    let generated = updates.iter().any(|u| u.pin.is_none());
+    let mut file = match &args.out {
+        Some(path) => Some(PinFile::create(path.clone())?),
+        None if generated && !args.reveal => Some(PinFile::create(default_pin_file()?)?),
+        None => None,
+    };
     let session = config::connect(carrier, global.sandbox, &mut masker).await?;
     let Client::INumbering(client) = &session.client else {
         return Err(Failure::usage(format!(
             "{carrier} has no port-out PIN operation"
         )));
     };
-    let assigned = client
-        .port_out_pin_update(&updates)
-        .await
-        .map_err(|e| Failure::api("cannot update port-out PINs", &e, &masker))?;
-    if let Some(path) = &args.out {
-        let mut text = String::from("number,pin\n");
-        for a in &assigned {
-            text.push_str(&format!("{},{}\n", a.number.e164(), a.pin.expose()));
+    let assigned = match client.port_out_pin_update(&updates).await {
+        Ok(assigned) => assigned,
+        Err(e) => {
+            if let Some(file) = file.take() {
+                file.discard();
+            }
+            return Err(Failure::api("cannot update port-out PINs", &e, &masker));
         }
-        crate::sandboxes::write_private(path, &text)?;
-        eprintln!(
-            "numport: wrote {} PINs to {}",
-            assigned.len(),
-            path.display()
-        );
+    };
+    // The PINs written first: whatever is printed after, they are kept.
+    let mut reveal = args.reveal;
+    if let Some(file) = file.take() {
+        match file.write(&assigned) {
+            Ok(path) => {
+                let how = if args.out.is_some() {
+                    ""
+                } else {
+                    " (no --out or --reveal was given)"
+                };
+                eprintln!(
+                    "numport: wrote {} PINs to {} (readable by you only){how}",
+                    assigned.len(),
+                    path.display()
+                );
+            }
+            Err(e) => {
+                eprintln!("numport: {e}; the PINs are printed instead, keep them safe");
+                reveal = true;
+            }
+        }
     }
     let shown = |pin: &Pin| {
-        if args.reveal {
+        if reveal {
             pin.expose().to_owned()
         } else {
             MASK.to_owned()
@@ -231,13 +260,78 @@ pub async fn pins(args: &PinsArgs, global: &Global) -> CliResult {
             .iter()
             .map(|a| vec![a.number.e164(), shown(&a.pin)])
             .collect();
-        print!("{}", output::table(&["number", "port-out pin"], &rows));
+        out!("{}", output::table(&["number", "port-out pin"], &rows));
         if !missing.is_empty() {
-            println!(
+            outln!(
                 "Not numbers of this account (no PIN set): {}",
                 missing.join(", ")
             );
         }
     }
     Ok(if missing.is_empty() { OK } else { SOME_FAILED })
+}
+
+/// A new file in the state folder for PINs nobody asked to see or save.
+fn default_pin_file() -> CliResult<std::path::PathBuf> {
+    let dir = crate::state::dir(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+        .ok_or_else(|| {
+            Failure::usage(
+                "give --out FILE or --reveal: the generated PINs must go somewhere, and there is \
+                 no state folder to keep them in (set NUMPORT_STATE_DIR or HOME); nothing was sent",
+            )
+        })?;
+    crate::state::private_dir(&dir).map_err(|e| {
+        Failure::usage(format!(
+            "cannot use the state folder {}: {e}; give --out FILE or --reveal (nothing was sent)",
+            dir.display()
+        ))
+    })?;
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
+    Ok(dir.join(format!("pins-{stamp}-{}.csv", std::process::id())))
+}
+
+/// The file PINs are written to, created before the carrier is called.
+struct PinFile {
+    path: std::path::PathBuf,
+    file: std::fs::File,
+}
+
+impl PinFile {
+    /// Creates `path`, which must not exist, readable by its owner only.
+    fn create(path: std::path::PathBuf) -> CliResult<Self> {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let file = options.open(&path).map_err(|e| {
+            Failure::usage(format!(
+                "cannot create {}: {e} (choose a new file); nothing was sent",
+                path.display()
+            ))
+        })?;
+        Ok(Self { path, file })
+    }
+
+    /// Writes the PINs (`number,pin`) and syncs them to disk.
+    fn write(mut self, assigned: &[AssignedPin]) -> Result<std::path::PathBuf, String> {
+        use std::io::Write;
+        let mut text = String::from("number,pin\n");
+        for a in assigned {
+            text.push_str(&format!("{},{}\n", a.number.e164(), a.pin.expose()));
+        }
+        self.file
+            .write_all(text.as_bytes())
+            .and_then(|()| self.file.sync_all())
+            .map_err(|e| format!("cannot write {}: {e}", self.path.display()))?;
+        Ok(self.path)
+    }
+
+    /// Removes the (still empty) file: the carrier assigned nothing.
+    fn discard(self) {
+        drop(self.file);
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
