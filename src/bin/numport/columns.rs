@@ -267,10 +267,13 @@ pub fn help() -> String {
          and its final record after; the last record of a row wins. Outcomes: submitted \
          (order_id holds the order, several joined by ';'), failed (refused or never sent: \
          nothing was created), unknown (the carrier may have created the order), \
-         manual_check (unknown, and the carrier cannot be asked), invalid, pending.\n\n\
+         manual_check (numport cannot tell whether the carrier holds it: never resent), \
+         invalid, pending.\n\n\
          --resume FILE skips the rows FILE shows as submitted, asks the carrier about the \
-         pending and unknown ones (found: recorded as submitted; not found: sent again; \
-         Apeiron cannot be asked: manual_check, never resent) and sends the rest. \
+         pending and unknown ones (found on an order naming the row's number: recorded as \
+         submitted; not found: sent again; anything weaker, such as iNumbering orders that \
+         name no numbers, or Apeiron, which cannot be asked: manual_check with the candidate \
+         orders named, never resent) and sends the rest. \
          Ctrl-C (or SIGTERM) finishes the batch in flight and stops; a second Ctrl-C \
          aborts at once.",
     );

@@ -25,7 +25,8 @@ pub enum Outcome {
     Failed,
     /// The carrier may have created the order: reconcile before resending.
     Unknown,
-    /// Unknown, and the carrier cannot be asked: never resent by numport.
+    /// Unknown, and numport cannot tell (the carrier cannot be asked, or its
+    /// answer does not name the row): never resent by numport.
     ManualCheck,
     /// The row is invalid and was not sent (`--skip-invalid`).
     Invalid,
@@ -47,6 +48,11 @@ impl Outcome {
 
 /// How the note of a record written after asking the carrier starts.
 pub const RECONCILED: &str = "reconciled:";
+
+/// How the note of an iNumbering admin order not linked to its status
+/// record starts (the record's `order_id` is then the `orderId`, which
+/// the status summary never names: such an order cannot be followed).
+pub const UNLINKED: &str = "iNumbering orderId not linked to a status record:";
 
 /// One line of the results file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,12 +80,11 @@ pub struct Record {
 }
 
 impl Record {
-    /// True for a record written after asking the carrier (`--resume`)
-    /// rather than from its answer to the submission.
-    pub fn is_reconciled(&self) -> bool {
+    /// True for an iNumbering admin order not linked to its status record.
+    pub fn is_unlinked(&self) -> bool {
         self.note
             .as_deref()
-            .is_some_and(|n| n.starts_with(RECONCILED))
+            .is_some_and(|n| n.starts_with(UNLINKED))
     }
 
     /// The order ids of a `submitted` record.

@@ -1,7 +1,7 @@
 //! Cellhire's network rules checked for the whole file before anything is
 //! sent: one read of the (cached) network list, no create.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use numport::carrier::cellhire::{CellhireClient, ConnectionDatePlanner, PortType, TargetNetwork};
 
@@ -97,4 +97,57 @@ fn check_row(
             ));
         }
     }
+}
+
+/// What Cellhire merges rows on: rows with equal keys, handed over in one
+/// `submit_many`, become one port (in chunks of `--max-lines-per-order`).
+/// The same fields, in the same terms, as the crate's merge: target and
+/// source network, port type, connection date (the planned one when the
+/// row names none), and the port's name.
+pub type PortKey = (i64, i64, String, chrono::NaiveDate, String);
+
+/// The port key of each Cellhire row, by line. A row whose date cannot be
+/// planned (no bookable day, or a network the list lacks) has no key: it
+/// is not merged with others here, and the carrier call reports it.
+pub async fn cellhire_port_keys(client: &CellhireClient, rows: &[&Row]) -> HashMap<u64, PortKey> {
+    let today = client.today();
+    let mut planned: BTreeMap<(String, i64), Option<chrono::NaiveDate>> = BTreeMap::new();
+    let mut keys = HashMap::new();
+    for row in rows {
+        let Some(options) = &row.request.cellhire else {
+            continue;
+        };
+        let date = match row.request.desired_date {
+            Some(date) => Some(date),
+            None => {
+                let at = (
+                    options.port_type.wire_name().to_owned(),
+                    options.target_network_id,
+                );
+                if !planned.contains_key(&at) {
+                    // The list is cached: this reads nothing from Cellhire.
+                    let date = client
+                        .target_network(&options.port_type, options.target_network_id)
+                        .await
+                        .ok()
+                        .and_then(|n| ConnectionDatePlanner::new(&n).earliest(today));
+                    planned.insert(at.clone(), date);
+                }
+                planned.get(&at).copied().flatten()
+            }
+        };
+        if let Some(date) = date {
+            keys.insert(
+                row.line,
+                (
+                    options.target_network_id,
+                    options.source_network_id,
+                    options.port_type.wire_name().to_owned(),
+                    date,
+                    options.name.clone(),
+                ),
+            );
+        }
+    }
+    keys
 }

@@ -12,6 +12,7 @@ use crate::config;
 use crate::failure::{CliResult, Failure, OK, SOME_FAILED};
 use crate::journal::{self, Journal, Outcome};
 use crate::orders::port_id;
+use crate::output::outln;
 use crate::output::{self, Masker, status_name};
 
 /// The carrier and the orders to follow.
@@ -54,7 +55,18 @@ fn targets(args: &WatchArgs) -> CliResult<(Carrier, Vec<PortId>)> {
         }
     }
     let mut ids: Vec<PortId> = Vec::new();
-    for record in last.values().filter(|r| r.outcome == Outcome::Submitted) {
+    let unlinked = last.values().filter(|r| r.is_unlinked()).count();
+    if unlinked > 0 {
+        eprintln!(
+            "numport: {unlinked} iNumbering admin orders of {} are not linked to a status record \
+             and cannot be followed (see their notes)",
+            path.display()
+        );
+    }
+    for record in last
+        .values()
+        .filter(|r| r.outcome == Outcome::Submitted && !r.is_unlinked())
+    {
         for id in record.order_ids() {
             let id = port_id(&id)?;
             if !ids.contains(&id) {
@@ -166,9 +178,15 @@ pub async fn run(args: &WatchArgs, global: &Global) -> CliResult {
                 if global.json {
                     output::json_line(&view);
                 } else {
-                    println!("{}", view.line());
+                    outln!("{}", view.line());
                 }
                 status.insert(view.id, change.to);
+                if output::stdout_closed() {
+                    // Nobody reads the changes any more: stop following,
+                    // as --timeout would.
+                    timed_out = true;
+                    break;
+                }
             }
             Some(Err(e)) if e.is_not_found() => {
                 lost += 1;
@@ -203,7 +221,7 @@ pub async fn run(args: &WatchArgs, global: &Global) -> CliResult {
         } else {
             ""
         };
-        println!("{} orders: {}{ending}", ids.len(), parts.join(", "));
+        outln!("{} orders: {}{ending}", ids.len(), parts.join(", "));
     }
     Ok(if complete == ids.len() && lost == 0 && !timed_out {
         OK

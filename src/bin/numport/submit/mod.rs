@@ -1,6 +1,7 @@
 //! `numport submit`: check the whole file, then send it batch by batch,
 //! journaling every row before and after its request.
 
+mod admin;
 mod prepare;
 mod records;
 mod report;
@@ -48,7 +49,7 @@ pub async fn run(args: &SubmitArgs, global: &Global) -> CliResult {
 
     let provider = session.provider();
     let plan = resume::plan(&prepared, &previous);
-    let settled = resume::reconcile(provider, &prepared, &plan, &previous, &masker).await;
+    let settled = resume::reconcile(provider, &prepared, &plan, &masker).await;
     journal.append(&settled.records)?;
     written.extend(settled.records);
 
@@ -60,7 +61,17 @@ pub async fn run(args: &SubmitArgs, global: &Global) -> CliResult {
         .iter()
         .filter(|r| to_send.binary_search(&r.line).is_ok())
         .collect();
-    let sent = send::send(args, provider, &rows, &mut journal, &masker).await?;
+    let keys = match &session.client {
+        config::Client::Cellhire(client) => precheck::cellhire_port_keys(client, &rows).await,
+        _ => std::collections::HashMap::new(),
+    };
+    let batches = send::batches(
+        &rows,
+        &keys,
+        args.batch_size as usize,
+        args.max_lines_per_order as usize,
+    );
+    let sent = send::send(args, &session, batches, &mut journal, &masker).await?;
     written.extend(sent.records);
 
     let mut all = previous;

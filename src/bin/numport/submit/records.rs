@@ -96,30 +96,65 @@ pub fn outcome(
     record
 }
 
-/// The `submitted` record of a row the carrier was found to hold;
-/// `by_number` when the carrier matched its number (else only the time).
-pub fn found(previous: &Record, orders: &[&PortOrder], by_number: bool) -> Record {
+/// The `submitted` record of a row whose number the carrier names on
+/// `orders`.
+pub fn found(previous: &Record, orders: &[&PortOrder]) -> Record {
     let ids: Vec<String> = orders.iter().map(|o| o.id.to_string()).collect();
     let mut record = previous.clone();
     record.outcome = Outcome::Submitted;
     record.order_id = Some(ids.join(";"));
     record.carrier_status = orders.first().map(|o| o.carrier_status.name.clone());
     record.error = None;
-    let how = if by_number {
-        "the carrier holds this number on"
-    } else {
-        "matched by time only (the carrier's listing names no numbers):"
-    };
     record.note = Some(if orders.len() == 1 {
-        format!("{RECONCILED} {how} the order")
+        format!("{RECONCILED} the carrier holds this number on the order")
     } else {
         format!(
-            "{RECONCILED} {how} any of these {} orders; check before cancelling any",
+            "{RECONCILED} the carrier holds this number on each of these {} orders; check \
+             before cancelling any",
             orders.len()
         )
     });
     record.recorded_at = Utc::now();
     record
+}
+
+/// How many candidate orders a record names at most.
+pub const MAX_CANDIDATES_NAMED: usize = 10;
+
+/// The `manual_check` record of a row numport cannot tell about: `reason`
+/// (masked), and the orders that may be the row's (at most
+/// [`MAX_CANDIDATES_NAMED`] named, then how many more). Never resent.
+pub fn cannot_tell(
+    previous: &Record,
+    carrier: Carrier,
+    reason: &str,
+    candidates: &[PortOrder],
+) -> Record {
+    let mut error = format!("cannot tell whether {carrier} holds this row's order: {reason}");
+    if candidates.is_empty() {
+        error.push_str("; no candidate order");
+    } else {
+        let named: Vec<&str> = candidates
+            .iter()
+            .take(MAX_CANDIDATES_NAMED)
+            .map(|o| o.id.as_str())
+            .collect();
+        error.push_str(&format!("; candidate orders: {}", named.join(", ")));
+        let more = candidates.len().saturating_sub(MAX_CANDIDATES_NAMED);
+        if more > 0 {
+            error.push_str(&format!(" and {more} more"));
+        }
+    }
+    error.push_str(&format!(
+        "; check {} with {carrier} before submitting it again",
+        previous.number
+    ));
+    still_unknown(
+        previous,
+        Outcome::ManualCheck,
+        error,
+        "not resent: manual check needed",
+    )
 }
 
 /// The record of a row whose outcome stays unknown.

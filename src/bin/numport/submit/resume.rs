@@ -1,9 +1,7 @@
 //! Resuming: which rows to send, and asking the carrier about the rows whose
 //! outcome is unknown before any of them is sent again.
 
-use std::collections::BTreeSet;
-
-use numport::{Carrier, PortOrder, PortProvider, Reconciliation};
+use numport::{PhoneNumber, PortOrder, PortProvider, Reconciliation};
 
 use super::prepare::Prepared;
 use super::records;
@@ -46,14 +44,20 @@ pub struct Settled {
     pub resend: Vec<u64>,
 }
 
-/// Asks the carrier about every ambiguous row: found → `submitted` with the
-/// order; not found → sent again; the carrier cannot be asked (Apeiron) →
-/// `manual_check`, never resent; the question fails → stays `unknown`.
+/// Asks the carrier about every ambiguous row, one row at a time:
+/// - found, and the order the carrier returned holds the row's number →
+///   `submitted` with that order;
+/// - not found (a complete answer with nothing that could be the order) →
+///   sent again;
+/// - inconclusive, or "found" without the row's number on the order (a
+///   carrier whose listing names no numbers can match only by time) →
+///   `manual_check`, never resent, the candidate orders named;
+/// - the carrier cannot be asked (Apeiron) → `manual_check`, never resent;
+/// - the question fails → stays `unknown` (`--resume` asks again).
 pub async fn reconcile(
     provider: &dyn PortProvider,
     prepared: &Prepared,
     plan: &Plan,
-    previous: &[Record],
     masker: &Masker,
 ) -> Settled {
     let mut settled = Settled::default();
@@ -65,56 +69,54 @@ pub async fn reconcile(
         provider.carrier(),
         plan.ambiguous.len()
     );
-    // Orders the carrier itself named for other rows (not found by an
-    // earlier reconcile): where one order holds one row, none of them can
-    // be this row's.
-    let claimed: BTreeSet<String> = journal::latest(previous)
-        .values()
-        .filter(|r| r.outcome == Outcome::Submitted && !r.is_reconciled())
-        .flat_map(|r| r.order_ids())
-        .collect();
-    // Cellhire matches the numbers; iNumbering only the time of the order.
-    let by_number = provider.carrier() == Carrier::Cellhire;
-    let one_row_per_order = !by_number;
+    let carrier = provider.carrier();
     for record in &plan.ambiguous {
         let Some(row) = prepared.valid.iter().find(|r| r.line == record.row) else {
             continue;
         };
         let attempted_at = record.attempted_at.unwrap_or(record.recorded_at);
         match provider.reconcile(&row.request, attempted_at).await {
-            Ok(Reconciliation::Found(orders)) => {
-                let candidates: Vec<&PortOrder> = orders
-                    .iter()
-                    .filter(|o| !one_row_per_order || !claimed.contains(o.id.as_str()))
-                    .collect();
-                if candidates.is_empty() {
-                    // Every order found belongs to another row: none is this one's.
-                    settled.resend.push(record.row);
-                    continue;
-                }
-                settled
-                    .records
-                    .push(records::found(record, &candidates, by_number));
-            }
             Ok(Reconciliation::NotFound) => settled.resend.push(record.row),
-            Ok(_) => settled.records.push(records::still_unknown(
+            Ok(Reconciliation::Found(orders)) => {
+                let holding: Vec<&PortOrder> =
+                    orders.iter().filter(|o| holds(o, &row.number)).collect();
+                if holding.is_empty() {
+                    let reason = format!(
+                        "{carrier} reported {} order(s) that may be this row's, none naming {}",
+                        orders.len(),
+                        row.number
+                    );
+                    settled.records.push(records::cannot_tell(
+                        record,
+                        carrier,
+                        &masker.mask(&reason),
+                        &orders,
+                    ));
+                } else {
+                    settled.records.push(records::found(record, &holding));
+                }
+            }
+            Ok(Reconciliation::Inconclusive { reason, candidates }) => {
+                settled.records.push(records::cannot_tell(
+                    record,
+                    carrier,
+                    &masker.mask(&reason),
+                    &candidates,
+                ));
+            }
+            Ok(_) => settled.records.push(records::cannot_tell(
                 record,
-                Outcome::ManualCheck,
-                format!(
-                    "{} gave an answer numport does not know",
-                    provider.carrier()
-                ),
-                "not resent: check with the carrier",
+                carrier,
+                &format!("{carrier} gave an answer numport does not know"),
+                &[],
             )),
             Err(e) if e.is_unsupported() => settled.records.push(records::still_unknown(
                 record,
                 Outcome::ManualCheck,
                 format!(
-                    "{} cannot be asked whether the order exists; check {} with {} before \
-                     submitting it again",
-                    provider.carrier(),
+                    "{carrier} cannot be asked whether the order exists; check {} with {carrier} \
+                     before submitting it again",
                     record.number,
-                    provider.carrier()
                 ),
                 "not resent: manual check needed",
             )),
@@ -127,4 +129,13 @@ pub async fn reconcile(
         }
     }
     settled
+}
+
+/// True when `order` names `number` on one of its lines: the carrier's own
+/// word that the order holds this row.
+fn holds(order: &PortOrder, number: &PhoneNumber) -> bool {
+    order
+        .lines
+        .iter()
+        .any(|line| line.number.as_ref() == Some(number))
 }

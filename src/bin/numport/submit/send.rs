@@ -1,5 +1,6 @@
 //! Sending batch by batch: `pending` for every row of a batch, flushed, then
 //! one `submit_many`, then each row's outcome; Ctrl-C stops between batches.
+//! Batches are cut between the carrier's orders, never inside one.
 
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -7,12 +8,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
+use numport::PortRequest;
 use numport::bulk::BulkOptions;
-use numport::{PortProvider, PortRequest};
 use tokio::sync::Notify;
 
 use super::records;
 use crate::args::SubmitArgs;
+use crate::config::{Client, Session};
 use crate::failure::CliResult;
 use crate::journal::{Journal, Record};
 use crate::output::Masker;
@@ -68,24 +70,77 @@ fn stop_on_signal(bar: ProgressBar) -> (Arc<AtomicBool>, Arc<Notify>) {
     (stop, woken)
 }
 
-/// Sends `rows` in batches of `--batch-size`, journaling each row before and
-/// after, with at most `--concurrency` carrier calls at once.
+/// The rows of each batch, in file order. Rows the carrier merges into
+/// one order (Cellhire: same `keys` entry, in chunks of
+/// `max_lines_per_order` taken in file order, as the crate merges them) stay
+/// in one batch: batches are cut between orders, never inside one, and an
+/// order larger than `batch_size` goes whole into a batch of its own. Rows
+/// without a key are orders of their own.
+pub fn batches<'a, K: Ord + Clone>(
+    rows: &[&'a Row],
+    keys: &std::collections::HashMap<u64, K>,
+    batch_size: usize,
+    max_lines_per_order: usize,
+) -> Vec<Vec<&'a Row>> {
+    let batch_size = batch_size.max(1);
+    let max_lines = max_lines_per_order.max(1);
+    // Orders, in the order their first row comes; the open order of each key.
+    let mut orders: Vec<Vec<&'a Row>> = Vec::new();
+    let mut open: std::collections::BTreeMap<K, usize> = std::collections::BTreeMap::new();
+    for row in rows {
+        let Some(key) = keys.get(&row.line) else {
+            orders.push(vec![*row]);
+            continue;
+        };
+        match open.get(key) {
+            Some(&at) if orders[at].len() < max_lines => orders[at].push(*row),
+            _ => {
+                open.insert(key.clone(), orders.len());
+                orders.push(vec![*row]);
+            }
+        }
+    }
+    let mut out: Vec<Vec<&'a Row>> = Vec::new();
+    let mut current: Vec<&'a Row> = Vec::new();
+    for order in orders {
+        if !current.is_empty() && current.len() + order.len() > batch_size {
+            out.push(std::mem::take(&mut current));
+        }
+        current.extend(order);
+        if current.len() >= batch_size {
+            out.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    for batch in &mut out {
+        batch.sort_by_key(|r| r.line);
+    }
+    out
+}
+
+/// Sends `batches`, journaling each row before and after, with at most
+/// `--concurrency` carrier calls at once (iNumbering admin orders: one at
+/// a time, see [`super::admin`]).
 pub async fn send(
     args: &SubmitArgs,
-    provider: &dyn PortProvider,
-    rows: &[&Row],
+    session: &Session,
+    batches: Vec<Vec<&Row>>,
     journal: &mut Journal,
     masker: &Masker,
 ) -> CliResult<Sent> {
     let mut sent = Sent::default();
-    let bar = progress(rows.len());
+    let total: usize = batches.iter().map(Vec::len).sum();
+    let bar = progress(total);
     let (stop, woken) = stop_on_signal(bar.clone());
     let options = BulkOptions {
         max_in_flight: args.concurrency as usize,
         max_lines_per_order: args.max_lines_per_order as usize,
     };
+    let provider = session.provider();
     let carrier = provider.carrier();
-    let batches: Vec<&[&Row]> = rows.chunks(args.batch_size as usize).collect();
+    let count = batches.len();
     for (i, batch) in batches.iter().enumerate() {
         if stop.load(Ordering::SeqCst) {
             sent.interrupted = true;
@@ -98,17 +153,33 @@ pub async fn send(
             .collect();
         journal.append(&pending)?;
         sent.records.extend(pending);
-        let requests: Vec<PortRequest> = batch.iter().map(|r| r.request.clone()).collect();
-        let results = provider.submit_many(&requests, &options).await;
-        let outcomes: Vec<Record> = batch
-            .iter()
-            .zip(&results)
-            .map(|(row, result)| records::outcome(row, carrier, attempted_at, result, masker))
-            .collect();
-        journal.append(&outcomes)?;
-        sent.records.extend(outcomes);
-        bar.inc(batch.len() as u64);
-        let last = i + 1 == batches.len();
+        match &session.client {
+            Client::INumbering(client) if client.is_admin() => {
+                let admin = super::admin::Admin::new(client, session.store.clone());
+                admin.check(batch).await;
+                for row in batch {
+                    let record = admin.place(row, attempted_at, masker).await;
+                    journal.append(std::slice::from_ref(&record))?;
+                    sent.records.push(record);
+                    bar.inc(1);
+                }
+            }
+            _ => {
+                let requests: Vec<PortRequest> = batch.iter().map(|r| r.request.clone()).collect();
+                let results = provider.submit_many(&requests, &options).await;
+                let outcomes: Vec<Record> = batch
+                    .iter()
+                    .zip(&results)
+                    .map(|(row, result)| {
+                        records::outcome(row, carrier, attempted_at, result, masker)
+                    })
+                    .collect();
+                journal.append(&outcomes)?;
+                sent.records.extend(outcomes);
+                bar.inc(batch.len() as u64);
+            }
+        }
+        let last = i + 1 == count;
         if !last && !args.pause.is_zero() && !stop.load(Ordering::SeqCst) {
             tokio::select! {
                 () = tokio::time::sleep(args.pause) => {}
@@ -116,7 +187,7 @@ pub async fn send(
             }
         }
     }
-    if stop.load(Ordering::SeqCst) && sent.records.len() < rows.len() * 2 {
+    if stop.load(Ordering::SeqCst) && sent.records.len() < total * 2 {
         sent.interrupted = true;
     }
     bar.finish_and_clear();
