@@ -20,7 +20,8 @@
 //!   the trait cannot express: [`carrier::cellhire`] (OAuth2, paged lists,
 //!   create / amend / cancel), [`carrier::apeiron`] (HTTP Basic, JSON or
 //!   multipart with LoA and bill), [`carrier::inumbering`] (API-key
-//!   exchange, portability pre-check before every order).
+//!   exchange, portability pre-check before every admin order, and before
+//!   a customer order that asks for it).
 //! - [`Registry`]: one `Arc<dyn PortProvider>` per [`Carrier`], built from
 //!   configuration or from the environment, to route requests by carrier.
 //! - [`watch`]: follow one order as a stream of status changes until it
