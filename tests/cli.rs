@@ -760,10 +760,12 @@ async fn usage_and_configuration_errors_exit_2() {
     assert!(help.stdout.contains("Exit codes:\n  0 "), "{}", help.stdout);
 }
 
-/// iNumbering matches an unknown outcome by time only: orders the carrier
-/// named for other rows are set aside, so a pending row gets its own order.
+/// iNumbering's status summary names nothing of a request, so a pending
+/// row is never "found": with no order after the attempt it is sent; with
+/// orders after it (even when the journal names another row's), it needs
+/// a manual check, the candidate orders named, and is never resent.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn inumbering_reconcile_sets_aside_orders_of_other_rows() {
+async fn inumbering_reconcile_never_guesses_a_pending_row_s_order() {
     let sandbox = INumberingSandbox::start().await.unwrap();
     let env = inumbering_env(&sandbox);
     let dir = TempDir::new("inumbering-reconcile");
@@ -801,28 +803,864 @@ async fn inumbering_reconcile_sets_aside_orders_of_other_rows() {
         "sent, not reconciled: {rows:?}"
     );
 
-    // Row 4's order is known; row 5 died pending: it is row 5's order.
+    // Row 4's order is known; row 5 died pending: the order after the
+    // attempt may be row 5's, or not; numport cannot tell.
     let out = dir.join("second.jsonl");
     let journal = [
         record(4, "+13125550142", "submitted", Some(&order4)),
         record(5, "+13125550143", "pending", None),
     ];
     std::fs::write(&out, journal.join("\n") + "\n").unwrap();
+    let orders_before = inumbering_calls(&sandbox, "/v2.2/account/port");
     let second = run(numport(&env)
         .args(["submit", "--carrier", "inumbering", "--json", "--resume"])
         .arg(&out)
         .arg(&input))
+    .expect(1);
+    let summary = second.json();
+    assert_eq!(
+        summary["counts"],
+        serde_json::json!({"submitted": 1, "manual_check": 1})
+    );
+    let row5 = summary["rows"][1].clone();
+    assert_eq!(row5["outcome"], "manual_check");
+    assert!(row5["order_id"].is_null(), "{row5}");
+    let error = row5["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("cannot tell whether iNumbering holds this row's order: "),
+        "{error}"
+    );
+    assert!(
+        error.contains("candidate orders: P000"),
+        "the orders are named: {error}"
+    );
+    assert!(
+        error.ends_with("; check +13125550143 with iNumbering before submitting it again"),
+        "{error}"
+    );
+    assert_eq!(
+        inumbering_calls(&sandbox, "/v2.2/account/port"),
+        orders_before,
+        "nothing sent"
+    );
+    // Resuming again leaves it to the person.
+    run(numport(&env)
+        .args(["submit", "--carrier", "inumbering", "--resume"])
+        .arg(&out)
+        .arg(&input))
+    .expect(1);
+    assert_eq!(sandbox.orders().len(), 2, "nothing sent twice");
+}
+
+/// Runs `numport submit` with `args`, waits until at least `done` rows are
+/// submitted and at least ten more are `pending` (a batch in flight), and
+/// kills it for real (SIGKILL). Returns the last record of each row then.
+fn submit_and_kill(
+    env: &Env,
+    args: &[&str],
+    out: &std::path::Path,
+    done: usize,
+) -> BTreeMap<u64, BTreeMap<String, String>> {
+    let mut child = numport(env)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let text = std::fs::read_to_string(out).unwrap_or_default();
+        // The outcome is the third column (Apeiron's carrier status is
+        // "pending" too).
+        let outcome = |name: &str| {
+            text.lines()
+                .filter(|l| l.split(',').nth(2) == Some(name))
+                .count()
+        };
+        let (pending, submitted) = (outcome("pending"), outcome("submitted"));
+        if submitted >= done && pending >= submitted + 10 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never caught a batch in flight:\n{text}"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    std::thread::sleep(Duration::from_millis(15));
+    child.kill().unwrap();
+    assert!(!child.wait().unwrap().success());
+    last_records(out)
+}
+
+/// The rows of a killed and resumed run, checked against what the carrier
+/// received: every row is `submitted` on an order the carrier holds for its
+/// number and for nothing else, or `manual_check` (a row of the batch in
+/// flight, never resent); no number was ordered twice; every create is
+/// accounted for. `ordered` maps each order id the carrier holds to its
+/// numbers (E.164).
+fn check_killed_run(
+    rows: &[String],
+    before: &BTreeMap<u64, BTreeMap<String, String>>,
+    after: &BTreeMap<u64, BTreeMap<String, String>>,
+    ordered: &[(String, Vec<String>)],
+    first_line: u64,
+) {
+    let in_flight: BTreeSet<u64> = before
+        .iter()
+        .filter(|(_, r)| r["outcome"] == "pending")
+        .map(|(row, _)| *row)
+        .collect();
+    assert!(!in_flight.is_empty(), "a batch was in flight");
+    let mut times: BTreeMap<&str, usize> = BTreeMap::new();
+    for (_, numbers) in ordered {
+        for n in numbers {
+            *times.entry(n.as_str()).or_default() += 1;
+        }
+    }
+    assert!(
+        times.values().all(|&n| n == 1),
+        "a number ordered twice: {times:?}"
+    );
+    let order_of: BTreeMap<&str, &[String]> = ordered
+        .iter()
+        .map(|(id, numbers)| (id.as_str(), numbers.as_slice()))
+        .collect();
+    let mut reached_in_flight = 0;
+    for (i, number) in rows.iter().enumerate() {
+        let line = first_line + i as u64;
+        let record = &after[&line];
+        assert_eq!(&record["number"], number);
+        if in_flight.contains(&line) {
+            assert_eq!(record["outcome"], "manual_check", "{record:?}");
+            assert!(
+                record["error"].contains("cannot tell")
+                    || record["error"].contains("cannot be asked"),
+                "{record:?}"
+            );
+            assert_eq!(record["order_id"], "");
+            reached_in_flight += times.get(number.as_str()).copied().unwrap_or(0);
+        } else {
+            assert_eq!(record["outcome"], "submitted", "{record:?}");
+            assert_eq!(
+                order_of.get(record["order_id"].as_str()).copied(),
+                Some(std::slice::from_ref(number)),
+                "row {line}'s order holds its number and nothing else"
+            );
+        }
+    }
+    let submitted = rows.len() - in_flight.len();
+    assert_eq!(
+        ordered.len(),
+        submitted + reached_in_flight,
+        "every create is a submitted row or a row left for a manual check"
+    );
+    eprintln!(
+        "{} rows: {} in flight at the kill ({} of them reached the carrier), {} submitted",
+        rows.len(),
+        in_flight.len(),
+        reached_in_flight,
+        submitted
+    );
+}
+
+/// iNumbering customer orders killed mid-batch and resumed: the rows of
+/// the batch in flight are left for a manual check with the candidate
+/// orders named (the carrier's summary cannot tell whose an order is), the
+/// rows never sent are sent, and nothing is ordered twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inumbering_killed_run_resumes_without_losing_or_doubling_a_row() {
+    let sandbox = INumberingSandbox::start().await.unwrap();
+    let env = inumbering_env(&sandbox);
+    let dir = TempDir::new("kill-inumbering");
+    let numbers: Vec<String> = (0..200).map(|i| format!("312555{:04}", 2000 + i)).collect();
+    let lines: Vec<String> = numbers
+        .iter()
+        .map(|n| us_row("inumbering", n, 0, serde_json::json!({})))
+        .collect();
+    let input = dir.join("requests.jsonl");
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let out = dir.join("results.csv");
+    let mut args = vec!["submit", "--carrier", "inumbering", "--batch-size", "40"];
+    args.extend(["--concurrency", "1", "--pause", "50ms", "--out"]);
+    let (out_s, input_s) = (out.display().to_string(), input.display().to_string());
+    args.extend([out_s.as_str(), input_s.as_str()]);
+    let before = submit_and_kill(&env, &args, &out, 80);
+    let created_before = inumbering_calls(&sandbox, "/v2.2/account/port");
+
+    let resumed = run(numport(&env)
+        .args(["submit", "--carrier", "inumbering", "--json", "--resume"])
+        .arg(&out)
+        .arg(&input))
+    .expect(1);
+    let never_sent = numbers.len() - before.len();
+    assert_eq!(
+        inumbering_calls(&sandbox, "/v2.2/account/port"),
+        created_before + never_sent,
+        "the resumed run sent only the rows never sent"
+    );
+    let e164: Vec<String> = numbers.iter().map(|n| format!("+1{n}")).collect();
+    let ordered: Vec<(String, Vec<String>)> = sandbox
+        .orders()
+        .into_iter()
+        .map(|(pid, ns)| (pid, ns.iter().map(|n| format!("+1{n}")).collect()))
+        .collect();
+    check_killed_run(&e164, &before, &last_records(&out), &ordered, 1);
+    let manual = resumed.json()["counts"]["manual_check"].as_u64().unwrap();
+    assert!(manual >= 10, "{}", resumed.stdout);
+    // No row's order names every order of the account.
+    for record in last_records(&out).values() {
+        assert!(!record["order_id"].contains(';'), "{record:?}");
+        assert!(
+            record["error"].matches("P0").count() <= 10,
+            "candidates are named, bounded: {record:?}"
+        );
+    }
+    assert_no_secrets(&[&resumed], &["5512098734", "773119"]);
+}
+
+/// iNumbering admin orders killed mid-batch and resumed: as customer
+/// orders, and each submitted row holds the status record (`pid`) its
+/// `orderId` created.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inumbering_admin_killed_run_resumes_without_losing_or_doubling_a_row() {
+    let sandbox = INumberingSandbox::start().await.unwrap();
+    let mut env = inumbering_env(&sandbox);
+    env.push((
+        "INUMBERING_USERNAME".into(),
+        sandbox.admin_username().to_string(),
+    ));
+    env.push(("INUMBERING_ADMIN".into(), "1".into()));
+    let dir = TempDir::new("kill-admin");
+    let date = (chrono::Utc::now().date_naive() + chrono::Days::new(30)).to_string();
+    let numbers: Vec<String> = (0..160).map(|i| format!("312555{:04}", 3000 + i)).collect();
+    let lines: Vec<String> = numbers
+        .iter()
+        .map(|n| {
+            us_row(
+                "inumbering",
+                n,
+                0,
+                serde_json::json!({"desired_date": date}),
+            )
+        })
+        .collect();
+    let input = dir.join("requests.jsonl");
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let out = dir.join("results.csv");
+    let (out_s, input_s) = (out.display().to_string(), input.display().to_string());
+    let args = [
+        "submit",
+        "--carrier",
+        "inumbering",
+        "--batch-size",
+        "40",
+        "--concurrency",
+        "8",
+        "--out",
+        &out_s,
+        &input_s,
+    ];
+    let before = submit_and_kill(&env, &args, &out, 50);
+    let created_before = inumbering_calls(&sandbox, "/v2/iNumbering/portInOrder/");
+
+    run(numport(&env)
+        .args(["submit", "--carrier", "inumbering", "--resume"])
+        .arg(&out)
+        .arg(&input))
+    .expect(1);
+    let never_sent = numbers.len() - before.len();
+    assert_eq!(
+        inumbering_calls(&sandbox, "/v2/iNumbering/portInOrder/"),
+        created_before + never_sent
+    );
+    let e164: Vec<String> = numbers.iter().map(|n| format!("+1{n}")).collect();
+    let ordered: Vec<(String, Vec<String>)> = sandbox
+        .orders()
+        .into_iter()
+        .map(|(pid, ns)| (pid, ns.iter().map(|n| format!("+1{n}")).collect()))
+        .collect();
+    let after = last_records(&out);
+    check_killed_run(&e164, &before, &after, &ordered, 1);
+    for record in after.values().filter(|r| r["outcome"] == "submitted") {
+        let note = &record["note"];
+        let order_id: u64 = note
+            .strip_prefix("iNumbering orderId ")
+            .and_then(|n| n.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("the orderId is noted: {record:?}"));
+        assert_eq!(
+            sandbox.pid_of_order(order_id).as_deref(),
+            Some(record["order_id"].as_str()),
+            "{record:?}"
+        );
+    }
+}
+
+/// Apeiron orders killed mid-batch and resumed: Apeiron cannot be asked,
+/// so the rows in flight wait for a manual check; the others are sent once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apeiron_killed_run_resumes_without_losing_or_doubling_a_row() {
+    let sandbox = ApeironSandbox::start().await.unwrap();
+    let env = apeiron_env(&sandbox);
+    let dir = TempDir::new("kill-apeiron");
+    let numbers: Vec<String> = (0..200).map(|i| format!("212555{:04}", 2000 + i)).collect();
+    let lines: Vec<String> = numbers
+        .iter()
+        .enumerate()
+        .map(|(i, n)| us_row("apeiron", n, 1000 + i as u32, serde_json::json!({})))
+        .collect();
+    let input = dir.join("requests.jsonl");
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let out = dir.join("results.csv");
+    let (out_s, input_s) = (out.display().to_string(), input.display().to_string());
+    let args = [
+        "submit",
+        "--carrier",
+        "apeiron",
+        "--batch-size",
+        "40",
+        "--concurrency",
+        "1",
+        "--pause",
+        "50ms",
+        "--out",
+        &out_s,
+        &input_s,
+    ];
+    let before = submit_and_kill(&env, &args, &out, 80);
+    let created_before = sandbox.requests();
+    let resumed = run(numport(&env)
+        .args(["submit", "--carrier", "apeiron", "--resume"])
+        .arg(&out)
+        .arg(&input))
+    .expect(1);
+    assert_eq!(
+        sandbox.requests(),
+        created_before + numbers.len() - before.len()
+    );
+    let e164: Vec<String> = numbers.iter().map(|n| format!("+1{n}")).collect();
+    let ordered: Vec<(String, Vec<String>)> = sandbox
+        .accepted_orders()
+        .into_iter()
+        .map(|(id, mdn)| (id, vec![format!("+1{mdn}")]))
+        .collect();
+    check_killed_run(&e164, &before, &last_records(&out), &ordered, 1);
+    assert_no_secrets(&[&resumed], &["5512098734", "773119"]);
+}
+
+/// Eight `numport orders` in a row spend one iNumbering key exchange (six
+/// are allowed an hour): the key is kept in the state file, which only its
+/// owner can read, sealed when a sealing key is set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inumbering_key_is_kept_between_runs_in_a_private_state_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let sandbox = INumberingSandbox::start().await.unwrap();
+    let dir = TempDir::new("state");
+    let state = dir.join("state");
+    let mut env = inumbering_env(&sandbox);
+    env.push(("NUMPORT_STATE_DIR".into(), state.display().to_string()));
+    for i in 0..8 {
+        let orders = run(numport(&env).args(["orders", "--carrier", "inumbering", "--json"]));
+        assert_eq!(orders.code, 0, "run {i}: {}", orders.stderr);
+    }
+    assert_eq!(sandbox.exchanges(), 1, "one exchange for eight runs");
+    let file = state.join("store.json");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&file), 0o600);
+    assert_eq!(mode(&state), 0o700);
+    let client = numport::carrier::inumbering::INumberingClient::builder()
+        .base_url(sandbox.base_url())
+        .username(sandbox.username())
+        .password(sandbox.password())
+        .build()
+        .unwrap();
+    client.port_status().await.unwrap();
+    let key = client.api_key().await.unwrap().expose().to_owned();
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        !text.contains(&key),
+        "the key is stored encoded, not as text"
+    );
+
+    // Sealed: the file holds nothing that opens without the sealing key.
+    let sealed_state = dir.join("sealed");
+    let mut sealed = inumbering_env(&sandbox);
+    sealed.push((
+        "NUMPORT_STATE_DIR".into(),
+        sealed_state.display().to_string(),
+    ));
+    sealed.push((
+        "NUMPORT_REDIS_SEALING_KEY".into(),
+        "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".into(),
+    ));
+    let exchanges = sandbox.exchanges();
+    for _ in 0..3 {
+        run(numport(&sealed).args(["orders", "--carrier", "inumbering"])).expect(0);
+    }
+    assert_eq!(sandbox.exchanges(), exchanges + 1);
+    let plain = std::fs::read_to_string(&file).unwrap();
+    let encoded: serde_json::Value = serde_json::from_str(&plain).unwrap();
+    let decode = |v: &serde_json::Value| {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD
+            .decode(v["value"].as_str().unwrap())
+            .unwrap()
+    };
+    let values = |doc: &serde_json::Value| -> Vec<Vec<u8>> {
+        doc["values"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(k, _)| k.ends_with(":apikey"))
+            .map(|(_, v)| decode(v))
+            .collect()
+    };
+    assert_eq!(values(&encoded), vec![key.as_bytes().to_vec()]);
+    let sealed_doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(sealed_state.join("store.json")).unwrap())
+            .unwrap();
+    let sealed_values = values(&sealed_doc);
+    assert_eq!(sealed_values.len(), 1);
+    assert!(
+        !sealed_values[0]
+            .windows(key.len())
+            .any(|w| w == key.as_bytes()),
+        "sealed"
+    );
+    // A bad sealing key is a configuration error: nothing is sent.
+    let mut bad = sealed.clone();
+    bad.push(("NUMPORT_REDIS_SEALING_KEY".into(), "c2hvcnQ=".into()));
+    let refused = run(numport(&bad).args(["orders", "--carrier", "inumbering"])).expect(2);
+    assert!(
+        refused.stderr.contains("NUMPORT_REDIS_SEALING_KEY"),
+        "{}",
+        refused.stderr
+    );
+}
+
+#[path = "support/redis_server.rs"]
+mod redis_server;
+
+/// With `NUMPORT_REDIS_URL`, processes share the key through Redis.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inumbering_key_is_shared_through_redis() {
+    let redis = redis_server::RedisServer::start();
+    let sandbox = INumberingSandbox::start().await.unwrap();
+    let dir = TempDir::new("redis-state");
+    let mut env = inumbering_env(&sandbox);
+    env.push(("NUMPORT_REDIS_URL".into(), redis.url()));
+    env.push((
+        "NUMPORT_STATE_DIR".into(),
+        dir.join("unused").display().to_string(),
+    ));
+    for _ in 0..8 {
+        run(numport(&env).args(["orders", "--carrier", "inumbering"])).expect(0);
+    }
+    assert_eq!(sandbox.exchanges(), 1);
+    assert!(!dir.join("unused").exists(), "Redis, not the file");
+}
+
+/// Admin orders placed by a bulk submit (and by two processes at once) are
+/// each linked to their status record, so `watch --from` follows them all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_orders_of_a_bulk_submit_can_be_followed_from_another_process() {
+    let sandbox = INumberingSandbox::start().await.unwrap();
+    let mut env = inumbering_env(&sandbox);
+    env.push((
+        "INUMBERING_USERNAME".into(),
+        sandbox.admin_username().to_string(),
+    ));
+    env.push(("INUMBERING_ADMIN".into(), "1".into()));
+    let dir = TempDir::new("admin-watch");
+    let date = (chrono::Utc::now().date_naive() + chrono::Days::new(30)).to_string();
+    let file = |name: &str, first: usize, count: usize| {
+        let lines: Vec<String> = (first..first + count)
+            .map(|i| {
+                us_row(
+                    "inumbering",
+                    &format!("312555{:04}", 5000 + i),
+                    0,
+                    serde_json::json!({"desired_date": date}),
+                )
+            })
+            .collect();
+        let path = dir.join(name);
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        path
+    };
+    let watch_all = |out: &std::path::Path, count: usize| {
+        let watch = run(numport(&env)
+            .args(["watch", "--interval", "20ms", "--timeout", "30s", "--from"])
+            .arg(out))
+        .expect(0);
+        assert!(
+            watch
+                .stdout
+                .ends_with(&format!("{count} orders: {count} complete\n")),
+            "{}\n{}",
+            watch.stdout,
+            watch.stderr
+        );
+    };
+    for (name, concurrency, first) in [("c8", "8", 0), ("c1", "1", 100)] {
+        let input = file(&format!("{name}.jsonl"), first, 18);
+        let out = dir.join(&format!("{name}.csv"));
+        run(numport(&env)
+            .args([
+                "submit",
+                "--carrier",
+                "inumbering",
+                "--concurrency",
+                concurrency,
+            ])
+            .arg("--out")
+            .arg(&out)
+            .arg(&input))
+        .expect(0);
+        let last = last_records(&out);
+        let pids: BTreeSet<&str> = last.values().map(|r| r["order_id"].as_str()).collect();
+        assert_eq!(pids.len(), 18);
+        assert!(pids.iter().all(|p| p.starts_with('P')), "{pids:?}");
+        watch_all(&out, 18);
+    }
+    // Two processes at once, sharing the state folder.
+    let inputs = [file("a.jsonl", 200, 9), file("b.jsonl", 300, 9)];
+    let outs = [dir.join("a.csv"), dir.join("b.csv")];
+    let children: Vec<_> = inputs
+        .iter()
+        .zip(&outs)
+        .map(|(input, out)| {
+            numport(&env)
+                .args(["submit", "--carrier", "inumbering", "--out"])
+                .arg(out)
+                .arg(input)
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for out in &outs {
+        for record in last_records(out).values() {
+            let order_id: u64 = record["note"]
+                .strip_prefix("iNumbering orderId ")
+                .and_then(|n| n.split(' ').next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("{record:?}"));
+            assert_eq!(
+                sandbox.pid_of_order(order_id).as_deref(),
+                Some(record["order_id"].as_str())
+            );
+        }
+        watch_all(out, 9);
+    }
+}
+
+/// Generated PINs are never thrown away: the output file is checked (made,
+/// exclusively, owner-only) before the carrier is called, and without
+/// --out or --reveal they go to a new file whose name is printed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pins_made_by_the_carrier_are_always_kept() {
+    use std::os::unix::fs::PermissionsExt;
+    let sandbox = INumberingSandbox::start().await.unwrap();
+    let dir = TempDir::new("pins");
+    let mut env = inumbering_env(&sandbox);
+    env.push((
+        "NUMPORT_STATE_DIR".into(),
+        dir.join("state").display().to_string(),
+    ));
+    let updates = || inumbering_calls(&sandbox, "/v2/iNumbering/portOutPinUpdate/");
+    // An existing output file: refused before anything is sent.
+    let existing = dir.join("existing.csv");
+    std::fs::write(&existing, "keep me\n").unwrap();
+    let refused = run(numport(&env)
+        .args(["pins", "3125550101", "--out"])
+        .arg(&existing))
+    .expect(2);
+    assert!(
+        refused.stderr.contains("cannot create") && refused.stderr.contains("nothing was sent"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(updates(), 0);
+    assert_eq!(std::fs::read_to_string(&existing).unwrap(), "keep me\n");
+    // A folder that does not exist: the same.
+    run(numport(&env)
+        .args(["pins", "3125550101", "--out"])
+        .arg(dir.join("missing/pins.csv")))
+    .expect(2);
+    assert_eq!(updates(), 0);
+
+    // Neither --out nor --reveal: a new private file, named on stderr.
+    let kept = run(numport(&env).args(["pins", "3125550101", "3125550102"])).expect(0);
+    assert_eq!(updates(), 1);
+    assert_eq!(
+        kept.stdout,
+        "number        port-out pin\n+13125550101  [REDACTED]\n+13125550102  [REDACTED]\n"
+    );
+    let path = kept
+        .stderr
+        .strip_prefix("numport: wrote 2 PINs to ")
+        .and_then(|rest| rest.split(" (readable by you only)").next())
+        .unwrap_or_else(|| panic!("{}", kept.stderr));
+    let path = std::path::PathBuf::from(path);
+    assert!(path.starts_with(dir.join("state")), "{}", path.display());
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "number,pin");
+    assert_eq!(lines.len(), 3);
+    for (line, number) in lines[1..].iter().zip(["+13125550101", "+13125550102"]) {
+        let (n, pin) = line.split_once(',').unwrap();
+        assert_eq!(n, number);
+        assert!(
+            pin.len() == 4 && pin.bytes().all(|b| b.is_ascii_digit()),
+            "{line}"
+        );
+    }
+    // A refused call leaves no empty file behind.
+    let out = dir.join("new.csv");
+    sandbox.fail_next(10);
+    run(numport(&env)
+        .args(["pins", "3125550103", "--out"])
+        .arg(&out))
+    .expect(1);
+    assert!(!out.exists());
+}
+
+/// A CRLF file reports the lines a person sees, in errors and in the
+/// results file's `row`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crlf_files_report_the_right_lines() {
+    let sandbox = CellhireSandbox::start().await.unwrap();
+    let env = cellhire_env(&sandbox);
+    let dir = TempDir::new("crlf");
+    let mut rows = uk_rows(600, 3, "Acme CRLF");
+    // A wrong check digit.
+    let last = rows[1].sim.pop().unwrap();
+    rows[1].sim.push(if last == '0' { '1' } else { '0' });
+    let input = dir.join("requests.csv");
+    std::fs::write(&input, cellhire_csv(&rows).replace('\n', "\r\n")).unwrap();
+    let out = dir.join("results.csv");
+    let refused = run(numport(&env)
+        .args(["submit", "--carrier", "cellhire", "--out"])
+        .arg(&out)
+        .arg(&input))
+    .expect(2);
+    assert_eq!(
+        refused.stderr.lines().next().unwrap(),
+        format!(
+            "{}: line 3: sim: has an invalid Luhn check digit",
+            input.display()
+        )
+    );
+    run(numport(&env)
+        .args(["submit", "--carrier", "cellhire", "--skip-invalid", "--out"])
+        .arg(&out)
+        .arg(&input))
+    .expect(1);
+    let last = last_records(&out);
+    let seen: Vec<(u64, &str, &str)> = last
+        .iter()
+        .map(|(row, r)| (*row, r["number"].as_str(), r["outcome"].as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (2, rows[0].number.as_str(), "submitted"),
+            (3, rows[1].number.as_str(), "invalid"),
+            (4, rows[2].number.as_str(), "submitted"),
+        ]
+    );
+}
+
+/// A Cellhire refusal shows the reasons it gave per field, not only its
+/// generic title.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cellhire_field_reasons_are_shown() {
+    let sandbox = CellhireSandbox::start().await.unwrap();
+    let dir = TempDir::new("fields");
+    let input = dir.join("requests.csv");
+    let rows = uk_rows(650, 2, "Acme groups");
+    let mut text = String::from(
+        "number,sim,pac,port_name,target_network_id,source_network_id,tariff_id,provisioning_order,group_name\n",
+    );
+    for (r, tariff) in rows.iter().zip([102344, 102345]) {
+        text.push_str(&format!(
+            "{},{},{},{},1,5,{tariff},3630,Fleet\n",
+            r.number, r.sim, r.pac, r.port_name
+        ));
+    }
+    std::fs::write(&input, text).unwrap();
+    let out = dir.join("results.csv");
+    let submit = run(numport(&cellhire_env(&sandbox))
+        .args(["submit", "--carrier", "cellhire", "--out"])
+        .arg(&out)
+        .arg(&input))
+    .expect(1);
+    let last = last_records(&out);
+    for record in last.values() {
+        assert_eq!(record["outcome"], "failed");
+        assert!(
+            record["error"].contains("One or more validation errors occurred.")
+                && record["error"].contains(
+                    "rows[1].groupName: The groupName Fleet is already used by rows[0] with another Tariff + BoltOn + Services configuration"
+                ),
+            "{record:?}"
+        );
+    }
+    assert!(
+        submit.stdout.contains("rows[1].groupName"),
+        "{}",
+        submit.stdout
+    );
+}
+
+/// Cellhire's network list is read once for the whole run (the docs
+/// promise a 15-minute cache), however many batches there are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cellhire_networks_are_read_once_for_every_batch() {
+    let sandbox = CellhireSandbox::start().await.unwrap();
+    let dir = TempDir::new("networks");
+    let mut rows = uk_rows(200, 50, "");
+    for (i, row) in rows.iter_mut().enumerate() {
+        row.port_name = format!("Acme single {i:02}");
+    }
+    let input = dir.join("requests.csv");
+    std::fs::write(&input, cellhire_csv(&rows)).unwrap();
+    run(numport(&cellhire_env(&sandbox))
+        .args([
+            "submit",
+            "--carrier",
+            "cellhire",
+            "--batch-size",
+            "1",
+            "--out",
+        ])
+        .arg(dir.join("results.csv"))
+        .arg(&input))
     .expect(0);
-    let row5 = second.json()["rows"][1].clone();
-    assert_eq!(row5["order_id"], order5.as_str());
+    assert_eq!(creates(&sandbox), 50);
+    let reads = sandbox
+        .api_requests()
+        .iter()
+        .filter(|(method, path)| method == "GET" && path.ends_with("/networks"))
+        .count();
+    assert_eq!(reads, 1);
+}
+
+/// Batches are cut between ports: rows Cellhire merges into one port are
+/// sent together, and a port larger than the batch goes whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_never_split_a_port() {
+    let sandbox = CellhireSandbox::start().await.unwrap();
+    let dir = TempDir::new("batches");
+    // Two ports of 100 rows, their rows interleaved in the file, and a
+    // port of 30.
+    let a = uk_rows(100, 100, "Acme port A");
+    let b = uk_rows(300, 100, "Acme port B");
+    let c = uk_rows(500, 30, "Acme port C");
+    let mut rows = Vec::new();
+    for (x, y) in a.into_iter().zip(b) {
+        rows.push(x);
+        rows.push(y);
+    }
+    rows.extend(c);
+    let input = dir.join("requests.csv");
+    std::fs::write(&input, cellhire_csv(&rows)).unwrap();
+    let out = dir.join("results.csv");
+    let submit = run(numport(&cellhire_env(&sandbox))
+        .args([
+            "submit",
+            "--carrier",
+            "cellhire",
+            "--batch-size",
+            "50",
+            "--json",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .arg(&input))
+    .expect(0);
     assert_eq!(
-        row5["note"],
-        "reconciled: matched by time only (the carrier's listing names no numbers): the order"
+        submit.json()["counts"],
+        serde_json::json!({"submitted": 230})
     );
-    let orders = run(numport(&env).args(["orders", "--carrier", "inumbering", "--json"])).expect(0);
-    assert_eq!(
-        orders.json().as_array().unwrap().len(),
-        2,
-        "nothing sent twice"
+    let ports = ports(&sandbox).await;
+    let mut sizes: Vec<usize> = ports.values().map(Vec::len).collect();
+    sizes.sort_unstable();
+    assert_eq!(sizes, vec![30, 100, 100]);
+    assert_eq!(creates(&sandbox), 3);
+    // Each row's pending record came in the same batch as its port's.
+    let pending_at: BTreeMap<String, String> = results(&out)
+        .into_iter()
+        .filter(|r| r["outcome"] == "pending")
+        .map(|r| (r["number"].clone(), r["attempted_at"].clone()))
+        .collect();
+    for numbers in ports.values() {
+        let batches: BTreeSet<&str> = numbers.iter().map(|n| pending_at[n].as_str()).collect();
+        assert_eq!(batches.len(), 1, "one port, one batch");
+    }
+}
+
+/// A closed standard output (`numport orders | head`) ends the printing
+/// quietly: no panic, the subcommand's own exit code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_stdout_is_no_panic() {
+    let sandbox = INumberingSandbox::start().await.unwrap();
+    let env = inumbering_env(&sandbox);
+    for args in [
+        vec!["--json", "orders", "--carrier", "inumbering"],
+        vec!["orders", "--carrier", "inumbering"],
+        vec!["--json", "check", "--carrier", "inumbering", "3125550142"],
+    ] {
+        let mut child = numport(&env)
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert_eq!(stderr, "", "{args:?}");
+    }
+}
+
+/// The README's install commands work from a checkout (the crate is not
+/// published), and it says which iNumbering orders are checked first.
+#[test]
+fn readme_install_commands_work_from_a_checkout() {
+    let readme =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    assert!(!readme.contains("cargo add numport\n"));
+    assert!(!readme.contains("cargo install numport --features cli"));
+    assert!(readme.contains("cargo install --path . --features cli"));
+    assert!(
+        !readme.contains("pre-check (unless checked within the hour), then `/v2.2/account/port`")
     );
+    let lib = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs"))
+        .unwrap();
+    assert!(
+        !readme
+            .contains("Portability is checked first; a number that is not portable stops it here."),
+        "customer orders go straight to /v2.2/account/port"
+    );
+    assert!(!lib.contains("portability pre-check before every order"));
 }

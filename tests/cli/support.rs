@@ -31,6 +31,8 @@ const VARS: &[&str] = &[
     "INUMBERING_API_KEY",
     "NUMPORT_REDIS_URL",
     "NUMPORT_REDIS_SEALING_KEY",
+    "NUMPORT_STATE_DIR",
+    "XDG_STATE_HOME",
 ];
 
 /// The sandboxes' credentials: never in the output of a command but
@@ -39,12 +41,20 @@ pub const SANDBOX_SECRETS: &[&str] = &["sandbox-secret", "sandbox-api-token", "s
 
 pub type Env = Vec<(String, String)>;
 
+/// The state folder every child of this test binary keeps its store in,
+/// unless `env` names another: under the target folder, never the user's.
+/// Store keys name the carrier's base URL, so sandboxes never share keys.
+pub fn shared_state_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-state-{}", std::process::id()))
+}
+
 /// The binary, with no carrier variable but those of `env`.
 pub fn numport(env: &Env) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_numport"));
     for var in VARS {
         cmd.env_remove(var);
     }
+    cmd.env("NUMPORT_STATE_DIR", shared_state_dir());
     cmd.envs(env.iter().map(|(k, v)| (k, v)));
     cmd.stdin(Stdio::null());
     cmd
@@ -280,4 +290,40 @@ pub fn assert_no_secrets(runs: &[&Run], secrets: &[&str]) {
             }
         }
     }
+}
+
+/// One US row for `carrier` (`apeiron` or `inumbering`) as a JSON line:
+/// number `number` (10 digits), SIM serial `serial` (Apeiron), every
+/// required column filled; `extra` adds or replaces columns.
+pub fn us_row(carrier: &str, number: &str, serial: u32, extra: serde_json::Value) -> String {
+    let mut row = serde_json::json!({
+        "carrier": carrier, "number": number,
+        "first_name": "Maria", "last_name": "Lopez",
+        "address1": "233 S Wacker Dr", "city": "Chicago", "state": "IL",
+        "postal_code": "60606", "authorization_name": "Maria Lopez",
+        "account_number": "5512098734", "pin": "773119",
+    });
+    if carrier == "apeiron" {
+        row["sim"] = serde_json::Value::String(us_iccid(serial));
+        row["service_plan"] = "UTT5GB".into();
+    }
+    if let (Some(row), Some(extra)) = (row.as_object_mut(), extra.as_object()) {
+        for (k, v) in extra {
+            row.insert(k.clone(), v.clone());
+        }
+    }
+    row.to_string()
+}
+
+/// A Luhn-valid US ICCID ending in `serial`.
+pub fn us_iccid(serial: u32) -> String {
+    Iccid::with_check_digit(&format!("890126012345{serial:07}"))
+        .expect("iccid")
+        .as_str()
+        .to_owned()
+}
+
+/// How many requests of the iNumbering sandbox went to `path`.
+pub fn inumbering_calls(s: &INumberingSandbox, path: &str) -> usize {
+    s.requests().iter().filter(|p| p.as_str() == path).count()
 }
