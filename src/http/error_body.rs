@@ -310,15 +310,16 @@ mod tests {
         });
         assert_eq!(
             e.to_string(),
+            // Fields in the order the JSON map keeps them (by name).
             "Cellhire answered HTTP 500: One or more validation errors occurred.: \
-             Rows[0].Msisdn: The MSISDN is on a port in progress.; Name: Too long."
+             Name: Too long.; Rows[0].Msisdn: The MSISDN is on a port in progress."
         );
         let e = error_for_status(Carrier::Cellhire, 409, ErrorBody::parse(body), None, |_| {
             RejectReason::Other
         });
         assert!(
             e.to_string().ends_with(
-                "occurred.: Rows[0].Msisdn: The MSISDN is on a port in progress.; Name: Too long."
+                "occurred.: Name: Too long.; Rows[0].Msisdn: The MSISDN is on a port in progress."
             ),
             "{e}"
         );
