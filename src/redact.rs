@@ -125,6 +125,138 @@ impl<'a> Redactor<'a> {
     }
 }
 
+/// Removes every one of `secrets` from each of `texts` that may hold one:
+/// each text is first tested with [`may_hold_any`], and one without any
+/// secret is neither copied nor changed. The [`Redactor`] is made only for
+/// the first text that may hold one, so a call whose texts are clean (the
+/// usual case) costs one scan of each text and no allocation. Texts are
+/// not cut: they are the carrier's words kept in a result, not an error.
+pub(crate) fn scrub_texts<'t>(secrets: &[&str], texts: impl IntoIterator<Item = &'t mut String>) {
+    scrub_texts_with(&Runs::new(secrets.iter().copied()), secrets, texts);
+}
+
+/// [`scrub_texts`] with the [`Runs`] of `secrets` made beforehand (for
+/// secrets used on every call, such as a client's credentials).
+pub(crate) fn scrub_texts_with<'t>(
+    runs: &Runs<'_>,
+    secrets: &[&str],
+    texts: impl IntoIterator<Item = &'t mut String>,
+) {
+    if runs.is_empty() {
+        return;
+    }
+    let mut redactor: Option<Redactor<'_>> = None;
+    for text in texts {
+        if !runs.may_hold(text.as_bytes()) {
+            continue;
+        }
+        let redactor = redactor.get_or_insert_with(|| Redactor::new(secrets));
+        if redactor.holds_secret(text) {
+            *text = redactor.scrub(text);
+        }
+    }
+}
+
+/// The [`longest_run`] of each of a set of secrets, for testing many
+/// texts: [`may_hold_any`] made once per set, and run as a set-Horspool
+/// search (a window as long as the shortest run slides over the text, by
+/// as many bytes as its last byte allows), so that a clean text costs
+/// about one comparison every few bytes, whatever the number of secrets.
+pub(crate) struct Runs<'a> {
+    runs: Vec<Cow<'a, str>>,
+    /// The length of the shortest run: the window.
+    window: usize,
+    /// How far the window may move when it ends on a byte: the distance
+    /// from the last of that byte (in either case) in any run's first
+    /// `window` bytes to the window's end; 0 for a byte that ends one.
+    shift: [u8; 256],
+    /// A secret without a run of three is assumed to be in every text.
+    always: bool,
+}
+
+impl<'a> Runs<'a> {
+    /// The runs of `secrets` (too-short secrets are ignored).
+    pub(crate) fn new(secrets: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut out = Self {
+            runs: Vec::new(),
+            window: usize::from(u8::MAX),
+            shift: [0; 256],
+            always: false,
+        };
+        for secret in secrets.into_iter().filter(|s| s.len() >= MIN_SECRET_LEN) {
+            let run = longest_run(secret);
+            if run.len() >= MIN_SECRET_LEN {
+                out.window = out.window.min(run.len());
+                out.runs.push(Cow::Borrowed(run));
+            } else {
+                out.always = true;
+            }
+        }
+        let window = out.window;
+        // `window` is at most 255: every distance fits a byte.
+        out.shift = [u8::try_from(window).unwrap_or(u8::MAX); 256];
+        for run in &out.runs {
+            for (at, b) in run.as_bytes()[..window].iter().enumerate() {
+                let distance = u8::try_from(window - 1 - at).unwrap_or(u8::MAX);
+                for b in [b.to_ascii_lowercase(), b.to_ascii_uppercase()] {
+                    let slot = &mut out.shift[usize::from(b)];
+                    *slot = (*slot).min(distance);
+                }
+            }
+        }
+        out
+    }
+
+    /// The same runs, owning their text (to be kept with a credential).
+    pub(crate) fn into_owned(self) -> Runs<'static> {
+        Runs {
+            runs: self
+                .runs
+                .into_iter()
+                .map(|r| Cow::Owned(r.into_owned()))
+                .collect(),
+            window: self.window,
+            shift: self.shift,
+            always: self.always,
+        }
+    }
+
+    /// True when there is nothing to look for.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.runs.is_empty() && !self.always
+    }
+
+    /// [`may_hold_any`] for the whole set.
+    #[inline]
+    pub(crate) fn may_hold(&self, text: &[u8]) -> bool {
+        if self.always {
+            return true;
+        }
+        if self.runs.is_empty() {
+            return false;
+        }
+        let window = self.window;
+        let mut at = 0;
+        while at + window <= text.len() {
+            match self.shift[usize::from(text[at + window - 1])] {
+                0 => {
+                    let rest = &text[at..];
+                    let found = self.runs.iter().any(|run| {
+                        rest.get(..run.len())
+                            .is_some_and(|t| t.eq_ignore_ascii_case(run.as_bytes()))
+                    });
+                    if found {
+                        return true;
+                    }
+                    at += 1;
+                }
+                shift => at += usize::from(shift),
+            }
+        }
+        false
+    }
+}
+
 /// Cuts `text` to `max_chars` characters, appending `…` when it was longer.
 pub(crate) fn truncate(text: &mut String, max_chars: usize) {
     if let Some((cut, _)) = text.char_indices().nth(max_chars) {
@@ -133,9 +265,6 @@ pub(crate) fn truncate(text: &mut String, max_chars: usize) {
     }
 }
 
-/// `text` with every ASCII-case-insensitive occurrence of `needle` replaced,
-/// or `None` when there is none. Case folding is ASCII only, so byte offsets
-/// are the same in both and every match lies on character boundaries.
 /// True unless `text` certainly holds none of `secrets` in any form the
 /// redactor knows; a cheap test made before building a [`Redactor`] for a
 /// successful answer. Every form of a secret (plain, form- or
@@ -155,10 +284,16 @@ pub(crate) fn longest_run(secret: &str) -> &str {
     if secret.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return secret;
     }
-    secret
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .max_by_key(|r| r.len())
-        .unwrap_or("")
+    // Byte by byte: a run is ASCII, so its ends are character boundaries.
+    let (mut best, mut start) = ((0, 0), 0);
+    for (at, b) in secret.bytes().enumerate() {
+        if !b.is_ascii_alphanumeric() {
+            start = at + 1;
+        } else if at + 1 - start >= best.1 - best.0 {
+            best = (start, at + 1);
+        }
+    }
+    secret.get(best.0..best.1).unwrap_or("")
 }
 
 /// [`may_hold_any`] for one secret's [`longest_run`].
@@ -183,6 +318,9 @@ fn contains_ignore_ascii_case(hay: &[u8], pat: &[u8]) -> bool {
     false
 }
 
+/// `text` with every ASCII-case-insensitive occurrence of `needle` replaced,
+/// or `None` when there is none. Case folding is ASCII only, so byte offsets
+/// are the same in both and every match lies on character boundaries.
 fn replace_ignore_ascii_case(text: &str, needle: &str) -> Option<String> {
     let hay = text.as_bytes();
     let pat = needle.as_bytes();
@@ -235,6 +373,124 @@ mod tests {
         assert!(!may_hold_any(&["ab"], b"ab"));
         // No run of three letters or digits: assumed present.
         assert!(may_hold_any(&["+/=+"], b"clean"));
+    }
+
+    #[test]
+    fn scrub_texts_changes_only_texts_holding_a_secret() {
+        let mut texts = vec![
+            "not portable: PIN 7731 on account ACCT-5512".to_owned(),
+            "clean".to_owned(),
+            "key DEC759ED in upper case".to_owned(),
+        ];
+        scrub_texts(&["7731", "acct-5512", "dec759ed"], texts.iter_mut());
+        assert_eq!(
+            texts,
+            [
+                "not portable: PIN [REDACTED] on account [REDACTED]",
+                "clean",
+                "key [REDACTED] in upper case",
+            ]
+        );
+        // Nothing to remove: texts are left as they are.
+        let mut none = vec!["7731".to_owned()];
+        scrub_texts(&[], none.iter_mut());
+        assert_eq!(none, ["7731"]);
+        // Every form of a secret with symbols is found by its run.
+        let secret = "s3cr3t/with+symbols&=";
+        let mut forms = vec![
+            "S3CR3T%2FWITH%2BSYMBOLS%26%3D".to_owned(),
+            "secret=s3cr3t/with+symbols&=".to_owned(),
+        ];
+        scrub_texts(&[secret, "ab"], forms.iter_mut());
+        assert_eq!(forms, ["[REDACTED]", "secret=[REDACTED]"]);
+    }
+
+    #[test]
+    fn the_window_search_agrees_with_the_search_of_each_run_on_many_texts() {
+        // Texts drawn from the secrets' own letters, so that near misses
+        // and overlaps are common.
+        let secrets = ["7731", "5512098734", "Kq81zR7mVx", "abcabd"];
+        let alphabet = b"7315290k8qzrmvxKQABCDabcd -";
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut positives = 0;
+        for _ in 0..20_000 {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let len = usize::try_from(seed >> 58).unwrap_or(0);
+            let mut text: Vec<u8> = (0..len)
+                .map(|i| {
+                    let r = seed.rotate_left(u32::try_from(i * 7).unwrap_or(0)) >> 40;
+                    alphabet[usize::try_from(r).unwrap_or(0) % alphabet.len()]
+                })
+                .collect();
+            // Half the texts hold a secret, in upper case or with one
+            // byte changed, somewhere.
+            if seed & 1 == 1 {
+                let pick = secrets[usize::try_from((seed >> 8) % 4).unwrap_or(0)];
+                let mut piece = pick.as_bytes().to_vec();
+                match (seed >> 12) % 3 {
+                    0 => piece.make_ascii_uppercase(),
+                    1 => {
+                        let at = usize::try_from(seed >> 16).unwrap_or(0) % piece.len();
+                        piece[at] = b'-';
+                    }
+                    _ => {}
+                }
+                let at = usize::try_from(seed >> 20).unwrap_or(0) % (text.len() + 1);
+                text.splice(at..at, piece);
+                positives += usize::from(may_hold_any(&secrets, &text));
+            }
+            for n in 1..=secrets.len() {
+                assert_eq!(
+                    Runs::new(secrets[..n].iter().copied()).may_hold(&text),
+                    may_hold_any(&secrets[..n], &text),
+                    "{:?}",
+                    String::from_utf8_lossy(&text)
+                );
+            }
+        }
+        assert!(positives > 5_000, "{positives}");
+    }
+
+    #[test]
+    fn the_longest_run_of_letters_and_digits() {
+        assert_eq!(longest_run("tok-5c1e9a7d30b2-bench-0000"), "5c1e9a7d30b2");
+        assert_eq!(longest_run("abc-def"), "def");
+        assert_eq!(longest_run("plain123"), "plain123");
+        assert_eq!(longest_run("é-ab-ü"), "ab");
+        assert_eq!(longest_run("+/=+"), "");
+        assert_eq!(longest_run(""), "");
+    }
+
+    #[test]
+    fn the_one_pass_test_agrees_with_the_test_of_each_secret() {
+        let secrets = ["7731", "5512098734", "pw-Kq81zR7mVx", "+/=+", "ab"];
+        let texts = [
+            "clean",
+            "PIN 7731",
+            "pw-KQ81ZR7MVX",
+            "kq81zr7mv",
+            "551209873",
+            "",
+            "77",
+            "+/=+",
+            "x5512098734",
+            "at the end 773",
+            "at the end 7731",
+            "5512098737731",
+            "KQ81ZR7MVX and 5512098734 and 7731 in one",
+        ];
+        for text in texts {
+            for n in 0..=secrets.len() {
+                assert_eq!(
+                    Runs::new(secrets[..n].iter().copied()).may_hold(text.as_bytes()),
+                    may_hold_any(&secrets[..n], text.as_bytes()),
+                    "{text:?} with {:?}",
+                    &secrets[..n]
+                );
+            }
+        }
     }
 
     #[test]

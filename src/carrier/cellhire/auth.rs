@@ -23,6 +23,7 @@ use crate::http::error_body::{ErrorBody, error_for_status};
 use crate::http::{BaseUrl, Idempotency, Transport};
 use crate::model::Credential;
 use crate::provider::{Carrier, Operation};
+use crate::redact::Runs;
 use crate::store::Shared;
 
 /// The store item of the token.
@@ -80,6 +81,8 @@ struct Cached {
     refresh_at: Instant,
     /// The token's form in the store, for a compare-and-remove on a 401.
     stored: Vec<u8>,
+    /// The redaction runs of the client secret and this token.
+    runs: Runs<'static>,
 }
 
 /// The token source a client holds. Clones share the cache.
@@ -88,6 +91,8 @@ pub(super) struct TokenSource {
     auth: CellhireAuth,
     /// The static token's header, made at construction.
     fixed: Option<Bearer>,
+    /// The static token's redaction runs, made at construction.
+    fixed_runs: Option<Arc<Runs<'static>>>,
     cache: Arc<Mutex<Option<Cached>>>,
     grants: Arc<AtomicUsize>,
     /// The store shared by the clients of this client id (client
@@ -107,13 +112,17 @@ impl TokenSource {
     /// A source for `auth`; a static token that cannot be a header value is
     /// [`Error::Config`].
     pub fn new(auth: CellhireAuth, shared: Option<Shared>) -> Result<Self> {
-        let fixed = match &auth {
-            CellhireAuth::Token(token) => Some(Bearer::new(token.clone())?),
-            CellhireAuth::ClientCredentials { .. } => None,
+        let (fixed, fixed_runs) = match &auth {
+            CellhireAuth::Token(token) => (
+                Some(Bearer::new(token.clone())?),
+                Some(Arc::new(Runs::new([token.expose()]).into_owned())),
+            ),
+            CellhireAuth::ClientCredentials { .. } => (None, None),
         };
         Ok(Self {
             auth,
             fixed,
+            fixed_runs,
             cache: Arc::new(Mutex::new(None)),
             grants: Arc::new(AtomicUsize::new(0)),
             shared,
@@ -131,6 +140,28 @@ impl TokenSource {
         match &self.auth {
             CellhireAuth::Token(token) => vec![token.expose()],
             CellhireAuth::ClientCredentials { client_secret, .. } => vec![client_secret.expose()],
+        }
+    }
+
+    /// Calls `f` with the secrets the source knows, for redaction (the
+    /// static token, or the client secret and the token granted last) and
+    /// their runs, made once per token. Nothing is copied.
+    pub(super) async fn with_secrets<R>(&self, f: impl FnOnce(&Runs<'_>, &[&str]) -> R) -> R {
+        match &self.auth {
+            CellhireAuth::Token(token) => match &self.fixed_runs {
+                Some(runs) => f(runs, &[token.expose()]),
+                None => f(&Runs::new([token.expose()]), &[token.expose()]),
+            },
+            CellhireAuth::ClientCredentials { client_secret, .. } => {
+                let cache = self.cache.lock().await;
+                match cache.as_ref() {
+                    Some(c) => f(&c.runs, &[client_secret.expose(), c.bearer.token.expose()]),
+                    None => f(
+                        &Runs::new([client_secret.expose()]),
+                        &[client_secret.expose()],
+                    ),
+                }
+            }
         }
     }
 
@@ -186,10 +217,12 @@ impl TokenSource {
             None => grant().await?,
         };
         let bearer = Bearer::new(fetched.token.clone())?;
+        let runs = Runs::new([client_secret.expose(), fetched.token.expose()]).into_owned();
         *cache = Some(Cached {
             bearer: bearer.clone(),
             refresh_at: Instant::now() + fetched.lifetime(),
             stored: fetched.encode(),
+            runs,
         });
         Ok(bearer)
     }

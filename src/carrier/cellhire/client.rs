@@ -25,6 +25,7 @@ use crate::http::error_body::{ErrorBody, error_for_status};
 use crate::http::{Idempotency, Reply, Transport, decode};
 use crate::model::{Credential, PortId, PortSummary};
 use crate::provider::{Carrier, Operation};
+use crate::redact::{Runs, scrub_texts_with};
 use crate::store::{Namespace, Shared, Store};
 
 /// The largest page List Ports serves.
@@ -362,6 +363,8 @@ impl CellhireClient {
         Ok(networks)
     }
 
+    /// Get Porting Networks. The names it holds come back without the
+    /// client's secrets, should Cellhire echo them.
     async fn fetch_networks(&self) -> Result<Vec<PortingNetworks>> {
         let op = Operation::Native("networks");
         let reply = self
@@ -376,7 +379,19 @@ impl CellhireClient {
             )
             .await?;
         let list: Vec<wire::PortTypeNetworks> = decode::json(CARRIER, op, &reply.body)?;
-        Ok(from_wire::networks(list))
+        let mut networks = from_wire::networks(list);
+        self.with_secrets(|runs, secrets| {
+            scrub_texts_with(runs, secrets, from_wire::network_texts(&mut networks));
+        })
+        .await;
+        Ok(networks)
+    }
+
+    /// Calls `f` with every secret the client knows (its configured
+    /// secret: the static token or the client secret, and the token
+    /// granted last) and their redaction runs.
+    async fn with_secrets<R>(&self, f: impl FnOnce(&Runs<'_>, &[&str]) -> R) -> R {
+        self.inner.tokens.with_secrets(f).await
     }
 
     /// The network list, from the cache while it is fresh, else from the
@@ -390,7 +405,7 @@ impl CellhireClient {
                 return Ok(list.clone());
             }
         }
-        let fetched = self
+        let mut fetched = self
             .inner
             .shared
             .fetch_once(
@@ -401,6 +416,12 @@ impl CellhireClient {
                 || async { Ok::<_, Error>(SharedNetworks::now(self.fetch_networks().await?)) },
             )
             .await?;
+        // A list read back from the store was written by another client,
+        // which may not know this one's secrets.
+        self.with_secrets(|runs, secrets| {
+            scrub_texts_with(runs, secrets, from_wire::network_texts(&mut fetched.list));
+        })
+        .await;
         let age = fetched.age();
         let list = Arc::new(fetched.list);
         let at = Instant::now().checked_sub(age).unwrap_or_else(Instant::now);
@@ -549,11 +570,20 @@ impl CellhireClient {
             )
             .await?;
         let details: wire::PortDetails = decode::json(CARRIER, op, &reply.body)?;
-        from_wire::details(details, &self.inner.msisdn).map_err(|message| Error::Decode {
-            carrier: CARRIER,
-            operation: op,
-            message,
-        })
+        let mut details =
+            from_wire::details(details, &self.inner.msisdn).map_err(|message| Error::Decode {
+                carrier: CARRIER,
+                operation: op,
+                message,
+            })?;
+        // Only a port whose rows carry messages is scrubbed (most carry none).
+        if from_wire::has_messages(&details) {
+            self.with_secrets(|runs, secrets| {
+                from_wire::scrub_messages(&mut details, runs, secrets);
+            })
+            .await;
+        }
+        Ok(details)
     }
 
     /// One page of List Ports (`page` from 1, `page_size` 1 to 50).

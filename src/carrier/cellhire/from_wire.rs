@@ -10,6 +10,7 @@ use super::types::{
 use super::{MsisdnFormat, wire};
 use crate::model::{Pac, PortId, PortLineDetail, PortOrder, PortSummary};
 use crate::provider::Carrier;
+use crate::redact::{Runs, longest_run};
 use crate::status::CarrierStatus;
 
 /// Reads Cellhire's dates: `2024-07-18T00:00:00`, with or without a
@@ -185,6 +186,58 @@ pub(super) fn details(d: wire::PortDetails, format: &MsisdnFormat) -> Result<Por
         row_count: d.row_count,
         rows: d.rows.into_iter().map(|r| row(r, format)).collect(),
     })
+}
+
+/// True when a row of `details` carries a message.
+pub(super) fn has_messages(details: &PortDetails) -> bool {
+    details.rows.iter().any(|r| r.message.is_some())
+}
+
+/// Removes `secrets` (the client's, whose runs are `runs`) and the rows'
+/// own PACs from every row's message that may hold one: Cellhire's words
+/// on a row (a PAC failure, a cancellation reason) may echo the PAC or a
+/// credential.
+pub(super) fn scrub_messages(details: &mut PortDetails, runs: &Runs<'_>, secrets: &[&str]) {
+    // First a test that copies nothing (the usual answer: no message
+    // holds any); only when one may are the PACs copied out of the rows
+    // so that the messages can be changed. A PAC is letters and digits:
+    // it is its own run.
+    let may = details
+        .rows
+        .iter()
+        .filter_map(|r| r.message.as_deref())
+        .any(|m| {
+            runs.may_hold(m.as_bytes())
+                || details
+                    .rows
+                    .iter()
+                    .filter_map(|r| r.pac.as_ref())
+                    .any(|p| crate::redact::may_hold_run(longest_run(p.expose()), m.as_bytes()))
+        });
+    if !may {
+        return;
+    }
+    let pacs: Vec<String> = details
+        .rows
+        .iter()
+        .filter_map(|r| r.pac.as_ref().map(|p| p.expose().to_owned()))
+        .collect();
+    let mut all: Vec<&str> = secrets.to_vec();
+    all.extend(pacs.iter().map(String::as_str));
+    crate::redact::scrub_texts(
+        &all,
+        details.rows.iter_mut().filter_map(|r| r.message.as_mut()),
+    );
+}
+
+/// Every carrier text of a networks list (the networks' names).
+pub(super) fn network_texts(networks: &mut [PortingNetworks]) -> impl Iterator<Item = &mut String> {
+    networks
+        .iter_mut()
+        .flat_map(|t| t.target_networks.iter_mut())
+        .flat_map(|n| {
+            std::iter::once(&mut n.name).chain(n.source_networks.iter_mut().map(|s| &mut s.name))
+        })
 }
 
 /// The shared order model of a port's details.

@@ -69,6 +69,9 @@ struct Slot {
     key: Option<Credential>,
     /// After a 429 from the exchange: not before this instant.
     locked_until: Option<Instant>,
+    /// The redaction runs of the password and `key`, made once per key
+    /// (`None` until first needed, and again whenever the key changes).
+    runs: Option<crate::redact::Runs<'static>>,
 }
 
 impl fmt::Debug for KeySource {
@@ -95,6 +98,7 @@ impl KeySource {
             key: Mutex::new(Slot {
                 key,
                 locked_until: None,
+                runs: None,
             }),
             exchanges: AtomicUsize::new(0),
             shared,
@@ -113,6 +117,29 @@ impl KeySource {
     /// The password, for redaction.
     pub(super) fn password(&self) -> &str {
         self.password.expose()
+    }
+
+    /// Removes the password, the API key in use and `extra` from every
+    /// text of `texts` that may hold one; clean texts (the usual case) are
+    /// neither copied nor changed (see [`crate::redact::scrub_texts`]).
+    pub(super) async fn scrub<'t>(
+        &self,
+        extra: &[&str],
+        texts: impl IntoIterator<Item = &'t mut String>,
+    ) {
+        let mut slot = self.key.lock().await;
+        let Slot { key, runs, .. } = &mut *slot;
+        let key = key.as_ref().map_or("", Credential::expose);
+        let credentials = [self.password.expose(), key];
+        if extra.is_empty() {
+            let runs = runs.get_or_insert_with(|| {
+                crate::redact::Runs::new(credentials.iter().copied()).into_owned()
+            });
+            crate::redact::scrub_texts_with(runs, &credentials, texts);
+        } else {
+            let all: Vec<&str> = extra.iter().chain(&credentials).copied().collect();
+            crate::redact::scrub_texts(&all, texts);
+        }
     }
 
     pub(super) fn exchanges(&self) -> usize {
@@ -165,6 +192,7 @@ impl KeySource {
         match fetched {
             Ok(key) => {
                 slot.key = Some(key.clone());
+                slot.runs = None;
                 Ok(key)
             }
             Err(e) => {
@@ -238,6 +266,7 @@ impl KeySource {
             .is_some_and(|k| k.expose() == stale.expose())
         {
             slot.key = None;
+            slot.runs = None;
         }
         self.shared
             .remove_if(KEY_ITEM, stale.expose().as_bytes())

@@ -7,7 +7,7 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 
 use super::auth::KeySource;
 use super::builder::INumberingClientBuilder;
-use super::precheck::{Prechecks, SharedChecks};
+use super::precheck::{self, Prechecks, SharedChecks};
 use super::types::{
     AccountPort, AccountPortCreated, AssignedPin, Availability, PinUpdate, PortInOrder,
     PortStatusEntry,
@@ -221,7 +221,9 @@ impl INumberingClient {
     }
 
     /// portInAvailability: one call for every number. Each answer is
-    /// remembered for an hour ([`super::CHECK_LIFETIME`]).
+    /// remembered for an hour ([`super::CHECK_LIFETIME`]). The carrier's
+    /// texts (a reason, a provider's name) come back without the password
+    /// or the API key, should the carrier echo them.
     pub async fn port_in_availability(&self, numbers: &[PhoneNumber]) -> Result<Vec<Availability>> {
         let mut p = Problems::new();
         check::numbers(&mut p, "tnList.tnItem", numbers);
@@ -236,7 +238,11 @@ impl INumberingClient {
                 |key| serde_json::to_vec(&to_wire::availability(key, numbers)),
             )
             .await?;
-        let results = from_wire::availability(answer);
+        let mut results = from_wire::availability(answer);
+        self.inner
+            .keys
+            .scrub(&[], precheck::texts(&mut results))
+            .await;
         for r in &results {
             if let Some(number) = &r.number {
                 self.inner
@@ -250,21 +256,33 @@ impl INumberingClient {
     /// Checks `numbers` once across every client sharing the store: when
     /// another client checked this very set within the hour, its results
     /// are used; otherwise one client checks while the others wait for it.
-    pub(super) async fn check_once(&self, numbers: &[PhoneNumber]) -> Result<Vec<Availability>> {
+    /// The carrier's texts are kept (here and in the store) and returned
+    /// without the client's credentials nor `secrets` (the secrets of the
+    /// requests in scope), whoever wrote them.
+    pub(super) async fn check_once(
+        &self,
+        numbers: &[PhoneNumber],
+        secrets: &[&str],
+    ) -> Result<Vec<Availability>> {
         let clock = &self.inner.transport.config().clock;
         let digits: Vec<String> = numbers.iter().map(to_wire::digits).collect();
         let item = Self::check_item(&digits);
+        let key = self.inner.keys.current().await;
+        let mut known: Vec<&str> = secrets.to_vec();
+        known.push(self.inner.keys.password());
+        known.extend(key.as_ref().map(Credential::expose));
         let checked = self
             .inner
             .shared
             .fetch_once(
                 &item,
-                |bytes| SharedChecks::decode(bytes, clock.now()),
+                |bytes| SharedChecks::decode(bytes, clock.now(), &known),
                 SharedChecks::encode,
                 |c| c.lifetime(clock.now()),
                 || async {
                     let at = clock.now();
-                    let results = self.port_in_availability(numbers).await?;
+                    let mut results = self.port_in_availability(numbers).await?;
+                    precheck::scrub(&mut results, secrets);
                     Ok::<_, Error>(SharedChecks { at, results })
                 },
             )
@@ -302,7 +320,9 @@ impl INumberingClient {
         )
     }
 
-    /// portStatus: every port order of the account, newest first.
+    /// portStatus: every port order of the account, newest first. The
+    /// carrier's texts (status, message, URL) come back without the
+    /// password or the API key, should the carrier echo them.
     pub async fn port_status(&self) -> Result<Vec<PortStatusEntry>> {
         let answer: wire::StatusAnswer = self
             .call(
@@ -313,7 +333,10 @@ impl INumberingClient {
                 |apikey| serde_json::to_vec(&wire::ApikeyOnly { apikey }),
             )
             .await?;
-        Ok(from_wire::status(answer))
+        let mut entries = from_wire::status(answer);
+        let texts = entries.iter_mut().flat_map(super::provider::status_texts);
+        self.inner.keys.scrub(&[], texts).await;
+        Ok(entries)
     }
 
     /// portInOrder (administrators only): returns the `orderId`. Sent once;
@@ -388,7 +411,14 @@ impl INumberingClient {
             all.push(key.expose());
         }
         crate::redact::Redactor::new(&all).scrub_json(&mut raw);
-        let data = answer.data.ok_or_else(|| not_readable(op, "data.pid"))?;
+        let mut data = answer.data.ok_or_else(|| not_readable(op, "data.pid"))?;
+        crate::redact::scrub_texts(
+            &all,
+            data.message
+                .iter_mut()
+                .chain(data.loa_url.iter_mut())
+                .chain(data.port_url.iter_mut()),
+        );
         let text = |v: &Option<serde_json::Value>| match v {
             Some(serde_json::Value::String(s)) => Some(s.clone()),
             Some(serde_json::Value::Number(n)) => Some(n.to_string()),

@@ -26,13 +26,20 @@ pub(super) struct SharedChecks {
 }
 
 impl SharedChecks {
-    /// A stored check, if readable and still within the hour at `now`.
-    pub(super) fn decode(bytes: &[u8], now: DateTime<Utc>) -> Option<Self> {
-        let checks: Self = serde_json::from_slice(bytes).ok()?;
+    /// A stored check, if readable and still within the hour at `now`, with
+    /// every carrier text cleared of `secrets` (a value read back from the
+    /// store may have been written by another replica, or before the
+    /// request now in scope).
+    pub(super) fn decode(bytes: &[u8], now: DateTime<Utc>, secrets: &[&str]) -> Option<Self> {
+        let mut checks: Self = serde_json::from_slice(bytes).ok()?;
         // A check from the future (another replica's clock a little ahead
         // is fine; more is not believed) or older than the hour is none.
         let fresh = now - checks.at < CHECK_LIFETIME && checks.at - now < Duration::minutes(5);
-        fresh.then_some(checks)
+        if !fresh {
+            return None;
+        }
+        scrub(&mut checks.results, secrets);
+        Some(checks)
     }
 
     pub(super) fn encode(&self) -> Vec<u8> {
@@ -46,6 +53,23 @@ impl SharedChecks {
             .unwrap_or_default()
             .min(std::time::Duration::from_secs(3600))
     }
+}
+
+/// Removes `secrets` from every carrier text of `results` (the reason, the
+/// provider's name, the number as written) that may hold one; a clean
+/// result (the usual case) is neither copied nor changed.
+pub(super) fn scrub(results: &mut [Availability], secrets: &[&str]) {
+    crate::redact::scrub_texts(secrets, texts(results));
+}
+
+/// Every carrier text of `results`.
+pub(super) fn texts(results: &mut [Availability]) -> impl Iterator<Item = &mut String> {
+    results.iter_mut().flat_map(|a| {
+        a.not_portable_reason
+            .iter_mut()
+            .chain(a.service_provider.iter_mut())
+            .chain(std::iter::once(&mut a.telephone_number))
+    })
 }
 
 #[derive(Debug, Default)]
@@ -88,12 +112,35 @@ mod tests {
     #[test]
     fn a_shared_check_is_believed_within_its_hour_only() {
         let now: DateTime<Utc> = "2026-05-01T09:00:00Z".parse().unwrap();
-        let fresh = SharedChecks::decode(&stored(now - Duration::minutes(10)), now).unwrap();
+        let fresh = SharedChecks::decode(&stored(now - Duration::minutes(10)), now, &[]).unwrap();
         assert_eq!(fresh.lifetime(now), std::time::Duration::from_secs(50 * 60));
-        assert!(SharedChecks::decode(&stored(now - Duration::minutes(60)), now).is_none());
+        assert!(SharedChecks::decode(&stored(now - Duration::minutes(60)), now, &[]).is_none());
         // A little ahead (another replica's clock) is fine; far ahead is not.
-        assert!(SharedChecks::decode(&stored(now + Duration::minutes(1)), now).is_some());
-        assert!(SharedChecks::decode(&stored(now + Duration::days(400)), now).is_none());
-        assert!(SharedChecks::decode(b"", now).is_none());
+        assert!(SharedChecks::decode(&stored(now + Duration::minutes(1)), now, &[]).is_some());
+        assert!(SharedChecks::decode(&stored(now + Duration::days(400)), now, &[]).is_none());
+        assert!(SharedChecks::decode(b"", now, &[]).is_none());
+    }
+
+    #[test]
+    fn a_shared_check_is_read_back_without_the_secrets_in_scope() {
+        let now: DateTime<Utc> = "2026-05-01T09:00:00Z".parse().unwrap();
+        let bytes = SharedChecks {
+            at: now,
+            results: vec![Availability {
+                telephone_number: "3125550142".into(),
+                number: None,
+                portable: false,
+                not_portable_reason: Some("PIN 7731 / acct 5512098734 refused".into()),
+                service_provider: Some("Verizon".into()),
+            }],
+        }
+        .encode();
+        let read = SharedChecks::decode(&bytes, now, &["7731", "5512098734"]).unwrap();
+        assert_eq!(
+            read.results[0].not_portable_reason.as_deref(),
+            Some("PIN [REDACTED] / acct [REDACTED] refused")
+        );
+        assert_eq!(read.results[0].service_provider.as_deref(), Some("Verizon"));
+        assert_eq!(read.results[0].telephone_number, "3125550142");
     }
 }

@@ -64,6 +64,20 @@ impl PortStatusEntry {
     }
 }
 
+/// Every carrier text of a status entry (status, message, URL), for
+/// redaction. The ids are left alone: they name the order.
+pub(super) fn status_texts(entry: &mut PortStatusEntry) -> impl Iterator<Item = &mut String> {
+    [
+        Some(&mut entry.status),
+        entry.message.as_mut(),
+        entry.url.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// A summary of an entry [`INumberingClient::port_status`] returned: its
+/// texts are already cleared of the client's credentials.
 fn summary(entry: &PortStatusEntry) -> Result<PortSummary> {
     let id = PortId::new(entry.key().unwrap_or_default()).map_err(|e| Error::Decode {
         carrier: CARRIER,
@@ -87,19 +101,43 @@ enum Order {
     Admin(super::PortInOrder),
 }
 
+impl Order {
+    /// The request's own secrets (account numbers and PINs), for
+    /// redaction of the carrier's texts about it.
+    fn secrets(&self) -> Vec<&str> {
+        match self {
+            Order::Customer(port, _) => std::iter::once(port.account_number.expose())
+                .chain(port.pin.as_ref().map(|p| p.expose()))
+                .collect(),
+            Order::Admin(order) => order
+                .items
+                .iter()
+                .flat_map(|i| {
+                    std::iter::once(i.account_number.expose())
+                        .chain(i.account_pin.as_ref().map(|p| p.expose()))
+                })
+                .collect(),
+        }
+    }
+}
+
 impl INumberingClient {
     /// Checks every number not checked within the hour, in one call, and
-    /// refuses the submission when any is not portable.
-    async fn ensure_portable(&self, numbers: &[PhoneNumber]) -> Result<()> {
+    /// refuses the submission when any is not portable. The carrier's
+    /// reasons are given without the client's credentials nor `secrets`
+    /// (the request's own).
+    async fn ensure_portable(&self, numbers: &[PhoneNumber], secrets: &[&str]) -> Result<()> {
         let unchecked: Vec<PhoneNumber> = numbers
             .iter()
             .filter(|n| self.fresh_check(n).is_none())
             .cloned()
             .collect();
         if !unchecked.is_empty() {
-            self.check_once(&unchecked).await?;
+            self.check_once(&unchecked, secrets)
+                .await
+                .map_err(|e| e.redacting(secrets))?;
         }
-        let mut refused = Vec::new();
+        let mut reasons = Vec::new();
         for (i, number) in numbers.iter().enumerate() {
             let reason = match self.fresh_check(number) {
                 Some(a) if a.portable => continue,
@@ -108,14 +146,26 @@ impl INumberingClient {
                     .unwrap_or_else(|| "no reason given".to_owned()),
                 None => "portInAvailability did not report it".to_owned(),
             };
-            refused.push(FieldError::new(
-                format!("lines[{i}].number"),
-                format!("{number} is not portable: {reason}"),
-            ));
+            reasons.push((i, number, reason));
         }
-        if refused.is_empty() {
+        if reasons.is_empty() {
             return Ok(());
         }
+        // A check remembered here was made for another request, perhaps:
+        // this one's secrets are removed too.
+        self.inner
+            .keys
+            .scrub(secrets, reasons.iter_mut().map(|(_, _, r)| r))
+            .await;
+        let refused: Vec<FieldError> = reasons
+            .into_iter()
+            .map(|(i, number, reason)| {
+                FieldError::new(
+                    format!("lines[{i}].number"),
+                    format!("{number} is not portable: {reason}"),
+                )
+            })
+            .collect();
         Err(Error::Rejected {
             carrier: CARRIER,
             status: None,
@@ -132,8 +182,8 @@ impl INumberingClient {
     /// The check a customer asked for: a number found not portable stops the
     /// order; a check the carrier does not offer this account (414
     /// "Wireless not allowed for Customer") does not.
-    async fn customer_check(&self, numbers: &[PhoneNumber]) -> Result<()> {
-        match self.ensure_portable(numbers).await {
+    async fn customer_check(&self, numbers: &[PhoneNumber], secrets: &[&str]) -> Result<()> {
+        match self.ensure_portable(numbers, secrets).await {
             Err(e) if e.reject_reason() == Some(RejectReason::CheckUnavailable) => {
                 tracing::info!(
                     "portability check not offered to this account; ordering without it"
@@ -205,7 +255,7 @@ impl PortProvider for INumberingClient {
     /// checked within the hour by this client, or by another sharing its
     /// store, is answered from that check without a call.
     async fn check_portability(&self, numbers: &[PhoneNumber]) -> Result<Vec<Portability>> {
-        let results = self.check_once(numbers).await?;
+        let results = self.check_once(numbers, &[]).await?;
         Ok(numbers
             .iter()
             .map(|n| {
@@ -273,7 +323,17 @@ impl PortProvider for INumberingClient {
         // Whether the customers' checks can still run (not after a 414).
         let mut customers_check = true;
         if !unchecked.is_empty() {
-            if let Err(e) = self.check_once(&unchecked).await {
+            let secrets: Vec<&str> = orders
+                .iter()
+                .flatten()
+                .filter(|o| needs_check(o))
+                .flat_map(Order::secrets)
+                .collect();
+            if let Err(e) = self
+                .check_once(&unchecked, &secrets)
+                .await
+                .map_err(|e| e.redacting(&secrets))
+            {
                 let unavailable = e.reject_reason() == Some(RejectReason::CheckUnavailable);
                 customers_check = !unavailable;
                 for (i, order) in orders.iter_mut().enumerate() {
@@ -423,15 +483,17 @@ impl INumberingClient {
         customers_check: bool,
     ) -> Result<Submission> {
         match order {
-            Order::Admin(_) => self.ensure_portable(numbers).await?,
-            Order::Customer(_, true) if customers_check => self.customer_check(numbers).await?,
+            Order::Admin(_) => self.ensure_portable(numbers, &order.secrets()).await?,
+            Order::Customer(_, true) if customers_check => {
+                self.customer_check(numbers, &order.secrets()).await?;
+            }
             Order::Customer(..) => {}
         }
         let placed = match self.place(order, numbers).await {
             Err(Error::Precondition { message, .. }) if matches!(order, Order::Admin(_)) => {
                 tracing::info!(%message, "412: checking portability again and ordering once more");
                 self.forget_checks(numbers).await;
-                self.ensure_portable(numbers).await?;
+                self.ensure_portable(numbers, &order.secrets()).await?;
                 self.place(order, numbers).await?
             }
             other => other?,
