@@ -18,6 +18,13 @@
 //! own memory for that call, logs a `tracing` warning, and tries the store
 //! again a little later.
 //!
+//! A value read back from a store is not trusted more than a carrier's
+//! answer: one larger than [`MAX_VALUE_BYTES`], unreadable, or outside its
+//! carrier's bounds (a time in the future, a lifetime or a list longer
+//! than the carrier allows) is dropped with a `tracing` warning and fetched
+//! again from the carrier, and every carrier text in it is cleared of the
+//! secrets the client knows before it is used.
+//!
 //! ```
 //! use std::sync::Arc;
 //! use numport::store::{MemoryStore, Store};
@@ -48,6 +55,16 @@ pub use seal::SealingKey;
 
 pub(crate) use keys::{Namespace, set_hash};
 pub(crate) use shared::Shared;
+
+/// The largest value a client reads back from (or writes to) a store, in
+/// bytes: 4 MiB, the default HTTP body limit
+/// ([`crate::http::DEFAULT_MAX_BODY_BYTES`]). Every value the crate stores
+/// is made from one carrier answer (an API key, a token, a portability
+/// check, the networks list), which that limit bounds by default. A larger
+/// value is not read (nor parsed): it is dropped with a warning and
+/// fetched again; nor is one written (a client whose body limit was raised
+/// keeps a larger answer in its own memory only).
+pub const MAX_VALUE_BYTES: usize = crate::http::DEFAULT_MAX_BODY_BYTES;
 
 /// A store could not be reached or answered in a way it should not.
 ///

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::{Budget, LockToken, MemoryStore, Namespace, Store, StoreError};
+use super::{Budget, LockToken, MAX_VALUE_BYTES, MemoryStore, Namespace, Store, StoreError};
 
 /// After a store failure, how long the client uses its own memory before
 /// trying the store again.
@@ -85,14 +85,36 @@ impl Shared {
         op(self.local.as_ref()).await
     }
 
-    /// The value of `item`.
+    /// The value of `item`; `None` when there is none or it is larger than
+    /// [`MAX_VALUE_BYTES`] (dropped with a warning, never parsed: the
+    /// caller fetches it again, as for a value that is not there).
     pub(crate) async fn get(&self, item: &str) -> Option<Vec<u8>> {
         let key = self.namespace.key(item);
-        self.call("get", |s| s.get(&key)).await.ok().flatten()
+        let value = self.call("get", |s| s.get(&key)).await.ok().flatten()?;
+        if value.len() > MAX_VALUE_BYTES {
+            tracing::warn!(
+                item,
+                bytes = value.len(),
+                limit = MAX_VALUE_BYTES,
+                "a store value is larger than the limit; dropped and fetched again"
+            );
+            return None;
+        }
+        Some(value)
     }
 
-    /// Sets `item` for `ttl`.
+    /// Sets `item` for `ttl`. A value larger than [`MAX_VALUE_BYTES`] is
+    /// not written: no client would read it back.
     pub(crate) async fn put(&self, item: &str, value: &[u8], ttl: Duration) {
+        if value.len() > MAX_VALUE_BYTES {
+            tracing::warn!(
+                item,
+                bytes = value.len(),
+                limit = MAX_VALUE_BYTES,
+                "a value is larger than the store limit; not stored"
+            );
+            return;
+        }
         let key = self.namespace.key(item);
         let _ = self.call("put", |s| s.put(&key, value, ttl)).await;
     }

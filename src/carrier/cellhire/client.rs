@@ -68,12 +68,26 @@ struct Inner {
 /// The store item of the networks list.
 const NETWORKS_ITEM: &str = "networks";
 
+/// How far ahead of this machine's clock a shared networks list may be
+/// dated: another replica's clock a little ahead is fine; more is not
+/// believed (a list from the future would be reused for ever).
+const NETWORKS_CLOCK_SKEW_MS: i64 = 5 * 60 * 1000;
+
 /// The networks list with the time it was read, as shared through the store.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct SharedNetworks {
     /// When it was read, in Unix milliseconds.
     fetched_at_ms: i64,
     list: Vec<PortingNetworks>,
+}
+
+/// What makes a networks list unbelievable, if anything: a target network
+/// outside the planner's bounds ([`super::planner::MAX_PORT_DAYS`],
+/// [`super::planner::MAX_HOLIDAYS`]).
+fn networks_problem(list: &[PortingNetworks]) -> Option<String> {
+    list.iter()
+        .flat_map(|t| &t.target_networks)
+        .find_map(super::planner::rules_problem)
 }
 
 impl SharedNetworks {
@@ -84,13 +98,47 @@ impl SharedNetworks {
         }
     }
 
+    /// How long ago it was read; zero when dated (a little) ahead.
     fn age(&self) -> Duration {
-        let ms = chrono::Utc::now().timestamp_millis() - self.fetched_at_ms;
+        let ms = chrono::Utc::now()
+            .timestamp_millis()
+            .saturating_sub(self.fetched_at_ms);
         Duration::from_millis(ms.max(0).unsigned_abs())
     }
 
+    /// A stored list, if readable, younger than [`NETWORKS_TTL`], not
+    /// dated more than [`NETWORKS_CLOCK_SKEW_MS`] ahead and within the
+    /// planner's bounds; anything else is dropped (with a warning unless
+    /// it merely expired) and read again from Cellhire.
     fn decode(bytes: &[u8]) -> Option<Self> {
-        let shared: Self = serde_json::from_slice(bytes).ok()?;
+        let shared: Self = match serde_json::from_slice(bytes) {
+            Ok(shared) => shared,
+            Err(e) => {
+                tracing::warn!(
+                    error = ?e.classify(),
+                    bytes = bytes.len(),
+                    "the shared networks list is unreadable; reading it again"
+                );
+                return None;
+            }
+        };
+        let ahead_ms = shared
+            .fetched_at_ms
+            .saturating_sub(chrono::Utc::now().timestamp_millis());
+        if ahead_ms > NETWORKS_CLOCK_SKEW_MS {
+            tracing::warn!(
+                ahead_secs = ahead_ms / 1000,
+                "the shared networks list is dated in the future; reading it again"
+            );
+            return None;
+        }
+        if let Some(problem) = networks_problem(&shared.list) {
+            tracing::warn!(
+                %problem,
+                "the shared networks list is outside the believed bounds; reading it again"
+            );
+            return None;
+        }
         (shared.age() < NETWORKS_TTL).then_some(shared)
     }
 
@@ -350,7 +398,11 @@ impl CellhireClient {
 
     /// Get Porting Networks: every port type with its target networks, their
     /// booking windows, eSIM rule, source networks and upcoming holidays.
-    /// Always asks Cellhire, and refreshes the client's cache.
+    /// Always asks Cellhire, and refreshes the client's cache. A list
+    /// outside the bounds the crate believes (a booking window longer than
+    /// [`super::planner::MAX_PORT_DAYS`] days, more than
+    /// [`super::planner::MAX_HOLIDAYS`] holidays for one network) is an
+    /// [`Error::Decode`] and is neither cached nor planned with.
     pub async fn networks(&self) -> Result<Vec<PortingNetworks>> {
         let networks = self.fetch_networks().await?;
         let fetched = SharedNetworks::now(networks);
@@ -363,8 +415,12 @@ impl CellhireClient {
         Ok(networks)
     }
 
-    /// Get Porting Networks. The names it holds come back without the
-    /// client's secrets, should Cellhire echo them.
+    /// Get Porting Networks, read and checked: a list outside the
+    /// planner's bounds (a booking window longer than
+    /// [`super::planner::MAX_PORT_DAYS`], more than
+    /// [`super::planner::MAX_HOLIDAYS`] holidays for a network) is an
+    /// [`Error::Decode`], never planned with. The names it holds come back
+    /// without the client's secrets, should Cellhire echo them.
     async fn fetch_networks(&self) -> Result<Vec<PortingNetworks>> {
         let op = Operation::Native("networks");
         let reply = self
@@ -384,6 +440,16 @@ impl CellhireClient {
             scrub_texts_with(runs, secrets, from_wire::network_texts(&mut networks));
         })
         .await;
+        if let Some(problem) = networks_problem(&networks) {
+            return Err(Error::Decode {
+                carrier: CARRIER,
+                operation: op,
+                message: format!(
+                    "the networks list is not used: {problem} (no connection date is planned \
+                     or checked against it)"
+                ),
+            });
+        }
         Ok(networks)
     }
 

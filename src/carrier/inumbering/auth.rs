@@ -181,8 +181,17 @@ impl KeySource {
             .fetch_once(
                 KEY_ITEM,
                 |bytes| {
-                    let text = std::str::from_utf8(bytes).ok()?;
-                    Credential::new("apikey", text).ok()
+                    let key = std::str::from_utf8(bytes)
+                        .ok()
+                        .and_then(|text| Credential::new("apikey", text).ok());
+                    // An empty value is an expired one (`Shared::expire`).
+                    if key.is_none() && !bytes.is_empty() {
+                        tracing::warn!(
+                            bytes = bytes.len(),
+                            "the shared API key is not a valid key; exchanging again"
+                        );
+                    }
+                    key
                 },
                 |key: &Credential| key.expose().as_bytes().to_vec(),
                 |_| SHARED_KEY_LIFETIME,
@@ -240,7 +249,18 @@ impl KeySource {
     /// The rate-limit lock-out another replica recorded, if any is running.
     async fn shared_lockout(&self) -> Option<Duration> {
         let bytes = self.shared.get(LOCKOUT_ITEM).await?;
-        let until_ms: i64 = std::str::from_utf8(&bytes).ok()?.parse().ok()?;
+        let Some(until_ms) = std::str::from_utf8(&bytes)
+            .ok()
+            .and_then(|text| text.parse::<i64>().ok())
+        else {
+            if !bytes.is_empty() {
+                tracing::warn!(
+                    bytes = bytes.len(),
+                    "the shared exchange lock-out is unreadable; ignored"
+                );
+            }
+            return None;
+        };
         let left_ms = until_ms.saturating_sub(chrono::Utc::now().timestamp_millis());
         // Never longer than the budget's hour: a shared value is not
         // trusted further than the carrier's own window.
@@ -249,8 +269,9 @@ impl KeySource {
     }
 
     async fn share_lockout(&self, wait: Duration) {
-        let until = chrono::Utc::now().timestamp_millis()
-            + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2);
+        let until = chrono::Utc::now()
+            .timestamp_millis()
+            .saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX));
         self.shared
             .put(LOCKOUT_ITEM, until.to_string().as_bytes(), wait)
             .await;

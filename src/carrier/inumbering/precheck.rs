@@ -25,17 +25,35 @@ pub(super) struct SharedChecks {
     pub results: Vec<Availability>,
 }
 
+/// How far ahead of this client's clock a shared check may be dated:
+/// another replica's clock a little ahead is fine; more is not believed.
+const CLOCK_SKEW: Duration = Duration::minutes(5);
+
 impl SharedChecks {
     /// A stored check, if readable and still within the hour at `now`, with
     /// every carrier text cleared of `secrets` (a value read back from the
     /// store may have been written by another replica, or before the
-    /// request now in scope).
+    /// request now in scope). An unreadable check, or one dated more than
+    /// [`CLOCK_SKEW`] in the future, is dropped with a warning.
     pub(super) fn decode(bytes: &[u8], now: DateTime<Utc>, secrets: &[&str]) -> Option<Self> {
-        let mut checks: Self = serde_json::from_slice(bytes).ok()?;
-        // A check from the future (another replica's clock a little ahead
-        // is fine; more is not believed) or older than the hour is none.
-        let fresh = now - checks.at < CHECK_LIFETIME && checks.at - now < Duration::minutes(5);
-        if !fresh {
+        let mut checks: Self = match serde_json::from_slice(bytes) {
+            Ok(checks) => checks,
+            Err(e) => {
+                // An empty value is an expired one (`Shared::expire`).
+                if !bytes.is_empty() {
+                    tracing::warn!(
+                        error = ?e.classify(),
+                        "a shared portability check is unreadable; checking again"
+                    );
+                }
+                return None;
+            }
+        };
+        if checks.at.signed_duration_since(now) >= CLOCK_SKEW {
+            tracing::warn!("a shared portability check is dated in the future; checking again");
+            return None;
+        }
+        if now.signed_duration_since(checks.at) >= CHECK_LIFETIME {
             return None;
         }
         scrub(&mut checks.results, secrets);
