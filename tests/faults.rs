@@ -12,6 +12,8 @@ mod harness;
 mod scenarios;
 #[path = "faults/server.rs"]
 mod server;
+#[path = "faults/store_rows.rs"]
+mod store_rows;
 #[path = "faults/targets.rs"]
 mod targets;
 
@@ -83,4 +85,14 @@ async fn reconcile_says_not_found_only_on_a_complete_listing() {
 #[tokio::test(flavor = "current_thread")]
 async fn watch_many_claims_absence_only_on_a_complete_listing() {
     run_family("watch-many", follow_rows::watch_rows()).await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn store_values_are_bounded() {
+    run_family("store", store_rows::store_rows()).await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn carrier_texts_kept_are_redacted() {
+    run_family("redaction", store_rows::redaction_rows()).await;
 }
