@@ -45,7 +45,7 @@ use numport::carrier::apeiron::{ApeironClient, CellularPort, ServicePlan};
 use numport::carrier::cellhire::{CellhireClient, CreatePort, CreatePortRow, PortType, Service};
 use numport::carrier::inumbering::INumberingClient;
 use numport::http::{HttpConfig, USER_AGENT_VALUE};
-use numport::{AccountNumber, Address, Iccid, Pac, PhoneNumber, Pin, PortId};
+use numport::{AccountNumber, Address, Iccid, Pac, PhoneNumber, Pin, PortId, PortProvider};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde::{Deserialize, Serialize};
 
@@ -1143,6 +1143,33 @@ async fn run_rows(base: String, rounds: usize, batch: usize) -> Vec<RowResult> {
             || async {
                 black_box(inumbering.port_status().await.unwrap());
             },
+            || async {
+                black_box(raw_inumbering.port_status().await.unwrap());
+            },
+        )
+        .await,
+    );
+    assert_eq!(inumbering.exchanges(), 1);
+
+    // The same summary through `PortProvider::orders()`, the path `order`,
+    // `reconcile` and `watch_many` read, to the last entry.
+    let np_orders = || async {
+        let mut listing = inumbering.orders();
+        let mut n = 0usize;
+        while let Some(item) = listing.next().await {
+            black_box(item.unwrap());
+            n += 1;
+        }
+        assert_eq!(n, 8);
+    };
+    np_orders().await;
+    rows.push(
+        compare(
+            8,
+            "iNumbering orders() (same summary)",
+            rounds,
+            seq,
+            np_orders,
             || async {
                 black_box(raw_inumbering.port_status().await.unwrap());
             },
