@@ -29,6 +29,17 @@ pub struct HttpConfig {
     /// answer, error bodies included, stops reading at the limit and is
     /// [`crate::Error::ResponseTooLarge`].
     pub max_body_bytes: usize,
+    /// The largest listing body read as it arrives, in bytes (default 256
+    /// MiB): iNumbering's portStatus summary, which holds every order of
+    /// the account in one answer, is decoded entry by entry in constant
+    /// memory, so it may be far larger than [`HttpConfig::max_body_bytes`].
+    /// A listing that declares a larger length is
+    /// [`crate::Error::ResponseTooLarge`]; one that grows past it while
+    /// being read ends with [`crate::Error::Incomplete`] after the entries
+    /// read. It must still arrive within [`HttpConfig::request_timeout`]
+    /// and [`HttpConfig::operation_deadline`]. Non-2xx answers to a listing
+    /// keep the [`HttpConfig::max_body_bytes`] limit.
+    pub max_listing_bytes: usize,
     /// Retries and backoff.
     pub retry: RetryPolicy,
     /// The sleep between retries.
@@ -46,6 +57,10 @@ pub struct HttpConfig {
 /// The default for [`HttpConfig::max_body_bytes`]: 4 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
+/// The default for [`HttpConfig::max_listing_bytes`]: 256 MiB (about
+/// 900,000 iNumbering status entries).
+pub const DEFAULT_MAX_LISTING_BYTES: usize = 256 * 1024 * 1024;
+
 /// Bounds the settings must stay within; anything outside is
 /// [`crate::Error::Config`] at `build()`.
 mod limits {
@@ -58,6 +73,8 @@ mod limits {
     pub const MAX_MULTIPLIER: f64 = 100.0;
     pub const MIN_BODY: usize = 1024;
     pub const MAX_BODY: usize = 1 << 30;
+    /// 64 GiB, compared as `u64` so that it also holds on 32-bit targets.
+    pub const MAX_LISTING: u64 = 1 << 36;
 }
 
 impl Default for HttpConfig {
@@ -67,6 +84,7 @@ impl Default for HttpConfig {
             request_timeout: Duration::from_secs(30),
             operation_deadline: Duration::from_secs(60),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_listing_bytes: DEFAULT_MAX_LISTING_BYTES,
             retry: RetryPolicy::default(),
             sleep: Arc::new(TokioSleep),
             clock: Arc::new(SystemClock),
@@ -97,6 +115,12 @@ impl HttpConfig {
     /// Sets the largest answer body read, in bytes.
     pub fn with_max_body_bytes(mut self, limit: usize) -> Self {
         self.max_body_bytes = limit;
+        self
+    }
+
+    /// Sets the largest listing body read as it arrives, in bytes.
+    pub fn with_max_listing_bytes(mut self, limit: usize) -> Self {
+        self.max_listing_bytes = limit;
         self
     }
 
@@ -157,6 +181,13 @@ impl HttpConfig {
                 self.max_body_bytes
             ),
         );
+        check(
+            self.max_listing_bytes >= MIN_BODY && self.max_listing_bytes as u64 <= MAX_LISTING,
+            format!(
+                "max_listing_bytes must be {MIN_BODY} to {MAX_LISTING} (is {})",
+                self.max_listing_bytes
+            ),
+        );
         let retry = &self.retry;
         check(
             (1..=MAX_ATTEMPTS).contains(&retry.max_attempts),
@@ -212,7 +243,8 @@ mod tests {
         let mut c = HttpConfig::default()
             .with_request_timeout(Duration::ZERO)
             .with_operation_deadline(Duration::from_secs(u64::MAX))
-            .with_max_body_bytes(10);
+            .with_max_body_bytes(10)
+            .with_max_listing_bytes(usize::MAX);
         c.retry.max_attempts = 0;
         c.retry.backoff = Backoff {
             initial: Duration::from_secs(u64::MAX),
@@ -225,6 +257,7 @@ mod tests {
             "request_timeout",
             "operation_deadline",
             "max_body_bytes",
+            "max_listing_bytes",
             "max_attempts",
             "backoff delays",
             "must not exceed",

@@ -4,9 +4,14 @@
 //! - Redirects are never followed, and an answer is accepted only from the
 //!   origin that was asked: a credential or a subscriber's secret reaches
 //!   no host but the configured one. A 3xx is [`Error::Redirect`].
-//! - Every body is read with a size limit ([`HttpConfig::max_body_bytes`]).
+//! - Every body is read with a size limit ([`HttpConfig::max_body_bytes`]);
+//!   a 2xx listing read as it arrives ([`Transport::execute_streaming`]) has
+//!   its own, larger one ([`HttpConfig::max_listing_bytes`]).
 //! - One deadline bounds the whole call ([`HttpConfig::operation_deadline`]):
-//!   attempts, back-off sleeps, `Retry-After` waits and body reading.
+//!   attempts, back-off sleeps, `Retry-After` waits and body reading, a
+//!   streamed body's included.
+//! - Retries happen only before a 2xx body starts to be read: a streamed
+//!   answer is never asked for again behind its reader's back.
 //! - A create ([`Idempotency::CreateOnce`]) is sent once; any failure after
 //!   it may have left is [`Error::OutcomeUnknown`].
 
@@ -54,6 +59,82 @@ impl Reply {
     }
 }
 
+/// A 2xx answer whose body is read as it arrives, chunk by chunk, within
+/// [`HttpConfig::max_listing_bytes`] and the call's deadline (the request's
+/// own timeout, set from what was left of the deadline, covers the body).
+#[derive(Debug)]
+pub(crate) struct BodyStream {
+    carrier: Carrier,
+    operation: Operation,
+    /// The HTTP status (2xx).
+    pub status: u16,
+    /// The response headers.
+    pub headers: HeaderMap,
+    /// Boxed: the answer is large, and the attempt that carries it is
+    /// moved around.
+    response: Option<Box<Response>>,
+    read: u64,
+    limit: usize,
+}
+
+impl BodyStream {
+    /// The next chunk; `None` at the end of the body. A body over the limit
+    /// is [`Error::ResponseTooLarge`]; a body cut or stalled past the
+    /// deadline is [`Error::Transport`] or [`Error::Timeout`]. After an
+    /// error or the end, always `None`.
+    pub async fn chunk(&mut self) -> Result<Option<Bytes>> {
+        let Some(response) = self.response.as_mut() else {
+            return Ok(None);
+        };
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                self.read = self.read.saturating_add(chunk.len() as u64);
+                if self.read > self.limit as u64 {
+                    self.response = None;
+                    return Err(Error::ResponseTooLarge {
+                        carrier: self.carrier,
+                        operation: self.operation,
+                        limit: self.limit,
+                    });
+                }
+                Ok(Some(chunk))
+            }
+            Ok(None) => {
+                self.response = None;
+                Ok(None)
+            }
+            Err(e) => {
+                self.response = None;
+                Err(map_send_error(self.carrier, self.operation, e))
+            }
+        }
+    }
+
+    /// The `Retry-After` header, parsed (at most a day).
+    pub fn retry_after(&self, config: &HttpConfig) -> Option<Duration> {
+        let value = self.headers.get(RETRY_AFTER)?.to_str().ok()?;
+        parse_retry_after(value, config.clock.now(), RETRY_AFTER_CEILING)
+    }
+}
+
+/// What [`Transport::execute_streaming`] answered.
+#[derive(Debug)]
+pub(crate) enum Answered {
+    /// A non-2xx answer, read whole within [`HttpConfig::max_body_bytes`].
+    Whole(Reply),
+    /// A 2xx answer, its body still to be read.
+    Streaming(BodyStream),
+}
+
+impl Answered {
+    fn status(&self) -> u16 {
+        match self {
+            Self::Whole(r) => r.status,
+            Self::Streaming(s) => s.status,
+        }
+    }
+}
+
 /// Sends requests for one carrier, with timeouts and retries. Clones share
 /// the connection pool.
 #[derive(Debug, Clone)]
@@ -75,7 +156,7 @@ struct Inner {
 /// The outcome of one attempt.
 enum Attempt {
     /// An answer (any status but 3xx).
-    Reply(Reply),
+    Reply(Answered),
     /// A failure ([`Error::is_never_sent`] tells whether it left).
     Failed(Error),
 }
@@ -164,19 +245,55 @@ impl Transport {
         // Without a subscriber the span is disabled: the call is not wrapped
         // (entering and leaving a disabled span on every poll still costs).
         let result = if span.is_disabled() {
-            self.execute_inner(operation, idempotency, build, &span)
+            self.execute_inner(operation, idempotency, build, &span, false)
                 .await
         } else {
             let inner_span = span.clone();
-            self.execute_inner(operation, idempotency, build, &inner_span)
+            self.execute_inner(operation, idempotency, build, &inner_span, false)
                 .instrument(span)
                 .await
         };
         match result {
+            Ok(Answered::Whole(reply)) => Ok(reply),
+            // Not asked for: a streamed answer comes only from
+            // `execute_streaming`.
+            Ok(Answered::Streaming(_)) => Err(Error::Config(format!(
+                "the {operation} answer was streamed where it was to be read whole"
+            ))),
             Err(e) if idempotency == Idempotency::CreateOnce => {
                 Err(e.ambiguous_after_send(operation))
             }
-            other => other,
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Sends the request `build` makes like [`Transport::execute`], with
+    /// the same origin check, redirect refusal, deadline and retries; a
+    /// non-2xx answer is read whole within [`HttpConfig::max_body_bytes`]
+    /// (and retried as `execute` retries it), while a 2xx answer is
+    /// returned as soon as its head arrives, its body to be read with
+    /// [`BodyStream::chunk`] within [`HttpConfig::max_listing_bytes`] (a
+    /// declared length over it is [`Error::ResponseTooLarge`] at once).
+    /// Nothing is retried once a 2xx head has arrived. For reads only.
+    pub async fn execute_streaming<F>(&self, operation: Operation, build: F) -> Result<Answered>
+    where
+        F: Fn(&Client) -> RequestBuilder + Send + Sync,
+    {
+        let span = tracing::debug_span!(
+            "numport.http",
+            carrier = %self.inner.carrier,
+            operation = %operation,
+            attempts = tracing::field::Empty,
+            status = tracing::field::Empty,
+        );
+        if span.is_disabled() {
+            self.execute_inner(operation, Idempotency::Idempotent, build, &span, true)
+                .await
+        } else {
+            let inner_span = span.clone();
+            self.execute_inner(operation, Idempotency::Idempotent, build, &inner_span, true)
+                .instrument(span)
+                .await
         }
     }
 
@@ -186,7 +303,8 @@ impl Transport {
         idempotency: Idempotency,
         build: F,
         span: &tracing::Span,
-    ) -> Result<Reply>
+        stream: bool,
+    ) -> Result<Answered>
     where
         F: Fn(&Client) -> RequestBuilder + Send + Sync,
     {
@@ -201,12 +319,17 @@ impl Transport {
                 return Err(self.timeout(operation));
             }
             let outcome = self
-                .attempt(operation, &build, remaining.min(config.request_timeout))
+                .attempt(
+                    operation,
+                    &build,
+                    remaining.min(config.request_timeout),
+                    stream,
+                )
                 .await;
             let last = attempt >= policy.max_attempts;
             span.record("attempts", attempt);
             let (retry, hinted) = match &outcome {
-                Attempt::Reply(reply) => {
+                Attempt::Reply(Answered::Whole(reply)) => {
                     span.record("status", reply.status);
                     let retry = policy.retry_status(idempotency, reply.status);
                     let hinted = if reply.status == 429 || reply.status == 503 {
@@ -215,6 +338,11 @@ impl Transport {
                         None
                     };
                     (retry, hinted)
+                }
+                // A body being streamed is never asked for again.
+                Attempt::Reply(Answered::Streaming(body)) => {
+                    span.record("status", body.status);
+                    (false, None)
                 }
                 Attempt::Failed(e) => {
                     let never_sent = e.is_never_sent();
@@ -238,17 +366,24 @@ impl Transport {
                 tracing::debug!(attempt, ?delay, "no time left to retry");
             }
             return match outcome {
-                Attempt::Reply(reply) => {
-                    tracing::debug!(status = reply.status, attempt, "answered");
-                    Ok(reply)
+                Attempt::Reply(answer) => {
+                    tracing::debug!(status = answer.status(), attempt, "answered");
+                    Ok(answer)
                 }
                 Attempt::Failed(e) => Err(e),
             };
         }
     }
 
-    /// One attempt with at most `budget` for the whole exchange.
-    async fn attempt<F>(&self, operation: Operation, build: &F, budget: Duration) -> Attempt
+    /// One attempt with at most `budget` for the whole exchange (a
+    /// streamed body's reading included).
+    async fn attempt<F>(
+        &self,
+        operation: Operation,
+        build: &F,
+        budget: Duration,
+        stream: bool,
+    ) -> Attempt
     where
         F: Fn(&Client) -> RequestBuilder + Send + Sync,
     {
@@ -281,7 +416,7 @@ impl Transport {
                 .execute(request)
                 .await
                 .map_err(|e| self.send_error(operation, e))?;
-            self.read(operation, &asked, response).await
+            self.read(operation, &asked, response, stream).await
         };
         match exchange.await {
             Ok(reply) => Attempt::Reply(reply),
@@ -289,13 +424,15 @@ impl Transport {
         }
     }
 
-    /// Checks where an answer came from and reads its body within the limit.
+    /// Checks where an answer came from and reads its body within the
+    /// limit, or, for a 2xx when `stream`, hands it over unread.
     async fn read(
         &self,
         operation: Operation,
         asked: &url::Url,
         response: Response,
-    ) -> Result<Reply> {
+        stream: bool,
+    ) -> Result<Answered> {
         let carrier = self.inner.carrier;
         let status = response.status().as_u16();
         if (300..400).contains(&status) {
@@ -321,6 +458,32 @@ impl Transport {
                 status,
                 location_host: response.url().host_str().map(str::to_owned),
             });
+        }
+        if stream && (200..300).contains(&status) {
+            let limit = self.inner.config.max_listing_bytes;
+            let declared = response
+                .headers()
+                .get(CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok());
+            if declared.is_some_and(|n| n > limit as u64) {
+                return Err(Error::ResponseTooLarge {
+                    carrier,
+                    operation,
+                    limit,
+                });
+            }
+            let mut response = response;
+            let headers = std::mem::take(response.headers_mut());
+            return Ok(Answered::Streaming(BodyStream {
+                carrier,
+                operation,
+                status,
+                headers,
+                response: Some(Box::new(response)),
+                read: 0,
+                limit,
+            }));
         }
         let limit = self.inner.config.max_body_bytes;
         let too_large = || Error::ResponseTooLarge {
@@ -366,11 +529,11 @@ impl Transport {
             Some(only) => only,
             None => Bytes::from(rest),
         };
-        Ok(Reply {
+        Ok(Answered::Whole(Reply {
             status,
             headers,
             body,
-        })
+        }))
     }
 
     fn timeout(&self, operation: Operation) -> Error {
