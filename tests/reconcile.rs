@@ -1,7 +1,9 @@
 //! `PortProvider::reconcile` after a submission whose outcome was unknown:
 //! the submitted order is found, nothing found means resubmitting is safe,
-//! a listing that fails is an error, Apeiron says it cannot; and Apeiron's
-//! multi-number submission keeps every order it created.
+//! a listing that fails is an error, iNumbering's summary (which holds
+//! nothing of a request) can only name candidates and is never `NotFound`
+//! unless complete, Apeiron says it cannot; and Apeiron's multi-number
+//! submission keeps every order it created.
 
 mod common;
 
@@ -297,8 +299,10 @@ fn us_request(n: &str) -> PortRequest {
         )
 }
 
+/// The summary holds nothing of a request: the order placed after the
+/// attempt is a candidate, never `Found`.
 #[tokio::test]
-async fn inumbering_finds_the_order_placed_after_the_attempt() {
+async fn inumbering_names_the_order_placed_after_the_attempt_as_a_candidate() {
     let sandbox = INumberingSandbox::start().await.unwrap();
     let client = inumbering(&sandbox);
     assert!(client.capabilities().reconcile);
@@ -308,8 +312,148 @@ async fn inumbering_finds_the_order_placed_after_the_attempt() {
 
     let answer = client.reconcile(&request, attempted_at).await.unwrap();
 
-    let ids: Vec<_> = answer.orders().iter().map(|o| o.id.clone()).collect();
+    let Reconciliation::Inconclusive { reason, candidates } = &answer else {
+        panic!("not inconclusive: {answer:?}");
+    };
+    let ids: Vec<_> = candidates.iter().map(|o| o.id.clone()).collect();
     assert_eq!(ids, [submitted.orders[0].id.clone()]);
+    assert!(
+        reason.starts_with("the account has 1 order recorded at or after "),
+        "{reason}"
+    );
+    assert!(reason.contains("holds nothing of a request"), "{reason}");
+}
+
+/// A portStatus answer with `n` orders recorded one second apart, the
+/// newest first, the newest at `newest`.
+fn summary_of(n: i64, newest: i64) -> serde_json::Value {
+    let entries: Vec<_> = (0..n)
+        .map(|i| {
+            json!({"id": format!("doc-{i}"), "key": ["1234567890", (newest - i).to_string()],
+                "value": {"pid": format!("{i:05}"), "status": "submitted", "foc": "19750715"}})
+        })
+        .collect();
+    json!({"statusCode": "200", "status": "Success", "portStatusSummary": entries})
+}
+
+async fn inumbering_mock(body: ResponseTemplate) -> (MockServer, INumberingClient) {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v2.2/account/apikey"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"status": "success", "data": {"apikey": "k".repeat(32)}})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v2.1/iNumbering/portStatus/"))
+        .and(body_partial_json(json!({"apikey": "k".repeat(32)})))
+        .respond_with(body)
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = INumberingClient::builder()
+        .base_url(server.uri())
+        .username(1234567890)
+        .password("pw-1234567")
+        .http_config(HttpConfig::default().with_retry(fast_retries()))
+        .build()
+        .unwrap();
+    (server, client)
+}
+
+/// 150 orders after the attempt: the 100 recorded closest to it are the
+/// candidates, oldest first, and the reason says how many there were.
+#[tokio::test]
+async fn inumbering_names_the_hundred_orders_closest_to_the_attempt() {
+    let attempt = attempted_at().timestamp();
+    // 150 orders from attempt+149 s down to the attempt, then 50 older
+    // than the attempt less the five minutes of skew.
+    let mut body = summary_of(150, attempt + 149);
+    let older = summary_of(50, attempt - 301);
+    body["portStatusSummary"].as_array_mut().unwrap().extend(
+        older["portStatusSummary"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let mut e = e.clone();
+                e["value"]["pid"] =
+                    json!(format!("O{}", &e["value"]["pid"].as_str().unwrap()[1..]));
+                e
+            }),
+    );
+    let (_server, client) = inumbering_mock(ResponseTemplate::new(200).set_body_json(body)).await;
+
+    let answer = client
+        .reconcile(&us_request("3125550142"), attempted_at())
+        .await
+        .unwrap();
+
+    let Reconciliation::Inconclusive { reason, candidates } = answer else {
+        panic!("not inconclusive: {answer:?}");
+    };
+    let ids: Vec<_> = candidates
+        .iter()
+        .map(|o| o.id.as_str().to_owned())
+        .collect();
+    // Entry i was recorded at attempt+149-i: the closest are i = 149..=50.
+    let want: Vec<_> = (50..150).rev().map(|i| format!("{i:05}")).collect();
+    assert_eq!(ids, want);
+    assert!(
+        reason.starts_with(
+            "the account has 150 orders recorded at or after 2026-05-01T08:55:00Z (the attempt \
+             less 5 minutes for clock differences)"
+        ),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("the 100 recorded closest to the attempt are the candidates"),
+        "{reason}"
+    );
+}
+
+/// Every order older than the attempt on a complete answer: `NotFound`.
+#[tokio::test]
+async fn inumbering_a_complete_answer_with_every_order_older_is_not_found() {
+    let body = summary_of(20, attempted_at().timestamp() - 301);
+    let (_server, client) = inumbering_mock(ResponseTemplate::new(200).set_body_json(body)).await;
+    let answer = client
+        .reconcile(&us_request("3125550142"), attempted_at())
+        .await
+        .unwrap();
+    assert_eq!(answer, Reconciliation::NotFound);
+}
+
+/// An answer that is not a complete listing is never `NotFound`.
+#[tokio::test]
+async fn inumbering_an_answer_without_a_complete_listing_is_inconclusive() {
+    let complete = summary_of(3, attempted_at().timestamp() - 3600).to_string();
+    for body in [
+        "{}".to_owned(),
+        r#"{"status":"Success"}"#.to_owned(),
+        r#"{"message":"maintenance"}"#.to_owned(),
+        complete[..complete.len() - 40].to_owned(),
+        format!("{complete}, more"),
+    ] {
+        let (_server, client) = inumbering_mock(
+            ResponseTemplate::new(200).set_body_raw(body.clone(), "application/json"),
+        )
+        .await;
+        let answer = client
+            .reconcile(&us_request("3125550142"), attempted_at())
+            .await
+            .unwrap();
+        let Reconciliation::Inconclusive { reason, candidates } = &answer else {
+            panic!("{body}: {answer:?}");
+        };
+        assert!(candidates.is_empty(), "{body}: {answer:?}");
+        assert!(
+            reason.contains("incomplete") && reason.contains("do not resubmit"),
+            "{reason}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -3,11 +3,14 @@
 use std::fmt;
 use std::sync::Arc;
 
+use futures::StreamExt;
+use futures::stream::BoxStream;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 
 use super::auth::KeySource;
 use super::builder::INumberingClientBuilder;
 use super::precheck::{self, Prechecks, SharedChecks};
+use super::summary::{Step, SummaryReader};
 use super::types::{
     AccountPort, AccountPortCreated, AssignedPin, Availability, PinUpdate, PortInOrder,
     PortStatusEntry,
@@ -40,7 +43,9 @@ pub const ACCOUNT_PORT_PATH: &str = "/v2.2/account/port";
 /// and offers every call of iNumbering's spec:
 /// [`port_in_availability`](Self::port_in_availability),
 /// [`account_port`](Self::account_port),
-/// [`port_in_order`](Self::port_in_order), [`port_status`](Self::port_status),
+/// [`port_in_order`](Self::port_in_order), [`port_status`](Self::port_status)
+/// (or [`port_status_entries`](Self::port_status_entries), read as it
+/// arrives),
 /// [`port_out_pin_update`](Self::port_out_pin_update); the key exchange runs
 /// by itself.
 #[derive(Clone)]
@@ -320,8 +325,13 @@ impl INumberingClient {
         )
     }
 
-    /// portStatus: every port order of the account, newest first. The
-    /// carrier's texts (status, message, URL) come back without the
+    /// portStatus: every port order of the account, newest first, read
+    /// whole within [`crate::http::HttpConfig::max_body_bytes`] (4 MiB by
+    /// default, about 14,000 orders; a larger summary is
+    /// [`Error::ResponseTooLarge`]). For an account of any size, read
+    /// [`port_status_entries`](Self::port_status_entries) instead, as
+    /// [`crate::PortProvider::orders`], `order` and `reconcile` do.
+    /// The carrier's texts (status, message, URL) come back without the
     /// password or the API key, should the carrier echo them.
     pub async fn port_status(&self) -> Result<Vec<PortStatusEntry>> {
         let answer: wire::StatusAnswer = self
@@ -337,6 +347,38 @@ impl INumberingClient {
         let texts = entries.iter_mut().flat_map(super::provider::status_texts);
         self.inner.keys.scrub(&[], texts).await;
         Ok(entries)
+    }
+
+    /// portStatus read as it arrives: each entry of the summary, newest
+    /// first, decoded alone as soon as its last byte has arrived, in
+    /// constant memory whatever the account's size (within
+    /// [`crate::http::HttpConfig::max_listing_bytes`], 256 MiB by default).
+    ///
+    /// An entry that cannot be read (longer than
+    /// [`super::MAX_ENTRY_BYTES`], or not of the documented shape) is
+    /// [`Error::Decode`] in its place, and the stream goes on. The stream
+    /// ends without an error only after the complete, well-formed answer
+    /// was read; otherwise its last item is the error: the carrier's
+    /// failure (in the HTTP status or inside a 200, wherever its fields
+    /// come; retried as [`port_status`](Self::port_status) retries it while
+    /// no entry was yielded), [`Error::Incomplete`] for an answer without
+    /// the listing (`{}`, `{"status":"Success"}`), cut, malformed, followed
+    /// by anything or over the bound, [`Error::Decode`] for a body that is
+    /// not a JSON object, or the transport's error. Nothing is sent until
+    /// the stream is first polled.
+    pub fn port_status_entries(&self) -> BoxStream<'_, Result<PortStatusEntry>> {
+        // Boxed: the reader is large, and the state moves on every item.
+        let reader = Box::new(SummaryReader::new(self));
+        futures::stream::unfold(Some(reader), |reader| async move {
+            let mut reader = reader?;
+            match reader.next().await {
+                Step::Entry(entry) => Some((Ok(entry), Some(reader))),
+                Step::Unreadable(e) => Some((Err(e), Some(reader))),
+                Step::Failed(e) => Some((Err(e), None)),
+                Step::Complete => None,
+            }
+        })
+        .boxed()
     }
 
     /// portInOrder (administrators only): returns the `orderId`. Sent once;

@@ -103,11 +103,7 @@ pub(super) fn answer<T: wire::Answer>(
     retry_after: Option<std::time::Duration>,
 ) -> Result<T, Error> {
     if !(200..300).contains(&http_status) {
-        return Err(in_context(
-            operation,
-            failure(http_status, body, retry_after)
-                .unwrap_or_else(|| error_for_code(http_status, String::new(), retry_after)),
-        ));
+        return Err(http_failure(operation, http_status, body, retry_after));
     }
     match serde_json::from_slice::<T>(body) {
         Ok(mut answer) => {
@@ -124,10 +120,25 @@ pub(super) fn answer<T: wire::Answer>(
     }
 }
 
+/// The failure a non-2xx answer reports, read from its status and body as
+/// [`answer`] reads it.
+pub(super) fn http_failure(
+    operation: crate::provider::Operation,
+    http_status: u16,
+    body: &[u8],
+    retry_after: Option<std::time::Duration>,
+) -> Error {
+    in_context(
+        operation,
+        failure(http_status, body, retry_after)
+            .unwrap_or_else(|| error_for_code(http_status, String::new(), retry_after)),
+    )
+}
+
 /// What a code means for this call: portStatus documents 409 as "Internal
 /// storage error", a transient failure of the carrier's, not a refusal of
 /// the caller's fields.
-fn in_context(operation: crate::provider::Operation, error: Error) -> Error {
+pub(super) fn in_context(operation: crate::provider::Operation, error: Error) -> Error {
     match error {
         Error::Rejected {
             status: Some(409),
@@ -271,30 +282,33 @@ pub(super) fn status(answer: wire::StatusAnswer) -> Vec<PortStatusEntry> {
     answer
         .port_status_summary
         .into_iter()
-        .map(|item| {
-            // Fields are moved out, not copied.
-            let v = item.value.unwrap_or_default();
-            PortStatusEntry {
-                id: item.id,
-                pid: v.pid,
-                status: v.status.unwrap_or_default(),
-                message: v.message,
-                foc: v.foc.as_deref().and_then(foc),
-                notify: v.notify.as_deref().is_some_and(|n| n.trim() == "1"),
-                url: v.url,
-                pin: v.pin.and_then(|p| Pin::new(p).ok()),
-                timestamp: item
-                    .key
-                    .as_ref()
-                    .and_then(|k| k.get(1))
-                    .and_then(|t| match t {
-                        Value::Number(n) => n.as_i64(),
-                        Value::String(s) => s.trim().parse().ok(),
-                        _ => None,
-                    }),
-            }
-        })
+        .map(status_entry)
         .collect()
+}
+
+/// One `portStatusSummary` entry.
+pub(super) fn status_entry(item: wire::StatusItem) -> PortStatusEntry {
+    // Fields are moved out, not copied.
+    let v = item.value.unwrap_or_default();
+    PortStatusEntry {
+        id: item.id,
+        pid: v.pid,
+        status: v.status.unwrap_or_default(),
+        message: v.message,
+        foc: v.foc.as_deref().and_then(foc),
+        notify: v.notify.as_deref().is_some_and(|n| n.trim() == "1"),
+        url: v.url,
+        pin: v.pin.and_then(|p| Pin::new(p).ok()),
+        timestamp: item
+            .key
+            .as_ref()
+            .and_then(|k| k.get(1))
+            .and_then(|t| match t {
+                Value::Number(n) => n.as_i64(),
+                Value::String(s) => s.trim().parse().ok(),
+                _ => None,
+            }),
+    }
 }
 
 #[cfg(test)]

@@ -38,6 +38,16 @@ impl AdminLinks {
         self.linked.get(order_id).map(String::as_str)
     }
 
+    /// When the still unlinked `order_id` was sent.
+    pub fn pending_since(&self, order_id: &str) -> Option<DateTime<Utc>> {
+        self.pending.get(order_id).copied()
+    }
+
+    /// True when the record `key` is linked to an order already.
+    pub fn is_claimed(&self, key: &str) -> bool {
+        self.claimed.contains(key)
+    }
+
     /// Remembers `order_id`, sent at `sent_at`, until it can be linked.
     pub fn remember(&mut self, order_id: &str, sent_at: DateTime<Utc>) {
         self.pending.insert(order_id.to_owned(), sent_at);

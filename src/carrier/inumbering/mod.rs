@@ -18,6 +18,13 @@
 //! portable, orders every number in one request, and recovers once from a
 //! 412 (stale check). Failures are read from the HTTP status and from the
 //! body alike: a failure inside a 200 is a failure.
+//!
+//! portStatus answers every order of the account in one body. `orders`,
+//! `order` and `reconcile` read it as it arrives
+//! ([`INumberingClient::port_status_entries`]): entry by entry, in constant
+//! memory, within [`crate::http::HttpConfig::max_listing_bytes`] and
+//! [`MAX_ENTRY_BYTES`] an entry; an answer without the listing, cut or
+//! malformed is [`crate::Error::Incomplete`], never an empty account.
 
 mod auth;
 mod builder;
@@ -30,6 +37,7 @@ mod precheck;
 mod provider;
 mod request;
 pub mod status_map;
+mod summary;
 mod to_wire;
 mod types;
 mod wire;
@@ -43,6 +51,7 @@ pub use client::{
 pub use from_wire::NO_FOC;
 pub use options::{DIRECTIONS, INumberingOptions, NameType, StreetParts};
 pub use precheck::CHECK_LIFETIME;
+pub use summary::MAX_ENTRY_BYTES;
 pub use types::{
     AccountPort, AccountPortCreated, AssignedPin, Availability, EndUser, MAX_CALLER_NAME,
     PinUpdate, PortFeature, PortInItem, PortInOrder, PortStatusEntry,

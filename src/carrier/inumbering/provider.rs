@@ -2,11 +2,13 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
-use futures::stream::{self, BoxStream, StreamExt};
+use futures::stream::{BoxStream, StreamExt};
 
 use super::INumberingClient;
+use super::links::CLOCK_SKEW;
 use super::request::{account_port, port_in_order};
 use super::status_map::order_status;
+use super::summary::{Step, SummaryReader};
 use super::to_wire::digits;
 use super::types::PortStatusEntry;
 use crate::bulk::{self, BulkOptions};
@@ -34,6 +36,69 @@ const CAPABILITIES: Capabilities = Capabilities {
 /// the carrier's clock and this machine's may disagree.
 const RECONCILE_CLOCK_SKEW: TimeDelta = TimeDelta::minutes(5);
 
+/// The most candidates an inconclusive [`PortProvider::reconcile`] names:
+/// those recorded closest to the attempt.
+const MAX_CANDIDATES: usize = 100;
+
+/// `at` less `skew` as a Unix timestamp; the earliest time there is when
+/// that is out of range.
+fn since(at: DateTime<Utc>, skew: TimeDelta) -> i64 {
+    at.checked_sub_signed(skew)
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+        .timestamp()
+}
+
+/// The order an entry describes, under `id`.
+fn order_of(id: PortId, entry: &PortStatusEntry) -> PortOrder {
+    let mut order = PortOrder::new(
+        id,
+        CARRIER,
+        entry.unified(),
+        CarrierStatus::new(&entry.status, None),
+    );
+    order.port_date = entry.foc;
+    order.message = entry.message.clone();
+    order
+}
+
+/// `n` and `one` or `many`.
+fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `n` entries, in words.
+fn entries(n: u64) -> String {
+    counted(n, "entry", "entries")
+}
+
+/// One candidate of an inconclusive reconciliation, ranked by when it was
+/// recorded (an entry without a time first), then by where it came.
+struct Candidate {
+    rank: i64,
+    seq: u64,
+    order: PortOrder,
+}
+
+impl PartialEq for Candidate {
+    fn eq(&self, other: &Self) -> bool {
+        (self.rank, self.seq) == (other.rank, other.seq)
+    }
+}
+
+impl Eq for Candidate {}
+
+impl PartialOrd for Candidate {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Candidate {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.rank, self.seq).cmp(&(other.rank, other.seq))
+    }
+}
+
 fn unsupported(operation: Operation) -> Error {
     Error::Unsupported {
         carrier: CARRIER,
@@ -44,6 +109,11 @@ fn unsupported(operation: Operation) -> Error {
 impl PortStatusEntry {
     fn key(&self) -> Option<&str> {
         self.pid.as_deref().or(self.id.as_deref())
+    }
+
+    /// True when its `pid` or its `id` is `key`.
+    fn is(&self, key: &str) -> bool {
+        self.pid.as_deref() == Some(key) || self.id.as_deref() == Some(key)
     }
 
     /// The unified state. The document lists no "rejected" status: the
@@ -378,14 +448,18 @@ impl PortProvider for INumberingClient {
         self.find_order(id).await
     }
 
+    /// The portStatus summary read as it arrives
+    /// ([`INumberingClient::port_status_entries`]): each order as soon as
+    /// its entry is decoded, in constant memory whatever the account's
+    /// size. An entry that cannot be read (or that has neither `pid` nor
+    /// `id`) is [`Error::Decode`] in its place and the listing goes on. The
+    /// stream ends without an error only after the complete, well-formed
+    /// answer was read; otherwise its last item is the error
+    /// ([`Error::Incomplete`] for an answer without the listing, cut,
+    /// malformed or over [`crate::http::HttpConfig::max_listing_bytes`]).
     fn orders(&self) -> BoxStream<'_, Result<PortSummary>> {
-        stream::once(self.port_status())
-            .flat_map(|answer| match answer {
-                Ok(entries) => {
-                    stream::iter(entries.iter().map(summary).collect::<Vec<_>>()).boxed()
-                }
-                Err(e) => stream::once(async { Err(e) }).boxed(),
-            })
+        self.port_status_entries()
+            .map(|entry| entry.and_then(|e| summary(&e)))
             .boxed()
     }
 
@@ -397,66 +471,127 @@ impl PortProvider for INumberingClient {
         Err(unsupported(Operation::Cancel))
     }
 
-    /// Reads the port status summary once (every order of the account) and
-    /// reports as found every order recorded at or after `attempted_at`
-    /// less five minutes (the carrier's clock and this machine's may
-    /// disagree), and every order whose record has no
-    /// timestamp; `NotFound` when every entry is older.
+    /// Reads the port status summary once, as it arrives (every order of
+    /// the account), and looks for the orders recorded at or after
+    /// `attempted_at` less five minutes (the carrier's clock and this
+    /// machine's may disagree).
     ///
-    /// **Weak matching, on time alone**: the summary holds no numbers, no
-    /// name and nothing else of the request (only `pid`, status, FOC,
-    /// message and the record's timestamp), so an order that *another*
-    /// submission of the same account placed after `attempted_at` is
-    /// reported too. That errs on the safe side (`Found` means do not
-    /// resubmit); check the orders found (their `loa_url` e-mail, support
-    /// ticket) before cancelling any. The orders have no lines. An entry
-    /// recent enough to match but with neither `pid` nor `id` is an
-    /// [`Error::Decode`]: it cannot be named, and it may be the one.
+    /// [`Reconciliation::NotFound`] (resubmitting is safe) only when the
+    /// complete, well-formed summary was read, every entry in it could be
+    /// read and named (a `pid` or an `id`) and carries its time, and every
+    /// one was recorded before that moment.
+    ///
+    /// **Never [`Reconciliation::Found`]**: the summary holds nothing of the
+    /// request (no numbers, no name; only `pid`, status, FOC, message and
+    /// the record's time), so an order recorded after the attempt cannot be
+    /// told apart from one another submission of the account placed. Such
+    /// orders make the answer [`Reconciliation::Inconclusive`], naming the
+    /// 100 recorded closest to the attempt as
+    /// candidates and saying how many there were; so do entries that could
+    /// not be read, have no id or no time, and an incomplete summary
+    /// ([`Error::Incomplete`]: no listing in the answer, cut, malformed, over
+    /// the listing bound). Do not resubmit: check the candidates (their
+    /// `loa_url` e-mail, support ticket) with iNumbering. The carrier's
+    /// failure, a body that is not JSON, or a transport error is returned
+    /// as the error. The orders have no lines.
     async fn reconcile(
         &self,
         request: &PortRequest,
         attempted_at: DateTime<Utc>,
     ) -> Result<Reconciliation> {
         self.build_order(request)?;
-        let since = (attempted_at - RECONCILE_CLOCK_SKEW).timestamp();
-        let entries = self.port_status().await?;
-        let mut found = Vec::new();
-        for entry in entries
-            .iter()
-            .filter(|e| e.timestamp.is_none_or(|t| t >= since))
-        {
-            let Some(key) = entry.key() else {
-                return Err(Error::Decode {
-                    carrier: CARRIER,
-                    operation: Operation::Reconcile,
-                    message: "a port status entry recorded after the attempt has no pid nor id; \
-                              cannot tell whether it is the submitted order"
-                        .to_owned(),
-                });
-            };
-            let id = PortId::new(key).map_err(|e| Error::Decode {
-                carrier: CARRIER,
-                operation: Operation::Reconcile,
-                message: format!(
-                    "a port status entry recorded after the attempt has an unusable id ({}); \
-                     cannot tell whether it is the submitted order",
-                    e.problem
-                ),
-            })?;
-            let mut order = PortOrder::new(
-                id,
-                CARRIER,
-                entry.unified(),
-                CarrierStatus::new(&entry.status, None),
-            );
-            order.port_date = entry.foc;
-            order.message = entry.message.clone();
-            found.push(order);
+        let since_at = attempted_at
+            .checked_sub_signed(RECONCILE_CLOCK_SKEW)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let since = since_at.timestamp();
+        let mut reader = SummaryReader::new(self);
+        let mut candidates = std::collections::BinaryHeap::new();
+        let (mut recent, mut timeless, mut unnamed, mut unreadable) = (0u64, 0u64, 0u64, 0u64);
+        let mut seq = 0u64;
+        let incomplete = loop {
+            match reader.next().await {
+                Step::Entry(entry) => {
+                    let Some(id) = entry.key().and_then(|k| PortId::new(k).ok()) else {
+                        unnamed += 1;
+                        continue;
+                    };
+                    let rank = match entry.timestamp {
+                        None => {
+                            timeless += 1;
+                            i64::MIN
+                        }
+                        Some(t) if t >= since => {
+                            recent += 1;
+                            t
+                        }
+                        Some(_) => continue,
+                    };
+                    seq += 1;
+                    candidates.push(Candidate {
+                        rank,
+                        seq,
+                        order: order_of(id, &entry),
+                    });
+                    if candidates.len() > MAX_CANDIDATES {
+                        // The one recorded last goes.
+                        candidates.pop();
+                    }
+                }
+                Step::Unreadable(_) => unreadable += 1,
+                Step::Failed(e) if e.is_incomplete() => break Some(e),
+                Step::Failed(e) => return Err(e),
+                Step::Complete => break None,
+            }
+        };
+        if incomplete.is_none() && recent + timeless + unnamed + unreadable == 0 {
+            return Ok(Reconciliation::NotFound);
         }
-        Ok(if found.is_empty() {
-            Reconciliation::NotFound
-        } else {
-            Reconciliation::Found(found)
+        let mut why = Vec::new();
+        if recent > 0 {
+            why.push(format!(
+                "the account has {} recorded at or after {} (the attempt less \
+                 {} minutes for clock differences), and iNumbering's status summary holds \
+                 nothing of a request (no numbers, no name) to tell the submitted order from \
+                 another submission's",
+                counted(recent, "order", "orders"),
+                since_at.format("%Y-%m-%dT%H:%M:%SZ"),
+                RECONCILE_CLOCK_SKEW.num_minutes()
+            ));
+        }
+        if timeless > 0 {
+            why.push(format!(
+                "{} without a time may be the order",
+                entries(timeless)
+            ));
+        }
+        if unnamed > 0 {
+            why.push(format!(
+                "{} with neither pid nor id may be the order",
+                entries(unnamed)
+            ));
+        }
+        if unreadable > 0 {
+            why.push(format!(
+                "{} that could not be read may be the order",
+                entries(unreadable)
+            ));
+        }
+        if let Some(e) = &incomplete {
+            why.push(e.to_string());
+        }
+        let candidates = candidates.into_sorted_vec();
+        if recent + timeless > MAX_CANDIDATES as u64 {
+            why.push(format!(
+                "the {MAX_CANDIDATES} recorded closest to the attempt are the candidates"
+            ));
+        }
+        Ok(Reconciliation::Inconclusive {
+            reason: format!(
+                "{}: do not resubmit; check the candidates with iNumbering (their support \
+                 ticket, the LoA e-mail)",
+                why.join("; ")
+            ),
+            candidates: candidates.into_iter().map(|c| c.order).collect(),
         })
     }
 }
@@ -501,16 +636,71 @@ impl INumberingClient {
         Ok(Submission::new(CARRIER, vec![placed]))
     }
 
-    /// Reads the status summary once to find the record of the admin order
-    /// `order_id` sent at `sent_at`; `None` (and a pending link, tried again
-    /// on later reads) when it cannot tell. Never fails: the order exists.
+    /// Reads the status summary once, as it arrives, to find the record of
+    /// the admin order `order_id` sent at `sent_at`; `None` (and a pending
+    /// link, tried again on later reads) when it cannot tell: when two
+    /// unclaimed records could be it, or the summary was not read complete
+    /// and well-formed. Never fails: the order exists.
     async fn link_admin_order(&self, order_id: &str, sent_at: DateTime<Utc>) -> Option<String> {
         self.lock_links().remember(order_id, sent_at);
-        match self.port_status().await {
-            Ok(entries) => self.lock_links().link(order_id, &entries),
+        let fitting = match self.fitting_records(Some(sent_at), None).await {
+            Ok((fitting, _)) => fitting,
             Err(e) => {
                 tracing::warn!(error = %e, "could not read the status summary to link an admin order");
-                None
+                return None;
+            }
+        };
+        self.lock_links().link(order_id, &fitting)
+    }
+
+    /// Reads the summary for the records that could be an admin order sent
+    /// at `sent_at`, when given (stamped at or after it, less the skew, and
+    /// claimed by no other order): at most two are kept, since a link needs
+    /// exactly one (without `wanted`, reading stops at the second). With
+    /// `wanted`, stops at the entry whose `pid` or `id` is one of them and
+    /// returns it too. Fails unless the complete, well-formed summary was
+    /// read with every entry readable (or reading stopped early).
+    async fn fitting_records(
+        &self,
+        sent_at: Option<DateTime<Utc>>,
+        wanted: Option<&[&str]>,
+    ) -> Result<(Vec<PortStatusEntry>, Option<PortStatusEntry>)> {
+        let since = sent_at.map(|at| since(at, CLOCK_SKEW));
+        let mut reader = SummaryReader::new(self);
+        let mut fitting: Vec<PortStatusEntry> = Vec::new();
+        let mut unreadable = 0u64;
+        loop {
+            match reader.next().await {
+                Step::Entry(entry) => {
+                    if wanted.is_some_and(|keys| keys.iter().any(|k| entry.is(k))) {
+                        return Ok((fitting, Some(entry)));
+                    }
+                    let Some(key) = entry.key() else { continue };
+                    if fitting.len() < 2
+                        && since.is_some_and(|s| entry.timestamp.is_some_and(|t| t >= s))
+                        && !self.lock_links().is_claimed(key)
+                    {
+                        fitting.push(entry);
+                        if fitting.len() == 2 && wanted.is_none() {
+                            // Two records could be the order: no link is
+                            // made, whatever the rest holds.
+                            return Ok((fitting, None));
+                        }
+                    }
+                }
+                Step::Unreadable(_) => unreadable += 1,
+                Step::Failed(e) => return Err(e),
+                Step::Complete if unreadable > 0 => {
+                    return Err(Error::Incomplete {
+                        carrier: CARRIER,
+                        operation: Operation::ListOrders,
+                        message: format!(
+                            "{} of the status summary could not be read and may be the order",
+                            entries(unreadable)
+                        ),
+                    });
+                }
+                Step::Complete => return Ok((fitting, None)),
             }
         }
     }
@@ -523,32 +713,36 @@ impl INumberingClient {
     }
 
     /// The order `id`: a record's `pid` or `id`, or an admin `orderId` this
-    /// client linked (or links now) to its record.
+    /// client linked (or links now) to its record. The summary is read as
+    /// it arrives and reading stops at the match; [`Error::NotFound`] only
+    /// after the complete, well-formed summary was read with every entry
+    /// readable (else the error that ended it, or [`Error::Incomplete`]).
     async fn find_order(&self, id: &PortId) -> Result<PortOrder> {
-        let entries = self.port_status().await?;
-        let is = |e: &PortStatusEntry, key: &str| {
-            e.pid.as_deref() == Some(key) || e.id.as_deref() == Some(key)
+        let linked = self.lock_links().link(id.as_str(), &[]);
+        let pending = match linked {
+            Some(_) => None,
+            None => self.lock_links().pending_since(id.as_str()),
         };
-        let entry = match entries.iter().find(|e| is(e, id.as_str())) {
-            Some(entry) => Some(entry),
-            None => {
-                let linked = self.lock_links().link(id.as_str(), &entries);
-                linked.and_then(|key| entries.iter().find(|e| is(e, &key)))
+        let mut wanted = vec![id.as_str()];
+        if let Some(key) = linked.as_deref() {
+            wanted.push(key);
+        }
+        // An admin order not linked yet: the one unclaimed record stamped
+        // after it was sent is its record.
+        let (fitting, found) = self.fitting_records(pending, Some(&wanted)).await?;
+        if let Some(entry) = found {
+            return Ok(order_of(id.clone(), &entry));
+        }
+        if pending.is_some() {
+            let key = self.lock_links().link(id.as_str(), &fitting);
+            if let Some(entry) = key.and_then(|key| fitting.into_iter().find(|e| e.is(&key))) {
+                return Ok(order_of(id.clone(), &entry));
             }
-        };
-        let entry = entry.ok_or_else(|| Error::NotFound {
+        }
+        Err(Error::NotFound {
             carrier: CARRIER,
             message: format!("no port order {id} in the account's port status summary"),
-        })?;
-        let mut order = PortOrder::new(
-            id.clone(),
-            CARRIER,
-            entry.unified(),
-            CarrierStatus::new(&entry.status, None),
-        );
-        order.port_date = entry.foc;
-        order.message = entry.message.clone();
-        Ok(order)
+        })
     }
 }
 

@@ -1,0 +1,465 @@
+//! portStatus read as it arrives: every order of the account comes in one
+//! answer (`{"statusCode", "status", "portStatusSummary": [...]}`), which
+//! for a large account is far larger than any body the crate reads whole.
+//! The summary is split entry by entry with [`crate::http::json_stream`]
+//! and each entry decoded alone, in constant memory.
+//!
+//! What a reader reports, in order: each entry ([`Step::Entry`]), or in its
+//! place [`Step::Unreadable`] when it is over [`MAX_ENTRY_BYTES`] or not of
+//! the documented shape; then [`Step::Complete`] only after the complete,
+//! well-formed answer was read with its listing, or [`Step::Failed`]:
+//! - the carrier's failure, in the HTTP status or inside a 200 body
+//!   (`status` "Error"/"Failed", `statusCode`, `exception`...), wherever the
+//!   fields come, classified as a whole-body read classifies it (a 409
+//!   storage error is [`Error::CarrierUnavailable`]); a failure seen before
+//!   any entry is retried as that read retries it (a 401 once after a new
+//!   key exchange, a transient failure up to the retry policy's attempts);
+//! - [`Error::Incomplete`] for an answer without the listing (`{}`,
+//!   `{"status":"Success"}`, `{"message":"maintenance"}`, a listing that is
+//!   not an array or that comes twice), a body cut, malformed (an entry that
+//!   is not well-formed JSON is reported in its place, then this at the
+//!   end) or followed by anything but white space, or longer than
+//!   [`crate::http::HttpConfig::max_listing_bytes`];
+//! - [`Error::Decode`] for a body that is not a JSON object at all (empty,
+//!   an HTML page);
+//! - the transport's error (timeout, connection lost) as it is.
+//!
+//! Every error has the password and the API key removed.
+
+use std::collections::VecDeque;
+
+use bytes::Bytes;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use serde_json::Value;
+
+use super::client::PORT_STATUS_PATH;
+use super::types::PortStatusEntry;
+use super::{INumberingClient, from_wire, wire};
+use crate::error::Error;
+use crate::http::json_stream::{Event, Fields, Listing, SplitError, Splitter, validate};
+use crate::http::{Answered, BodyStream};
+use crate::model::Credential;
+use crate::provider::{Carrier, Operation};
+
+const CARRIER: Carrier = Carrier::INumbering;
+const OPERATION: Operation = Operation::ListOrders;
+
+/// The largest `portStatusSummary` entry read, in bytes (64 KiB; a
+/// documented entry is about 300 bytes). A longer entry is not decoded: it
+/// is reported as [`Error::Decode`] in its place and the listing goes on.
+pub const MAX_ENTRY_BYTES: usize = 64 * 1024;
+
+/// The largest top-level status or error field kept (64 KiB); a longer one
+/// reads as absent.
+const MAX_FIELD_BYTES: usize = 64 * 1024;
+
+/// The envelope fields, in [`wire::Envelope`]'s order.
+const ENVELOPE: &[&str] = &[
+    "status",
+    "statusCode",
+    "error",
+    "message",
+    "exception",
+    "detail",
+];
+
+const FIELDS: Fields = Fields {
+    listing: "portStatusSummary",
+    captured: ENVELOPE,
+    max_element: MAX_ENTRY_BYTES,
+    max_capture: MAX_FIELD_BYTES,
+};
+
+/// One step of a reading.
+#[derive(Debug)]
+pub(super) enum Step {
+    /// The next entry.
+    Entry(PortStatusEntry),
+    /// An entry that could not be read ([`Error::Decode`]); the listing
+    /// goes on.
+    Unreadable(Error),
+    /// The reading ended on this error: nothing may be concluded from what
+    /// is missing.
+    Failed(Error),
+    /// The complete, well-formed summary was read.
+    Complete,
+}
+
+/// Reads one portStatus answer as it arrives.
+pub(super) struct SummaryReader<'a> {
+    client: &'a INumberingClient,
+    body: Option<BodyStream>,
+    splitter: Splitter,
+    events: VecDeque<Event>,
+    /// Scratch for [`Splitter::feed`].
+    found: Vec<Event>,
+    /// The splitter's refusal, reported once the events before it are.
+    refused: Option<SplitError>,
+    /// The envelope fields that came before the listing (read then).
+    before_listing: Option<Vec<Option<Bytes>>>,
+    /// The key the request carried (for redaction).
+    key: Option<Credential>,
+    exchanged_again: bool,
+    transient_retries: u32,
+    /// Entries reported, readable or not.
+    entries: u64,
+    /// The first entry that was not well-formed JSON: the answer is not.
+    malformed: Option<u64>,
+    /// How the reading ended, once it has.
+    ended: Option<Result<(), Error>>,
+}
+
+impl<'a> SummaryReader<'a> {
+    /// A reader; nothing is sent before the first [`SummaryReader::next`].
+    pub(super) fn new(client: &'a INumberingClient) -> Self {
+        Self {
+            client,
+            body: None,
+            splitter: Splitter::new(FIELDS),
+            events: VecDeque::new(),
+            found: Vec::new(),
+            refused: None,
+            before_listing: None,
+            key: None,
+            exchanged_again: false,
+            transient_retries: 0,
+            entries: 0,
+            malformed: None,
+            ended: None,
+        }
+    }
+
+    /// The next step. After [`Step::Complete`] or [`Step::Failed`] the same
+    /// end is reported again.
+    pub(super) async fn next(&mut self) -> Step {
+        if let Some(end) = &self.ended {
+            return match end {
+                Ok(()) => Step::Complete,
+                Err(e) => Step::Failed(e.clone()),
+            };
+        }
+        let step = match self.step().await {
+            Step::Unreadable(e) => Step::Unreadable(self.redact(e)),
+            Step::Failed(e) => Step::Failed(self.redact(e)),
+            other => other,
+        };
+        match &step {
+            Step::Complete => {
+                self.ended = Some(Ok(()));
+                self.body = None;
+            }
+            Step::Failed(e) => {
+                self.ended = Some(Err(e.clone()));
+                self.body = None;
+            }
+            _ => {}
+        }
+        step
+    }
+
+    fn redact(&self, e: Error) -> Error {
+        let mut secrets = vec![self.client.inner.keys.password()];
+        if let Some(key) = &self.key {
+            secrets.push(key.expose());
+        }
+        e.redacting(&secrets)
+    }
+
+    async fn step(&mut self) -> Step {
+        loop {
+            if let Some(event) = self.events.pop_front() {
+                match event {
+                    Event::ListingOpened(before) => {
+                        // A failure reported before the listing ends the
+                        // reading before any entry is taken for one.
+                        let failure = self.envelope_failure(&before);
+                        self.before_listing = Some(before);
+                        if let Some(error) = failure {
+                            match self.retry_or_fail(error).await {
+                                Some(step) => return step,
+                                None => continue,
+                            }
+                        }
+                    }
+                    Event::Element(bytes) => {
+                        self.entries = self.entries.saturating_add(1);
+                        return self.decode(&bytes);
+                    }
+                    Event::Oversized(len) => {
+                        self.entries = self.entries.saturating_add(1);
+                        return Step::Unreadable(Error::Decode {
+                            carrier: CARRIER,
+                            operation: OPERATION,
+                            message: format!(
+                                "entry {} of portStatusSummary is {len} bytes, over the \
+                                 {MAX_ENTRY_BYTES}-byte bound of one entry; it was not read",
+                                self.entries
+                            ),
+                        });
+                    }
+                }
+                continue;
+            }
+            if let Some(refused) = self.refused.take() {
+                return Step::Failed(self.refusal(&refused));
+            }
+            if self.body.is_none() {
+                if let Err(e) = self.start().await {
+                    return Step::Failed(e);
+                }
+            }
+            let Some(body) = self.body.as_mut() else {
+                continue;
+            };
+            match body.chunk().await {
+                Ok(Some(chunk)) => self.feed(&chunk),
+                Ok(None) => match self.splitter.finish() {
+                    Ok(done) => {
+                        // Read again only when fields came after the listing.
+                        let read = self.before_listing.as_ref() == Some(&done.captured);
+                        let failure = if read {
+                            None
+                        } else {
+                            self.envelope_failure(&done.captured)
+                        };
+                        if let Some(error) = failure {
+                            match self.retry_or_fail(error).await {
+                                Some(step) => return step,
+                                None => continue,
+                            }
+                        }
+                        let missing = match (done.listing, done.listing_fields) {
+                            (Listing::Array, 1) => match self.malformed {
+                                None => return Step::Complete,
+                                Some(n) => format!(
+                                    "entry {n} of portStatusSummary is not well-formed JSON"
+                                ),
+                            },
+                            (Listing::Absent, _) => "the answer holds no portStatusSummary".into(),
+                            (_, n) if n > 1 => {
+                                format!("the answer names portStatusSummary {n} times")
+                            }
+                            _ => "the answer's portStatusSummary is not a list".into(),
+                        };
+                        return Step::Failed(self.incomplete(&missing));
+                    }
+                    Err(refused) => return Step::Failed(self.refusal(&refused)),
+                },
+                Err(Error::ResponseTooLarge { limit, .. }) => {
+                    return Step::Failed(self.incomplete(&format!(
+                        "the answer is larger than the {limit}-byte listing bound \
+                         (HttpConfig::max_listing_bytes); reading stopped there"
+                    )));
+                }
+                Err(e) => return Step::Failed(e),
+            }
+        }
+    }
+
+    fn feed(&mut self, chunk: &Bytes) {
+        let result = self.splitter.feed(chunk, &mut self.found);
+        self.events.extend(self.found.drain(..));
+        if let Err(refused) = result {
+            self.refused = Some(refused);
+        }
+    }
+
+    /// Decodes one entry. Its reading also completes the check of its
+    /// syntax the splitter leaves to it (see [`crate::http::json_stream`]):
+    /// an entry that is not well-formed JSON makes the answer malformed.
+    fn decode(&mut self, bytes: &[u8]) -> Step {
+        let e = match serde_json::from_slice::<wire::StatusItem>(bytes) {
+            Ok(item) => return Step::Entry(from_wire::status_entry(item)),
+            Err(e) => e,
+        };
+        let well_formed = match e.classify() {
+            serde_json::error::Category::Data => validate(bytes).is_ok(),
+            _ => false,
+        };
+        if !well_formed && self.malformed.is_none() {
+            self.malformed = Some(self.entries);
+        }
+        Step::Unreadable(Error::Decode {
+            carrier: CARRIER,
+            operation: OPERATION,
+            message: format!(
+                "entry {} of portStatusSummary is not an entry of the documented shape \
+                 ({} at column {} of its {} bytes); the listing goes on",
+                self.entries,
+                if well_formed {
+                    "JSON of an unexpected shape"
+                } else {
+                    "not well-formed JSON"
+                },
+                e.column(),
+                bytes.len()
+            ),
+        })
+    }
+
+    /// The failure the envelope fields `captured` (in [`ENVELOPE`]'s
+    /// order) report, if any.
+    fn envelope_failure(&self, captured: &[Option<Bytes>]) -> Option<Error> {
+        // The documented success, `"status": "Success"` and `"statusCode":
+        // "200"` alone (or neither), reports nothing: known without parsing.
+        let plain = |i: usize, ok: &[&[u8]]| {
+            captured
+                .get(i)
+                .is_none_or(|f| f.as_ref().is_none_or(|b| ok.contains(&b.as_ref())))
+        };
+        let success = self
+            .body
+            .as_ref()
+            .is_none_or(|b| (200..300).contains(&b.status));
+        if success
+            && plain(0, &[b"\"Success\"", b"\"success\""])
+            && plain(1, &[b"\"200\""])
+            && captured.iter().skip(2).all(Option::is_none)
+        {
+            return None;
+        }
+        let field =
+            |i: usize| -> Option<Value> { serde_json::from_slice(captured.get(i)?.as_ref()?).ok() };
+        let envelope = wire::Envelope {
+            status: field(0),
+            status_code: field(1),
+            error: field(2),
+            message: field(3),
+            exception: field(4),
+            detail: field(5),
+        };
+        let config = self.client.inner.transport.config();
+        let retry_after = self.body.as_ref().and_then(|b| b.retry_after(config));
+        let status = self.body.as_ref().map_or(200, |b| b.status);
+        from_wire::failure_in(status, Some(&envelope), &[], retry_after)
+            .map(|e| from_wire::in_context(OPERATION, e))
+    }
+
+    /// A failure the carrier reported: asked again, as a whole-body read
+    /// would be, when no entry was reported yet (`None`), else the end.
+    async fn retry_or_fail(&mut self, error: Error) -> Option<Step> {
+        if self.entries > 0 {
+            return Some(Step::Failed(error));
+        }
+        let policy = self.client.inner.transport.config().retry;
+        match error {
+            Error::Auth {
+                status: Some(401), ..
+            } if !self.exchanged_again => {
+                tracing::debug!("401: exchanging the API key again, once");
+                if let Some(key) = &self.key {
+                    self.client.inner.keys.invalidate(key).await;
+                }
+                self.exchanged_again = true;
+            }
+            Error::CarrierUnavailable { .. }
+                if self.transient_retries + 1 < policy.max_attempts =>
+            {
+                let delay = policy.backoff.delay(self.transient_retries);
+                self.transient_retries += 1;
+                tracing::warn!(
+                    attempt = self.transient_retries,
+                    ?delay,
+                    "transient carrier failure: retrying"
+                );
+                self.client
+                    .inner
+                    .transport
+                    .config()
+                    .sleep
+                    .sleep(delay)
+                    .await;
+            }
+            other => return Some(Step::Failed(other)),
+        }
+        self.restart();
+        None
+    }
+
+    fn restart(&mut self) {
+        self.body = None;
+        self.splitter = Splitter::new(FIELDS);
+        self.events.clear();
+        self.refused = None;
+        self.before_listing = None;
+        self.malformed = None;
+    }
+
+    /// Sends the request until an answer's body can be read: a non-2xx
+    /// answer is classified (and retried) as a whole-body read would be.
+    async fn start(&mut self) -> Result<(), Error> {
+        let client = self.client;
+        let transport = &client.inner.transport;
+        let url = transport.url(PORT_STATUS_PATH);
+        loop {
+            let key = client.inner.keys.key(transport).await?;
+            self.key = Some(key.clone());
+            let body = Bytes::from(
+                serde_json::to_vec(&wire::ApikeyOnly {
+                    apikey: key.expose(),
+                })
+                .map_err(|e| Error::Config(format!("could not encode the request: {e}")))?,
+            );
+            let mut bearer = HeaderValue::from_str(&format!("Bearer {}", key.expose()))
+                .map_err(|_| Error::Config("the API key is not a valid header value".into()))?;
+            bearer.set_sensitive(true);
+            let answer = transport
+                .execute_streaming(OPERATION, |client| {
+                    client
+                        .post(url.clone())
+                        .header(AUTHORIZATION, bearer.clone())
+                        .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                        .body(body.clone())
+                })
+                .await?;
+            match answer {
+                Answered::Streaming(stream) => {
+                    self.body = Some(stream);
+                    return Ok(());
+                }
+                Answered::Whole(reply) => {
+                    let error = from_wire::http_failure(
+                        OPERATION,
+                        reply.status,
+                        &reply.body,
+                        reply.retry_after(transport.config()),
+                    );
+                    if let Some(Step::Failed(e)) = self.retry_or_fail(error).await {
+                        return Err(e);
+                    }
+                }
+            }
+        }
+    }
+
+    fn incomplete(&self, what: &str) -> Error {
+        Error::Incomplete {
+            carrier: CARRIER,
+            operation: OPERATION,
+            message: format!(
+                "{what}, after {} {}: nothing may be concluded from orders missing from it",
+                self.entries,
+                if self.entries == 1 {
+                    "entry"
+                } else {
+                    "entries"
+                }
+            ),
+        }
+    }
+
+    /// The splitter's refusal as an error: [`Error::Decode`] when the body
+    /// is not a JSON object at all, else [`Error::Incomplete`] (entries may
+    /// have been reported).
+    fn refusal(&self, refused: &SplitError) -> Error {
+        if refused.object_begun() {
+            self.incomplete(&refused.describe())
+        } else {
+            Error::Decode {
+                carrier: CARRIER,
+                operation: OPERATION,
+                message: refused.describe(),
+            }
+        }
+    }
+}
