@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 use numport::carrier::inumbering::{INumberingClient, INumberingOptions, NameType, PinUpdate};
-use numport::clock::ManualClock;
+use numport::clock::{Clock, ManualClock};
 use numport::http::{Backoff, HttpConfig, RetryPolicy};
 use numport::{
     AccountNumber, Address, Error, PhoneNumber, Pin, PortId, PortLine, PortProvider, PortRequest,
@@ -926,4 +926,186 @@ async fn a_saved_key_is_used_without_an_exchange_and_can_be_read_back() {
     let seen = seen(&server).await;
     assert_eq!(paths(&seen), ["/v2.1/iNumbering/portStatus/"]);
     assert_eq!(seen[0].1, bearer());
+}
+
+/// Mounts `body`, raw, as every portStatus answer.
+async fn status_body(server: &MockServer, status: u16, body: impl Into<Vec<u8>>) {
+    Mock::given(method("POST"))
+        .and(path("/v2.1/iNumbering/portStatus/"))
+        .respond_with(ResponseTemplate::new(status).set_body_raw(body.into(), "application/json"))
+        .mount(server)
+        .await;
+}
+
+/// The requests seen are one key exchange, then `n` portStatus requests,
+/// each carrying the key as Bearer token and exactly `{"apikey": KEY}`.
+async fn one_exchange_then_status_requests(server: &MockServer, n: usize) {
+    let seen = seen(server).await;
+    let mut want = vec![("/v2.2/account/apikey".to_owned(), None, exchange_body())];
+    for _ in 0..n {
+        want.push((
+            "/v2.1/iNumbering/portStatus/".to_owned(),
+            bearer(),
+            json!({"apikey": KEY}),
+        ));
+    }
+    assert_eq!(seen, want);
+}
+
+fn status_entry(pid: &str, at: u64) -> Value {
+    json!({"id": format!("doc-{pid}"), "key": ["1234567890", at.to_string()],
+        "value": {"pid": pid, "status": "Pending", "foc": "19750715", "pin": "4821"}})
+}
+
+/// An answer read whole but without a complete listing: `orders()` yields
+/// what it could read and ends with `Incomplete`; `order` of an id not in
+/// it is `Incomplete`, never `NotFound`; `reconcile` is `Inconclusive`,
+/// never `NotFound`. One request each.
+#[tokio::test]
+async fn an_answer_without_a_complete_listing_is_never_an_absence() {
+    let old = status_entry("A1B2C", 1_777_500_000).to_string();
+    let prefix = format!(r#"{{"statusCode":"200","status":"Success","portStatusSummary":[{old}"#);
+    let cases: Vec<(&str, String, usize)> = vec![
+        ("200 {}", "{}".into(), 0),
+        ("status Success only", r#"{"status":"Success"}"#.into(), 0),
+        ("maintenance", r#"{"message":"maintenance"}"#.into(), 0),
+        (
+            "cut inside an entry",
+            format!(r#"{prefix},{{"id":"doc-B"#),
+            1,
+        ),
+        ("cut after an entry", format!("{prefix},"), 1),
+        ("trailing garbage", format!("{prefix}]}} garbage"), 1),
+    ];
+    for (name, body, entries) in cases {
+        let t = setup(false).await;
+        status_body(&t.server, 200, body).await;
+
+        let all: Vec<_> = t.client.orders().collect().await;
+        assert_eq!(all.len(), entries + 1, "{name}");
+        assert!(all[..entries].iter().all(Result::is_ok), "{name}: {all:?}");
+        let last = all.last().unwrap().as_ref().unwrap_err();
+        assert!(last.is_incomplete(), "{name}: {last:?}");
+        assert_eq!(last.status(), None, "{name}");
+
+        let missing = t
+            .client
+            .order(&PortId::new("NOPE1").unwrap())
+            .await
+            .unwrap_err();
+        assert!(
+            missing.is_incomplete() && !missing.is_not_found(),
+            "{name}: {missing:?}"
+        );
+
+        let answer = t
+            .client
+            .reconcile(&request(&["3125550142"]), t.clock.now())
+            .await
+            .unwrap();
+        assert!(answer.is_inconclusive(), "{name}: {answer:?}");
+        assert!(!answer.is_safe_to_resubmit());
+
+        one_exchange_then_status_requests(&t.server, 3).await;
+    }
+}
+
+/// A failure inside a 200 is classified as `port_status()` classifies it,
+/// wherever it is read from, and retried the same way (the 409 storage
+/// error is transient: twice, with this client's two attempts).
+#[tokio::test]
+async fn a_failure_inside_a_200_is_the_same_failure_on_every_reading() {
+    let body = json!({"exception": "storage unavailable", "status": "Error", "statusCode": "409"});
+    let t = setup(false).await;
+    on(&t.server, "/v2.1/iNumbering/portStatus/", 200, body.clone()).await;
+    let whole = t.client.port_status().await.unwrap_err();
+    assert!(matches!(
+        whole,
+        Error::CarrierUnavailable { status: 409, ref message, .. } if message == "storage unavailable"
+    ));
+
+    let all: Vec<_> = t.client.orders().collect().await;
+    assert_eq!(all.len(), 1);
+    let listed = all[0].as_ref().unwrap_err();
+    let found = t
+        .client
+        .order(&PortId::new("A1B2C").unwrap())
+        .await
+        .unwrap_err();
+    let reconciled = t
+        .client
+        .reconcile(&request(&["3125550142"]), t.clock.now())
+        .await
+        .unwrap_err();
+    for e in [listed, &found, &reconciled] {
+        assert_eq!(format!("{e:?}"), format!("{whole:?}"));
+    }
+    one_exchange_then_status_requests(&t.server, 8).await;
+
+    // After the listing, once entries were read: yielded last, not retried.
+    let t = setup(false).await;
+    let entry = status_entry("A1B2C", 1_777_500_000);
+    status_body(
+        &t.server,
+        200,
+        format!(
+            r#"{{"portStatusSummary":[{entry}],"exception":"storage unavailable","status":"Error","statusCode":"409"}}"#
+        ),
+    )
+    .await;
+    let all: Vec<_> = t.client.orders().collect().await;
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0].as_ref().unwrap().id.as_str(), "A1B2C");
+    assert_eq!(
+        format!("{:?}", all[1].as_ref().unwrap_err()),
+        format!("{whole:?}")
+    );
+    one_exchange_then_status_requests(&t.server, 1).await;
+}
+
+/// Entries are read one by one: one that cannot be read is an error in
+/// its place and the listing goes on to the end, with no error after.
+#[tokio::test]
+async fn an_unreadable_entry_is_an_error_in_its_place() {
+    let t = setup(false).await;
+    let big = json!({"id": "doc-big", "value": {"pid": "B0001", "message": "x".repeat(70_000)}});
+    let summary = json!({"statusCode": "200", "status": "Success", "portStatusSummary": [
+        status_entry("A0001", 1_777_500_003),
+        {"id": "doc-x", "value": "4821"},
+        big,
+        status_entry("A0002", 1_777_500_001),
+    ]});
+    on(&t.server, "/v2.1/iNumbering/portStatus/", 200, summary).await;
+    let all: Vec<_> = t.client.orders().collect().await;
+    assert_eq!(all.len(), 4);
+    assert_eq!(all[0].as_ref().unwrap().id.as_str(), "A0001");
+    for (i, e) in [(1, "entry 2 "), (2, "entry 3 ")] {
+        let err = all[i].as_ref().unwrap_err();
+        assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+        assert!(err.to_string().contains(e), "{err}");
+        assert!(!format!("{err:?}").contains("4821"), "{err:?}");
+    }
+    assert!(
+        all[2]
+            .as_ref()
+            .unwrap_err()
+            .to_string()
+            .contains("70053 bytes")
+    );
+    assert_eq!(all[3].as_ref().unwrap().id.as_str(), "A0002");
+    // The order asked for may be an unreadable entry: not "not found".
+    let missing = t
+        .client
+        .order(&PortId::new("NOPE1").unwrap())
+        .await
+        .unwrap_err();
+    assert!(missing.is_incomplete(), "{missing:?}");
+    // The one asked for is found (reading stops there).
+    let found = t
+        .client
+        .order(&PortId::new("A0002").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(found.id.as_str(), "A0002");
+    one_exchange_then_status_requests(&t.server, 3).await;
 }

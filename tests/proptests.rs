@@ -1,5 +1,7 @@
 //! Property tests: no public parser, constructor or response decoder panics,
-//! whatever it is given, and constructors normalise idempotently.
+//! whatever it is given, constructors normalise idempotently, and
+//! iNumbering's status summary, read as it arrives, never ends silently on
+//! less than a complete answer.
 //!
 //! Decoders are driven through `numport::fuzzing` (the same entry points as
 //! the `fuzz/` cargo-fuzz crate) with arbitrary bytes, arbitrary JSON values,
@@ -906,4 +908,80 @@ proptest! {
             "base {base:?} > max {max:?} for {b:?} retry {retry}"
         );
     }
+}
+
+/// iNumbering's portStatus summary read as it arrives (`orders()`), on any
+/// 200 body (arbitrary bytes, arbitrary JSON, the documented answer mutated
+/// and damaged): no panic, and the listing never ends silently on less than
+/// a complete answer. When the stream ends without an error, serde_json
+/// reads the body as an object whose `portStatusSummary` is an array of
+/// exactly as many entries as were yielded (readable or not).
+#[test]
+fn inumbering_listings_never_end_silently() {
+    use futures::StreamExt;
+    use numport::PortProvider;
+    use numport::carrier::inumbering::INumberingClient;
+    use numport::http::{HttpConfig, RetryPolicy};
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = rt.block_on(MockServer::start());
+    let client = INumberingClient::builder()
+        .base_url(server.uri())
+        .username(1234567890)
+        .password("pw-1234567")
+        .http_config(HttpConfig::default().with_retry(RetryPolicy {
+            max_attempts: 2,
+            backoff: Backoff {
+                initial: Duration::from_millis(1),
+                max: Duration::from_millis(1),
+                multiplier: 1.0,
+                jitter: false,
+            },
+            max_retry_after: Duration::from_millis(1),
+        }))
+        .build()
+        .unwrap();
+    let mut runner = proptest::test_runner::TestRunner::new(config(HTTP_CASES));
+    runner
+        .run(&inumbering_body(1), |body| {
+            let items: Vec<_> = rt.block_on(async {
+                server.reset().await;
+                Mock::given(method("POST"))
+                    .and(path("/v2.2/account/apikey"))
+                    .respond_with(ResponseTemplate::new(200).set_body_json(
+                        json!({"status": "success", "data": {"apikey": "k".repeat(32)}}),
+                    ))
+                    .mount(&server)
+                    .await;
+                Mock::given(method("POST"))
+                    .and(path("/v2.1/iNumbering/portStatus/"))
+                    .respond_with(
+                        ResponseTemplate::new(200).set_body_raw(body.clone(), "application/json"),
+                    )
+                    .mount(&server)
+                    .await;
+                client.orders().collect().await
+            });
+            let _ = format!("{items:?}");
+            if items.last().is_none_or(Result::is_ok) {
+                let listing = serde_json::from_slice::<Value>(&body).ok().and_then(|v| {
+                    v.get("portStatusSummary")
+                        .and_then(Value::as_array)
+                        .map(Vec::len)
+                });
+                prop_assert_eq!(
+                    listing,
+                    Some(items.len()),
+                    "ended without an error on {}",
+                    String::from_utf8_lossy(&body)
+                );
+            }
+            Ok(())
+        })
+        .unwrap();
 }
