@@ -96,3 +96,15 @@ async fn store_values_are_bounded() {
 async fn carrier_texts_kept_are_redacted() {
     run_family("redaction", store_rows::redaction_rows()).await;
 }
+
+#[path = "faults/inumbering_listing_rows.rs"]
+mod inumbering_listing_rows;
+
+#[tokio::test(flavor = "current_thread")]
+async fn inumbering_listing_is_complete_or_inconclusive() {
+    run_family(
+        "inumbering-listing",
+        inumbering_listing_rows::inumbering_listing_rows(),
+    )
+    .await;
+}
