@@ -508,7 +508,8 @@ impl Error {
     }
 
     /// True when the same call may succeed if repeated later: timeouts, rate
-    /// limits, transport failures and 5xx answers. A validation, auth or
+    /// limits, transport failures, 5xx answers and incomplete answers (a
+    /// listing cut or inconsistent, a "maintenance" answer without one). A validation, auth or
     /// rejection error is never retryable. Whether a *create* may be repeated
     /// is a separate question: see [`Error::is_never_sent`].
     /// An [`Error::OutcomeUnknown`] is never retryable: reconcile it first.
@@ -517,7 +518,8 @@ impl Error {
             Self::Timeout { .. }
             | Self::RateLimited { .. }
             | Self::Transport { .. }
-            | Self::CarrierUnavailable { .. } => true,
+            | Self::CarrierUnavailable { .. }
+            | Self::Incomplete { .. } => true,
             Self::Api { status, .. } => *status >= 500,
             _ => false,
         }

@@ -231,7 +231,7 @@ mod tests {
     use crate::Error;
     use crate::clock::ManualClock;
     use crate::model::{Amendment, PhoneNumber, PortRequest, PortSummary, Portability, Submission};
-    use crate::provider::{Capabilities, Carrier};
+    use crate::provider::{Capabilities, Carrier, Operation};
 
     #[derive(Debug)]
     struct Scripted(Mutex<VecDeque<Result<PortStatus>>>);
@@ -367,6 +367,38 @@ mod tests {
             .await;
         assert_eq!(out.len(), 2);
         assert!(out[1].as_ref().unwrap_err().is_not_found());
+    }
+
+    #[tokio::test]
+    async fn an_incomplete_answer_is_ridden_out_and_retry_after_honoured() {
+        let incomplete = Error::Incomplete {
+            carrier: Carrier::INumbering,
+            operation: Operation::Order,
+            message: "200 {\"message\":\"maintenance\"}".into(),
+        };
+        let limited = Error::RateLimited {
+            carrier: Carrier::Cellhire,
+            retry_after: Some(Duration::from_secs(86_400)),
+            message: "slow down".into(),
+        };
+        let provider = Scripted(Mutex::new(
+            vec![Err(incomplete), Err(limited), Ok(PortStatus::Complete)].into(),
+        ));
+        let sleep = Arc::new(Recorder::default());
+        let id = PortId::new("p1").unwrap();
+        let out: Vec<_> = provider.watch(&id, options(sleep.clone())).collect().await;
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].as_ref().unwrap().to, PortStatus::Complete);
+        let secs: Vec<u64> = sleep
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(Duration::as_secs)
+            .collect();
+        // 2 after the incomplete answer; then the day asked for, bounded to
+        // the hour.
+        assert_eq!(secs, vec![2, 3600]);
     }
 
     #[tokio::test]

@@ -99,6 +99,9 @@ pub(super) struct SummaryReader<'a> {
     before_listing: Option<Vec<Option<Bytes>>>,
     /// The key the request carried (for redaction).
     key: Option<Credential>,
+    /// The search for the password and `key` in the carrier's texts, made
+    /// at the first entry (the key is known by then).
+    runs: Option<crate::redact::Runs<'static>>,
     exchanged_again: bool,
     transient_retries: u32,
     /// Entries reported, readable or not.
@@ -121,6 +124,7 @@ impl<'a> SummaryReader<'a> {
             refused: None,
             before_listing: None,
             key: None,
+            runs: None,
             exchanged_again: false,
             transient_retries: 0,
             entries: 0,
@@ -139,6 +143,12 @@ impl<'a> SummaryReader<'a> {
             };
         }
         let step = match self.step().await {
+            Step::Entry(mut entry) => {
+                // The carrier's texts leave without the password or the API
+                // key, should the carrier echo them.
+                self.scrub(&mut entry);
+                Step::Entry(entry)
+            }
             Step::Unreadable(e) => Step::Unreadable(self.redact(e)),
             Step::Failed(e) => Step::Failed(self.redact(e)),
             other => other,
@@ -155,6 +165,18 @@ impl<'a> SummaryReader<'a> {
             _ => {}
         }
         step
+    }
+
+    /// Removes the password and the key the request carried from the
+    /// entry's texts; the search for them is made once per reading.
+    fn scrub(&mut self, entry: &mut PortStatusEntry) {
+        let password = self.client.inner.keys.password();
+        let key = self.key.as_ref().map_or("", Credential::expose);
+        let credentials = [password, key];
+        let runs = self.runs.get_or_insert_with(|| {
+            crate::redact::Runs::new(credentials.iter().copied()).into_owned()
+        });
+        crate::redact::scrub_texts_with(runs, &credentials, super::provider::status_texts(entry));
     }
 
     fn redact(&self, e: Error) -> Error {
@@ -394,6 +416,7 @@ impl<'a> SummaryReader<'a> {
         loop {
             let key = client.inner.keys.key(transport).await?;
             self.key = Some(key.clone());
+            self.runs = None;
             let body = Bytes::from(
                 serde_json::to_vec(&wire::ApikeyOnly {
                     apikey: key.expose(),
