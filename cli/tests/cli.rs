@@ -20,6 +20,12 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// The checkout's root: the library package, whose README documents the
+/// command line.
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
 /// 500 rows: 499 merged into five ports, one refused (stock records); each
 /// row's outcome matches the port the sandbox holds its number on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1239,7 +1245,9 @@ async fn the_inumbering_key_is_kept_between_runs_in_a_private_state_file() {
     );
 }
 
-#[path = "support/redis_server.rs"]
+// The library's Redis test server (its tests/fleet.rs and tests/store_redis.rs
+// start theirs with it too).
+#[path = "../../tests/support/redis_server.rs"]
 mod redis_server;
 
 /// With `NUMPORT_REDIS_URL`, processes share the key through Redis.
@@ -1642,21 +1650,23 @@ async fn a_closed_stdout_is_no_panic() {
     }
 }
 
-/// The README's install commands work from a checkout (the crate is not
-/// published), and it says which iNumbering orders are checked first.
+/// The README's install commands work from a checkout (the crates are not
+/// published; the command line is the package in `cli/`), and it says which
+/// iNumbering orders are checked first.
 #[test]
 fn readme_install_commands_work_from_a_checkout() {
-    let readme =
-        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-            .unwrap();
+    let readme = std::fs::read_to_string(workspace_root().join("README.md")).unwrap();
     assert!(!readme.contains("cargo add numport\n"));
     assert!(!readme.contains("cargo install numport --features cli"));
-    assert!(readme.contains("cargo install --path . --features cli"));
+    assert!(readme.contains("cargo install --path cli"));
+    assert!(
+        !readme.contains("--features cli"),
+        "the command line is its own package"
+    );
     assert!(
         !readme.contains("pre-check (unless checked within the hour), then `/v2.2/account/port`")
     );
-    let lib = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs"))
-        .unwrap();
+    let lib = std::fs::read_to_string(workspace_root().join("src/lib.rs")).unwrap();
     assert!(
         !readme
             .contains("Portability is checked first; a number that is not portable stops it here."),

@@ -257,9 +257,9 @@ pub fn help() -> String {
         text.push_str(&format!("    {name:<24} {doc}\n"));
     }
     text.push_str(
-        "\nSee examples/port_requests.csv. The whole file is checked before anything is sent; \
-         every bad row is reported by line and column, and nothing is sent unless \
-         --skip-invalid.\n\n\
+        "\nSee examples/port_requests.csv in numport's repository. The whole file is \
+         checked before anything is sent; every bad row is reported by line and column, \
+         and nothing is sent unless --skip-invalid.\n\n\
          Results: an append-only journal (CSV, or JSON lines for .jsonl/.ndjson) with the \
          columns row (the input line the row starts on), number, outcome, order_id, \
          carrier_status, error, note, carrier, attempted_at, recorded_at. A `pending` \
