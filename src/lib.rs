@@ -164,6 +164,8 @@ pub mod bulk;
 pub mod carrier;
 pub mod clock;
 mod error;
+// Feature `fuzzing`, for the fuzz targets and property tests only.
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod http;
