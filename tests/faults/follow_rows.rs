@@ -185,9 +185,34 @@ fn reconcile_row(case: ReconcileCase) -> Row {
     row
 }
 
+/// A complete listing of 53 ports on 2 pages whose port 51 is named and
+/// dated like the request and holds `msisdn`.
+fn control(name: &'static str, msisdn: &'static str, want: Want) -> ReconcileCase {
+    ReconcileCase {
+        name,
+        list: dynamic(move |seen, _| {
+            if page_no(seen) == 1 {
+                listing(53, 2, (0..50).map(|n| entry(n, false)).collect())
+            } else {
+                listing(
+                    53,
+                    2,
+                    vec![entry(50, false), entry(51, true), entry(52, false)],
+                )
+            }
+        }),
+        details: vec![(51, msisdn)],
+        expect: vec![
+            exactly("GET", api(""), 2),
+            exactly("GET", api(&format!("/port/{}", guid(51))), 1),
+        ],
+        want,
+        max: Duration::from_secs(1),
+    }
+}
+
 pub fn reconcile_rows() -> Vec<Row> {
     let ours = |n| entry(n, true);
-    let other = |n| entry(n, false);
     let full = |from: u64, f: fn(u64) -> Value| (from..from + 50).map(f).collect::<Vec<_>>();
     let cases = vec![
         ReconcileCase {
@@ -279,40 +304,16 @@ pub fn reconcile_rows() -> Vec<Row> {
             want: Want::Inconclusive("held 59 entries where 60 ports were named", 0),
             max: Duration::from_secs(1),
         },
-        ReconcileCase {
-            name: "[control] complete listing, ours holds other numbers: NotFound",
-            list: dynamic(move |seen, _| {
-                if page_no(seen) == 1 {
-                    listing(53, 2, full(0, |n| entry(n, false)))
-                } else {
-                    listing(53, 2, vec![other(50), ours(51), other(52)])
-                }
-            }),
-            details: vec![(51, "07700900999")],
-            expect: vec![
-                exactly("GET", api(""), 2),
-                exactly("GET", api(&format!("/port/{}", guid(51))), 1),
-            ],
-            want: Want::NotFound,
-            max: Duration::from_secs(1),
-        },
-        ReconcileCase {
-            name: "[control] complete listing, ours holds the request's number: Found",
-            list: dynamic(move |seen, _| {
-                if page_no(seen) == 1 {
-                    listing(53, 2, full(0, |n| entry(n, false)))
-                } else {
-                    listing(53, 2, vec![other(50), ours(51), other(52)])
-                }
-            }),
-            details: vec![(51, "07700900123")],
-            expect: vec![
-                exactly("GET", api(""), 2),
-                exactly("GET", api(&format!("/port/{}", guid(51))), 1),
-            ],
-            want: Want::Found(51),
-            max: Duration::from_secs(1),
-        },
+        control(
+            "[control] complete listing, ours holds other numbers: NotFound",
+            "07700900999",
+            Want::NotFound,
+        ),
+        control(
+            "[control] complete listing, ours holds the request's number: Found",
+            "07700900123",
+            Want::Found(51),
+        ),
         ReconcileCase {
             name: "a port named like ours whose details have no rows",
             list: always(listing(1, 1, vec![ours(7)])),
