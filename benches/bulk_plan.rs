@@ -2,7 +2,7 @@
 //! much one request costs in memory. Run on demand:
 //!
 //! ```text
-//! cargo bench --bench bulk_plan
+//! cargo bench --bench bulk_plan --features fuzzing
 //! ```
 //!
 //! Goal: planning 50,000 one-line requests (grouping by port-level key and
@@ -12,8 +12,8 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use numport::bulk::batches;
 use numport::carrier::cellhire::CellhireOptions;
+use numport::fuzzing::bulk_batches as batches;
 use numport::{Iccid, Pac, PhoneNumber, PortLine, PortRequest};
 
 fn main() {

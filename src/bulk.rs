@@ -4,7 +4,7 @@
 //! [`crate::PortProvider::submit_many`] is the entry point. Its default sends
 //! one `submit` per request; carriers override it with their own strategy
 //! (Cellhire merges compatible requests into as few ports as possible), built
-//! from the pieces here. One failure never stops the others: every input gets
+//! from the pieces here, which know nothing of the trait. One failure never stops the others: every input gets
 //! its own `Result`, at its own index.
 
 use std::collections::BTreeMap;
@@ -13,50 +13,16 @@ use std::future::Future;
 use futures::stream::{self, StreamExt};
 
 use crate::error::Result;
-use crate::model::{PortRequest, Submission};
-use crate::provider::PortProvider;
-
-/// Limits for [`crate::PortProvider::submit_many`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BulkOptions {
-    /// Carrier calls in flight at once (default 8; 0 counts as 1).
-    pub max_in_flight: usize,
-    /// The most lines merged into one order, where the carrier merges
-    /// (default 100: a Cellhire port progresses only once every row's PAC is
-    /// valid, so one bad PAC holds back the whole port; smaller ports limit
-    /// that).
-    pub max_lines_per_order: usize,
-}
-
-impl Default for BulkOptions {
-    fn default() -> Self {
-        Self {
-            max_in_flight: 8,
-            max_lines_per_order: 100,
-        }
-    }
-}
-
-/// One `submit` per request, at most `max_in_flight` at a time, results in
-/// input order.
-pub async fn each<P: PortProvider + ?Sized>(
-    provider: &P,
-    requests: &[PortRequest],
-    options: &BulkOptions,
-) -> Vec<Result<Submission>> {
-    // Indexing (rather than mapping over references) keeps the closure free of
-    // higher-ranked lifetimes, so the future stays `Send` behind async-trait.
-    stream::iter(0..requests.len())
-        .map(|i| provider.submit(&requests[i]))
-        .buffered(options.max_in_flight.max(1))
-        .collect()
-        .await
-}
+use crate::model::Submission;
 
 /// Groups input indices into batches: inputs with the same `Some` key go
 /// together, in input order, in chunks of at most `max_lines` lines (an input
 /// larger than that goes alone); a `None` key goes alone.
-pub fn batches<K: Ord>(keys: Vec<Option<K>>, lines: &[usize], max_lines: usize) -> Vec<Vec<usize>> {
+pub(crate) fn batches<K: Ord>(
+    keys: Vec<Option<K>>,
+    lines: &[usize],
+    max_lines: usize,
+) -> Vec<Vec<usize>> {
     let max_lines = max_lines.max(1);
     let mut open: BTreeMap<K, (Vec<usize>, usize)> = BTreeMap::new();
     let mut out: Vec<Vec<usize>> = Vec::new();
@@ -83,7 +49,7 @@ pub fn batches<K: Ord>(keys: Vec<Option<K>>, lines: &[usize], max_lines: usize) 
 /// the results back to input order. `submit` returns one `Result` per member
 /// of its batch, in the batch's order; `early` holds inputs already decided
 /// (validation failures) that are not in any batch.
-pub async fn run<F, Fut>(
+pub(crate) async fn run<F, Fut>(
     total: usize,
     early: Vec<(usize, Result<Submission>)>,
     batches: Vec<Vec<usize>>,
@@ -141,7 +107,7 @@ mod tests {
     #[tokio::test]
     async fn run_keeps_input_order_and_early_results() {
         use crate::model::{PortId, SubmittedOrder};
-        use crate::provider::Carrier;
+        use crate::operation::Carrier;
         let out = run(
             4,
             vec![(2, Err(crate::Error::invalid("lines", "is empty")))],

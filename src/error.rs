@@ -9,7 +9,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::provider::{Carrier, Operation};
+use crate::operation::{Carrier, Operation};
 
 /// The longest text an error keeps from a carrier (characters), applied
 /// after redaction.

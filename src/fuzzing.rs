@@ -1,4 +1,4 @@
-//! Entry points for property tests and fuzzing; not a stable API.
+//! Entry points for property tests, fuzzing and benches; not a stable API.
 //!
 //! Every function here takes untrusted bytes or text and drives one group of
 //! numport's readers with it. None of them may panic, whatever the input:
@@ -47,7 +47,8 @@ use crate::model::{
     AccountNumber, Address, Credential, Document, DocumentKind, Iccid, Pac, PhoneNumber, Pin,
     PortId,
 };
-use crate::provider::{Carrier, Operation, PortProvider};
+use crate::operation::{Carrier, Operation};
+use crate::provider::PortProvider;
 use crate::redact::Redactor;
 
 // ---------------------------------------------------------------------------
@@ -232,6 +233,17 @@ pub fn redact(secret: &str, text: &[u8]) {
 
 // ---------------------------------------------------------------------------
 // Through the carrier clients, against a loopback server.
+
+/// The bulk planner: groups request indices by key (`None` alone), at most
+/// `max_lines` lines a group, as a carrier's `submit_many` does before it
+/// sends (for `benches/bulk_plan.rs`).
+pub fn bulk_batches(
+    keys: Vec<Option<String>>,
+    lines: &[usize],
+    max_lines: usize,
+) -> Vec<Vec<usize>> {
+    crate::bulk::batches(keys, lines, max_lines)
+}
 
 /// The status a fuzzer's byte selects: one of the statuses the carriers'
 /// documents name, or 200 (most bytes, so that bodies mostly reach the

@@ -160,7 +160,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-pub mod bulk;
+mod bulk;
 pub mod carrier;
 pub mod clock;
 mod error;
@@ -169,17 +169,18 @@ mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod http;
-pub mod model;
+mod model;
+mod operation;
 mod provider;
 mod redact;
 mod registry;
 #[cfg(feature = "sandbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
 pub mod sandbox;
-pub mod status;
+mod status;
 pub mod store;
-pub mod track;
-pub mod watch;
+mod track;
+mod watch;
 
 /// The README's code, compiled as a doctest so it cannot drift from the API.
 #[cfg(doctest)]
@@ -188,12 +189,14 @@ pub struct ReadmeDoctests;
 
 pub use error::{Error, FieldError, Problems, RejectReason, Result};
 pub use model::{
-    AccountNumber, Address, Amendment, Credential, Document, DocumentKind, Iccid, LineChange,
-    LineFailure, Pac, PhoneNumber, Pin, PortId, PortLine, PortLineDetail, PortOrder, PortRequest,
-    PortSummary, Portability, Reconciliation, Submission, SubmittedOrder, Subscriber,
+    ACCEPTED_MEDIA_TYPES, AccountNumber, Address, Amendment, Credential, Document, DocumentKind,
+    Iccid, LineChange, LineFailure, Pac, PhoneNumber, Pin, PortId, PortLine, PortLineDetail,
+    PortOrder, PortRequest, PortSummary, Portability, Reconciliation, Submission, SubmittedOrder,
+    Subscriber,
 };
-pub use provider::{Capabilities, Carrier, Operation, PortProvider};
+pub use operation::{Carrier, Operation};
+pub use provider::{BulkOptions, Capabilities, PortProvider, Tracking};
 pub use registry::{REDIS_SEALING_KEY_VAR, REDIS_URL_VAR, Registry};
 pub use status::{CarrierStatus, LineStatus, PortStatus};
-pub use track::{OrderChange, TrackOptions, Tracking};
+pub use track::{OrderChange, TrackOptions};
 pub use watch::{PortProviderExt, StatusChange, WatchOptions};

@@ -4,79 +4,15 @@ use std::fmt;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use futures::stream::BoxStream;
+use futures::stream::{self, BoxStream, StreamExt};
 use serde::{Deserialize, Serialize};
 
-use crate::bulk::BulkOptions;
 use crate::error::{Error, Result};
 use crate::model::{
     Amendment, PhoneNumber, PortId, PortOrder, PortRequest, PortSummary, Portability,
     Reconciliation, Submission,
 };
-
-/// The carriers this crate speaks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Carrier {
-    /// Cellhire (UK and European MNP, PAC based).
-    Cellhire,
-    /// Apeiron (US cellular port-in).
-    Apeiron,
-    /// iNumbering by VoiceTel (US LNP).
-    INumbering,
-}
-
-impl fmt::Display for Carrier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Cellhire => "Cellhire",
-            Self::Apeiron => "Apeiron",
-            Self::INumbering => "iNumbering",
-        })
-    }
-}
-
-/// The operations of [`PortProvider`], for errors and [`Capabilities`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Operation {
-    /// [`PortProvider::check_portability`].
-    CheckPortability,
-    /// [`PortProvider::submit`].
-    Submit,
-    /// [`PortProvider::order`].
-    Order,
-    /// [`PortProvider::orders`].
-    ListOrders,
-    /// [`PortProvider::amend`].
-    Amend,
-    /// [`PortProvider::cancel`].
-    Cancel,
-    /// A carrier's own operation outside the trait (networks, PIN update, ...).
-    Native(&'static str),
-    /// Obtaining credentials (token grant, key exchange).
-    Authenticate,
-    /// [`PortProvider::reconcile`].
-    Reconcile,
-}
-
-impl fmt::Display for Operation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::CheckPortability => "check_portability",
-            Self::Submit => "submit",
-            Self::Order => "order",
-            Self::ListOrders => "orders",
-            Self::Amend => "amend",
-            Self::Cancel => "cancel",
-            Self::Native(name) => name,
-            Self::Authenticate => "authenticate",
-            Self::Reconcile => "reconcile",
-        })
-    }
-}
+use crate::operation::{Carrier, Operation};
 
 /// Which [`PortProvider`] operations a carrier supports.
 ///
@@ -140,6 +76,45 @@ impl Capabilities {
             Ok(())
         } else {
             Err(Error::Unsupported { carrier, operation })
+        }
+    }
+}
+
+/// How a carrier's orders can be followed in bulk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Tracking {
+    /// No read call: orders cannot be followed.
+    Unsupported,
+    /// Only one read per order ([`crate::PortProvider::order`]).
+    PerOrder,
+    /// A listing of every order of the account with its status.
+    Listing {
+        /// Orders per listing call; `None` when one call lists them all.
+        page_size: Option<u32>,
+        /// True when a listed summary carries what a change event needs
+        /// (status and message), so no per-order read follows a change.
+        complete_summaries: bool,
+    },
+}
+
+/// Limits for [`crate::PortProvider::submit_many`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BulkOptions {
+    /// Carrier calls in flight at once (default 8; 0 counts as 1).
+    pub max_in_flight: usize,
+    /// The most lines merged into one order, where the carrier merges
+    /// (default 100: a Cellhire port progresses only once every row's PAC is
+    /// valid, so one bad PAC holds back the whole port; smaller ports limit
+    /// that).
+    pub max_lines_per_order: usize,
+}
+
+impl Default for BulkOptions {
+    fn default() -> Self {
+        Self {
+            max_in_flight: 8,
+            max_lines_per_order: 100,
         }
     }
 }
@@ -218,11 +193,11 @@ pub trait PortProvider: Send + Sync + fmt::Debug {
     /// How this carrier's orders can be followed in bulk by
     /// [`crate::PortProviderExt::watch_many`]. The default follows each order
     /// by its own read when the carrier has one.
-    fn tracking(&self) -> crate::track::Tracking {
+    fn tracking(&self) -> Tracking {
         if self.capabilities().order {
-            crate::track::Tracking::PerOrder
+            Tracking::PerOrder
         } else {
-            crate::track::Tracking::Unsupported
+            Tracking::Unsupported
         }
     }
 
@@ -236,6 +211,13 @@ pub trait PortProvider: Send + Sync + fmt::Debug {
         requests: &[PortRequest],
         options: &BulkOptions,
     ) -> Vec<Result<Submission>> {
-        crate::bulk::each(self, requests, options).await
+        // Indexing (rather than mapping over references) keeps the closure
+        // free of higher-ranked lifetimes, so the future stays `Send` behind
+        // async-trait.
+        stream::iter(0..requests.len())
+            .map(|i| self.submit(&requests[i]))
+            .buffered(options.max_in_flight.max(1))
+            .collect()
+            .await
     }
 }

@@ -9,7 +9,8 @@ use crate::carrier::apeiron::ApeironClientBuilder;
 use crate::carrier::cellhire::CellhireClientBuilder;
 use crate::carrier::inumbering::INumberingClientBuilder;
 use crate::error::{Error, Result};
-use crate::provider::{Carrier, PortProvider};
+use crate::operation::Carrier;
+use crate::provider::PortProvider;
 use crate::store::Store;
 
 /// The variable naming the Redis server every client shares its state

@@ -48,26 +48,9 @@ use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use crate::http::{Sleep, TokioSleep};
 use crate::model::{PortId, PortOrder, PortSummary};
-use crate::provider::{Operation, PortProvider};
+use crate::operation::Operation;
+use crate::provider::{PortProvider, Tracking};
 use crate::status::{CarrierStatus, PortStatus};
-
-/// How a carrier's orders can be followed in bulk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Tracking {
-    /// No read call: orders cannot be followed.
-    Unsupported,
-    /// Only one read per order ([`crate::PortProvider::order`]).
-    PerOrder,
-    /// A listing of every order of the account with its status.
-    Listing {
-        /// Orders per listing call; `None` when one call lists them all.
-        page_size: Option<u32>,
-        /// True when a listed summary carries what a change event needs
-        /// (status and message), so no per-order read follows a change.
-        complete_summaries: bool,
-    },
-}
 
 /// How [`crate::PortProviderExt::watch_many`] polls.
 #[derive(Debug, Clone)]
@@ -525,7 +508,8 @@ mod tests {
 
     use super::*;
     use crate::model::{Amendment, PhoneNumber, PortRequest, Portability, Submission};
-    use crate::provider::{Capabilities, Carrier};
+    use crate::operation::Carrier;
+    use crate::provider::Capabilities;
 
     /// What one scripted listing round holds for one followed order.
     #[derive(Debug, Clone, Copy)]

@@ -231,7 +231,8 @@ mod tests {
     use crate::Error;
     use crate::clock::ManualClock;
     use crate::model::{Amendment, PhoneNumber, PortRequest, PortSummary, Portability, Submission};
-    use crate::provider::{Capabilities, Carrier, Operation};
+    use crate::operation::{Carrier, Operation};
+    use crate::provider::Capabilities;
 
     #[derive(Debug)]
     struct Scripted(Mutex<VecDeque<Result<PortStatus>>>);

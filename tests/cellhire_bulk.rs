@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use numport::bulk::BulkOptions;
+use numport::BulkOptions;
 use numport::carrier::cellhire::{CellhireClient, CellhireOptions, Service};
 use numport::clock::ManualClock;
 use numport::http::HttpConfig;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use futures::TryStreamExt;
-use numport::bulk::BulkOptions;
+use numport::BulkOptions;
 use numport::carrier::apeiron::{ApeironClient, ApeironOptions};
 use numport::carrier::cellhire::{CellhireClient, CellhireOptions, Service};
 use numport::carrier::inumbering::INumberingClient;

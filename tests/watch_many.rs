@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use futures::StreamExt;
 use futures::future::BoxFuture;
-use numport::bulk::BulkOptions;
+use numport::BulkOptions;
 use numport::carrier::apeiron::ApeironClient;
 use numport::carrier::cellhire::{CellhireClient, CellhireOptions, Service};
 use numport::carrier::inumbering::INumberingClient;

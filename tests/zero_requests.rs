@@ -5,7 +5,7 @@
 
 mod common;
 
-use numport::bulk::BulkOptions;
+use numport::BulkOptions;
 use numport::carrier::apeiron::{ApeironClient, ApeironOptions, E911Address};
 use numport::carrier::cellhire::CellhireOptions;
 use numport::carrier::inumbering::{INumberingClient, INumberingOptions, NameType, StreetParts};

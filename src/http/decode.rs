@@ -3,7 +3,7 @@
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
-use crate::provider::{Carrier, Operation};
+use crate::operation::{Carrier, Operation};
 
 /// Parses `body` as `T`. The error describes the body's shape (empty, an HTML
 /// page, where the JSON broke) but never quotes it, since a carrier's answer

@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::error::{Error, FieldError, RejectReason};
-use crate::provider::Carrier;
+use crate::operation::Carrier;
 
 /// How much of a carrier's text is kept while reading; errors cut it to
 /// [`crate::error::MAX_MESSAGE_CHARS`] after redaction.

@@ -26,7 +26,7 @@ use tracing::Instrument;
 
 use crate::error::{Error, Result};
 use crate::http::{BaseUrl, HttpConfig, Idempotency, parse_retry_after};
-use crate::provider::{Carrier, Operation};
+use crate::operation::{Carrier, Operation};
 
 /// `numport/<version>`, sent as `User-Agent` on every request.
 pub const USER_AGENT_VALUE: &str = concat!("numport/", env!("CARGO_PKG_VERSION"));

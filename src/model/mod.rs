@@ -6,6 +6,7 @@
 mod address;
 mod document;
 mod iccid;
+pub(crate) mod options;
 mod order;
 mod phone;
 mod reconcile;
@@ -25,4 +26,4 @@ pub use reconcile::Reconciliation;
 pub(crate) use request::check_text;
 pub use request::{PortLine, PortRequest};
 pub use secret::{AccountNumber, Credential, Pac, Pin};
-pub use us::{US_STATES, is_us_state, is_zip};
+pub(crate) use us::{is_us_state, is_zip};

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::FieldError;
 use crate::model::{Pac, PhoneNumber};
-use crate::provider::Carrier;
+use crate::operation::Carrier;
 use crate::status::{CarrierStatus, LineStatus, PortStatus};
 
 /// A carrier's id for a port order (a GUID at Cellhire, a number elsewhere).

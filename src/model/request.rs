@@ -3,10 +3,10 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::carrier::apeiron::ApeironOptions;
-use crate::carrier::cellhire::CellhireOptions;
-use crate::carrier::inumbering::INumberingOptions;
 use crate::error::{FieldError, Problems, Result};
+use crate::model::options::apeiron::ApeironOptions;
+use crate::model::options::cellhire::CellhireOptions;
+use crate::model::options::inumbering::INumberingOptions;
 use crate::model::{AccountNumber, Document, Iccid, Pac, PhoneNumber, Pin, Subscriber};
 
 /// One number to port, with the SIM it moves onto.

@@ -11,13 +11,39 @@ use numport::{
 
 use super::Cells;
 
+/// USPS codes of the states, DC and the inhabited territories: the codes
+/// the US carriers accept in a service address.
+const US_STATES: &[&str] = &[
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
+    "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",
+    "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",
+    "WV", "WI", "WY", "PR", "GU", "VI", "AS", "MP",
+];
+
+/// True for a USPS state or territory code in capitals (`IL`). The
+/// library checks the same before sending; checking here names the column.
+fn is_us_state(code: &str) -> bool {
+    US_STATES.contains(&code)
+}
+
+/// True for a ZIP code, `12345` or `12345-6789`.
+fn is_zip(code: &str) -> bool {
+    let b = code.as_bytes();
+    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
+    match b.len() {
+        5 => digits(b),
+        10 => digits(&b[..5]) && b[5] == b'-' && digits(&b[6..]),
+        _ => false,
+    }
+}
+
 fn state(c: &mut Cells<'_>, column: &str, required: bool) -> Option<String> {
     let value = if required {
         c.required(column, "the service address's state")?
     } else {
         c.text(column)?
     };
-    if numport::model::is_us_state(&value) {
+    if is_us_state(&value) {
         Some(value)
     } else {
         c.problem(
@@ -34,7 +60,7 @@ fn zip(c: &mut Cells<'_>, column: &str, required: bool) -> Option<String> {
     } else {
         c.text(column)?
     };
-    if numport::model::is_zip(&value) {
+    if is_zip(&value) {
         Some(value)
     } else {
         c.problem(column, format!("{value:?} is not a ZIP or ZIP+4 code"));

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
+use numport::BulkOptions;
 use numport::PortRequest;
-use numport::bulk::BulkOptions;
 use tokio::sync::Notify;
 
 use super::records;

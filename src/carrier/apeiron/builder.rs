@@ -4,7 +4,7 @@ use super::ApeironClient;
 use crate::error::{FieldError, Problems, Result};
 use crate::http::{BaseUrl, HttpConfig, Transport, UrlSetting};
 use crate::model::Credential;
-use crate::provider::Carrier;
+use crate::operation::Carrier;
 
 /// Apeiron's API host (paths start with `/v2`).
 pub const DEFAULT_BASE_URL: &str = "https://api.apeiron.io";

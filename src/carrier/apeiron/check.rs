@@ -1,9 +1,9 @@
 //! Apeiron's pre-submission checklist, on a [`CellularPort`] and on the
 //! unified request it comes from.
 
-use super::options::{ApeironOptions, E911Address};
 use super::types::{CellularPort, E911, ServicePlan};
 use crate::error::Problems;
+use crate::model::options::apeiron::{ApeironOptions, E911Address};
 use crate::model::{DocumentKind, PortRequest, check_text, is_us_state, is_zip};
 
 /// Longest free-text field accepted (Apeiron names no limit; this keeps a

@@ -13,7 +13,7 @@ use crate::error::{Error, Problems, RejectReason, Result};
 use crate::http::error_body::{ErrorBody, error_for_status};
 use crate::http::{Idempotency, Reply, Transport};
 use crate::model::Credential;
-use crate::provider::{Carrier, Operation};
+use crate::operation::{Carrier, Operation};
 
 const CARRIER: Carrier = Carrier::Apeiron;
 

@@ -24,14 +24,13 @@ mod builder;
 pub(crate) mod check;
 mod client;
 mod from_wire;
-mod options;
 mod provider;
 mod request;
 mod to_wire;
 mod types;
 mod wire;
 
+pub use crate::model::options::apeiron::{ApeironOptions, E911Address};
 pub use builder::{ApeironClientBuilder, DEFAULT_BASE_URL};
 pub use client::{ApeironClient, PORT_PATH};
-pub use options::{ApeironOptions, E911Address};
 pub use types::{CellularPort, CreatedPort, E911, ServicePlan};

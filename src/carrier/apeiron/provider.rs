@@ -11,7 +11,8 @@ use crate::model::{
     Amendment, LineFailure, PhoneNumber, PortId, PortOrder, PortRequest, PortSummary, Portability,
     Reconciliation, Submission, SubmittedOrder,
 };
-use crate::provider::{Capabilities, Carrier, Operation, PortProvider};
+use crate::operation::{Carrier, Operation};
+use crate::provider::{Capabilities, PortProvider};
 
 const CAPABILITIES: Capabilities = Capabilities {
     submit: true,

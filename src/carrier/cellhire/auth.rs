@@ -22,7 +22,7 @@ use crate::error::{Error, Result};
 use crate::http::error_body::{ErrorBody, error_for_status};
 use crate::http::{BaseUrl, Idempotency, Transport};
 use crate::model::Credential;
-use crate::provider::{Carrier, Operation};
+use crate::operation::{Carrier, Operation};
 use crate::redact::Runs;
 use crate::store::Shared;
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::http::{BaseUrl, HttpConfig, Transport, UrlSetting};
 use crate::model::Credential;
-use crate::provider::Carrier;
+use crate::operation::Carrier;
 use crate::store::Store;
 
 /// Cellhire's API host.

@@ -24,7 +24,7 @@ use crate::error::{Error, Problems, RejectReason, Result};
 use crate::http::error_body::{ErrorBody, error_for_status};
 use crate::http::{Idempotency, Reply, Transport, decode};
 use crate::model::{Credential, PortId, PortSummary};
-use crate::provider::{Carrier, Operation};
+use crate::operation::{Carrier, Operation};
 use crate::redact::{Runs, scrub_texts_with};
 use crate::store::{Namespace, Shared, Store};
 

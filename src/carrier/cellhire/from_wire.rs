@@ -9,7 +9,7 @@ use super::types::{
 };
 use super::{MsisdnFormat, wire};
 use crate::model::{Pac, PortId, PortLineDetail, PortOrder, PortSummary};
-use crate::provider::Carrier;
+use crate::operation::Carrier;
 use crate::redact::{Runs, longest_run};
 use crate::status::CarrierStatus;
 

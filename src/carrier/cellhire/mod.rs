@@ -22,7 +22,6 @@ mod client;
 mod from_wire;
 mod listing;
 mod msisdn;
-mod options;
 pub mod planner;
 mod provider;
 mod request;
@@ -31,15 +30,15 @@ mod to_wire;
 mod types;
 mod wire;
 
+pub use crate::model::options::cellhire::{CellhireOptions, PortType, Service};
 pub use auth::{CellhireAuth, DEFAULT_TOKEN_URL};
 pub use builder::{CellhireClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEZONE};
 pub use client::{CellhireClient, MAX_LIST_PAGES, MAX_PAGE_SIZE};
 pub use from_wire::order as order_from_details;
 pub use msisdn::MsisdnFormat;
-pub use options::CellhireOptions;
 pub use planner::{ConnectionDatePlanner, DateProblem};
 pub use request::MAX_NAME;
 pub use types::{
-    CreatePort, CreatePortRow, PortDetails, PortListEntry, PortPage, PortRow, PortType,
-    PortingNetworks, RowUpdate, Service, SourceNetwork, TargetNetwork,
+    CreatePort, CreatePortRow, PortDetails, PortListEntry, PortPage, PortRow, PortingNetworks,
+    RowUpdate, SourceNetwork, TargetNetwork,
 };

@@ -12,13 +12,15 @@ use super::request::{
 };
 use super::types::{CreatePort, PortDetails};
 use super::{CellhireClient, from_wire};
-use crate::bulk::{self, BulkOptions};
+use crate::bulk;
 use crate::error::{Error, Problems, Result};
 use crate::model::{
     Amendment, PhoneNumber, PortId, PortOrder, PortRequest, PortSummary, Portability,
     Reconciliation, Submission, SubmittedOrder,
 };
-use crate::provider::{Capabilities, Carrier, Operation, PortProvider};
+use crate::operation::{Carrier, Operation};
+use crate::provider::BulkOptions;
+use crate::provider::{Capabilities, PortProvider};
 
 #[async_trait]
 impl PortProvider for CellhireClient {
@@ -30,8 +32,8 @@ impl PortProvider for CellhireClient {
     /// (the PAC check runs after the port is created).
     /// List Ports gives 50 ports a page with their status; a port's rows and
     /// messages need its details.
-    fn tracking(&self) -> crate::track::Tracking {
-        crate::track::Tracking::Listing {
+    fn tracking(&self) -> crate::provider::Tracking {
+        crate::provider::Tracking::Listing {
             page_size: Some(super::MAX_PAGE_SIZE),
             complete_summaries: false,
         }

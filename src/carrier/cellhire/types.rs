@@ -4,61 +4,12 @@
 //! cannot express. The exact JSON lives in the private `wire` module; the
 //! mappings between the two are in `to_wire` and `from_wire`.
 
-use std::fmt;
-
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+pub(crate) use crate::model::options::cellhire::{PortType, Service};
 use crate::model::{Iccid, Pac, PhoneNumber, PortId};
 use crate::status::{CarrierStatus, LineStatus, PortStatus};
-
-/// The kind of port. Cellhire writes the port-in type as "Port" in Get Porting
-/// Networks and "PortIn" in List Ports and Create Port; both read as
-/// [`PortType::PortIn`], which is sent as "PortIn".
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum PortType {
-    /// Port a number in from another network.
-    PortIn,
-    /// Migrate a number in from another provider on the same network.
-    MigrateIn,
-    /// Migrate in, keeping the current SIM (limited networks).
-    MigrateInKeep,
-    /// A type this crate does not know, as Cellhire named it.
-    Other(String),
-}
-
-impl PortType {
-    /// Reads Cellhire's name for a port type.
-    pub fn from_name(name: &str) -> Self {
-        let name_is = |known: &str| name.trim().eq_ignore_ascii_case(known);
-        if name_is("port") || name_is("portin") {
-            Self::PortIn
-        } else if name_is("migratein") {
-            Self::MigrateIn
-        } else if name_is("migrateinkeep") {
-            Self::MigrateInKeep
-        } else {
-            Self::Other(name.to_owned())
-        }
-    }
-
-    /// The name sent in a Create Port request.
-    pub fn wire_name(&self) -> &str {
-        match self {
-            Self::PortIn => "PortIn",
-            Self::MigrateIn => "MigrateIn",
-            Self::MigrateInKeep => "MigrateInKeep",
-            Self::Other(name) => name,
-        }
-    }
-}
-
-impl fmt::Display for PortType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.wire_name())
-    }
-}
 
 /// A network a number can port from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,25 +57,6 @@ pub struct PortingNetworks {
     pub port_type_id: i64,
     /// The networks available for it.
     pub target_networks: Vec<TargetNetwork>,
-}
-
-/// A service to configure on a SIM (`{"name": "voice", "value": "true"}`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Service {
-    /// The service name.
-    pub name: String,
-    /// Its value.
-    pub value: String,
-}
-
-impl Service {
-    /// A service setting.
-    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            value: value.into(),
-        }
-    }
 }
 
 /// One row of a Create Port request.

@@ -23,7 +23,7 @@ use super::{from_wire, wire};
 use crate::error::{Error, Result};
 use crate::http::{Idempotency, Transport};
 use crate::model::Credential;
-use crate::provider::{Carrier, Operation};
+use crate::operation::{Carrier, Operation};
 use crate::store::{Budget, Shared};
 
 /// The exchange endpoint.

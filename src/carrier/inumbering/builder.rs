@@ -7,7 +7,7 @@ use super::auth::KeySource;
 use crate::error::{FieldError, Problems, Result};
 use crate::http::{BaseUrl, HttpConfig, Transport, UrlSetting};
 use crate::model::Credential;
-use crate::provider::Carrier;
+use crate::operation::Carrier;
 use crate::store::{Namespace, Shared, Store};
 
 /// iNumbering's API host.

@@ -1,10 +1,10 @@
 //! Checks on iNumbering's typed requests before sending, named after the
 //! wire fields.
 
-use super::options::DIRECTIONS;
 use super::to_wire::locations;
 use super::types::{AccountPort, MAX_CALLER_NAME, PinUpdate, PortInOrder};
 use crate::error::Problems;
+use crate::model::options::inumbering::DIRECTIONS;
 use crate::model::{PhoneNumber, check_text};
 
 /// The longest free text iNumbering's fields take.

@@ -10,7 +10,8 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use super::auth::KeySource;
 use super::builder::INumberingClientBuilder;
 use super::precheck::{self, Prechecks, SharedChecks};
-use super::summary::{Step, SummaryReader};
+pub use super::summary::PORT_STATUS_PATH;
+use super::summary::{Step, SummaryReader, status_texts};
 use super::types::{
     AccountPort, AccountPortCreated, AssignedPin, Availability, PinUpdate, PortInOrder,
     PortStatusEntry,
@@ -19,13 +20,11 @@ use super::{check, from_wire, to_wire, wire};
 use crate::error::{Error, Problems, Result};
 use crate::http::{Idempotency, Transport};
 use crate::model::{Credential, PhoneNumber, Pin};
-use crate::provider::{Carrier, Operation};
+use crate::operation::{Carrier, Operation};
 use crate::store::Shared;
 
 const CARRIER: Carrier = Carrier::INumbering;
 
-/// `portStatus` (v2.1).
-pub const PORT_STATUS_PATH: &str = "/v2.1/iNumbering/portStatus/";
 /// `portInAvailability`.
 pub const AVAILABILITY_PATH: &str = "/v2/iNumbering/portInAvailability/";
 /// `portInOrder` (administrators only).
@@ -344,7 +343,7 @@ impl INumberingClient {
             )
             .await?;
         let mut entries = from_wire::status(answer);
-        let texts = entries.iter_mut().flat_map(super::provider::status_texts);
+        let texts = entries.iter_mut().flat_map(status_texts);
         self.inner.keys.scrub(&[], texts).await;
         Ok(entries)
     }

@@ -10,7 +10,7 @@ use super::types::{Availability, PortStatusEntry};
 use super::wire;
 use crate::error::{Error, RejectReason};
 use crate::model::{PhoneNumber, Pin};
-use crate::provider::Carrier;
+use crate::operation::Carrier;
 
 const CARRIER: Carrier = Carrier::INumbering;
 
@@ -97,7 +97,7 @@ pub(super) fn failure_in(
 /// body's envelope is its error; a 2xx body that does not fit `T` is
 /// [`Error::Decode`] (or the failure it reports in another shape).
 pub(super) fn answer<T: wire::Answer>(
-    operation: crate::provider::Operation,
+    operation: crate::operation::Operation,
     http_status: u16,
     body: &[u8],
     retry_after: Option<std::time::Duration>,
@@ -123,7 +123,7 @@ pub(super) fn answer<T: wire::Answer>(
 /// The failure a non-2xx answer reports, read from its status and body as
 /// [`answer`] reads it.
 pub(super) fn http_failure(
-    operation: crate::provider::Operation,
+    operation: crate::operation::Operation,
     http_status: u16,
     body: &[u8],
     retry_after: Option<std::time::Duration>,
@@ -138,13 +138,13 @@ pub(super) fn http_failure(
 /// What a code means for this call: portStatus documents 409 as "Internal
 /// storage error", a transient failure of the carrier's, not a refusal of
 /// the caller's fields.
-pub(super) fn in_context(operation: crate::provider::Operation, error: Error) -> Error {
+pub(super) fn in_context(operation: crate::operation::Operation, error: Error) -> Error {
     match error {
         Error::Rejected {
             status: Some(409),
             message,
             ..
-        } if operation == crate::provider::Operation::ListOrders => Error::CarrierUnavailable {
+        } if operation == crate::operation::Operation::ListOrders => Error::CarrierUnavailable {
             carrier: CARRIER,
             status: 409,
             message,

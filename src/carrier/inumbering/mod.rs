@@ -32,7 +32,6 @@ mod check;
 mod client;
 mod from_wire;
 mod links;
-mod options;
 mod precheck;
 mod provider;
 mod request;
@@ -42,6 +41,7 @@ mod to_wire;
 mod types;
 mod wire;
 
+pub use crate::model::options::inumbering::{DIRECTIONS, INumberingOptions, NameType, StreetParts};
 pub use auth::APIKEY_PATH;
 pub use builder::{DEFAULT_BASE_URL, INumberingClientBuilder};
 pub use client::{
@@ -49,7 +49,6 @@ pub use client::{
     PORT_STATUS_PATH,
 };
 pub use from_wire::NO_FOC;
-pub use options::{DIRECTIONS, INumberingOptions, NameType, StreetParts};
 pub use precheck::CHECK_LIFETIME;
 pub use summary::MAX_ENTRY_BYTES;
 pub use types::{

@@ -11,13 +11,15 @@ use super::status_map::order_status;
 use super::summary::{Step, SummaryReader};
 use super::to_wire::digits;
 use super::types::PortStatusEntry;
-use crate::bulk::{self, BulkOptions};
+use crate::bulk;
 use crate::error::{Error, FieldError, RejectReason, Result};
 use crate::model::{
     Amendment, PhoneNumber, PortId, PortOrder, PortRequest, PortSummary, Portability,
     Reconciliation, Submission, SubmittedOrder,
 };
-use crate::provider::{Capabilities, Carrier, Operation, PortProvider};
+use crate::operation::{Carrier, Operation};
+use crate::provider::BulkOptions;
+use crate::provider::{Capabilities, PortProvider};
 use crate::status::CarrierStatus;
 
 const CARRIER: Carrier = Carrier::INumbering;
@@ -132,18 +134,6 @@ impl PortStatusEntry {
             status
         }
     }
-}
-
-/// Every carrier text of a status entry (status, message, URL), for
-/// redaction. The ids are left alone: they name the order.
-pub(super) fn status_texts(entry: &mut PortStatusEntry) -> impl Iterator<Item = &mut String> {
-    [
-        Some(&mut entry.status),
-        entry.message.as_mut(),
-        entry.url.as_mut(),
-    ]
-    .into_iter()
-    .flatten()
 }
 
 /// A summary of an entry [`INumberingClient::port_status`] returned: its
@@ -312,8 +302,8 @@ impl PortProvider for INumberingClient {
 
     /// portStatus answers every order of the account, with its status and
     /// message, in one call.
-    fn tracking(&self) -> crate::track::Tracking {
-        crate::track::Tracking::Listing {
+    fn tracking(&self) -> crate::provider::Tracking {
+        crate::provider::Tracking::Listing {
             page_size: None,
             complete_summaries: true,
         }

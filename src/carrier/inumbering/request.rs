@@ -2,9 +2,9 @@
 //! order, checked field by field in the request's own terms.
 
 use super::check::{self, MAX_TEXT, caller_name, direction};
-use super::options::{INumberingOptions, NameType, StreetParts};
 use super::types::{AccountPort, EndUser, PortFeature, PortInItem, PortInOrder};
 use crate::error::{Error, FieldError, Problems, Result};
+use crate::model::options::inumbering::{INumberingOptions, NameType, StreetParts};
 use crate::model::{PhoneNumber, PortRequest, check_text};
 
 /// Length and control characters only (emptiness is checked where the

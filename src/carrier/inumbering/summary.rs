@@ -32,14 +32,28 @@ use bytes::Bytes;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use serde_json::Value;
 
-use super::client::PORT_STATUS_PATH;
 use super::types::PortStatusEntry;
 use super::{INumberingClient, from_wire, wire};
 use crate::error::Error;
 use crate::http::json_stream::{Event, Fields, Listing, SplitError, Splitter, validate};
 use crate::http::{Answered, BodyStream};
 use crate::model::Credential;
-use crate::provider::{Carrier, Operation};
+use crate::operation::{Carrier, Operation};
+
+/// `portStatus` (v2.1).
+pub const PORT_STATUS_PATH: &str = "/v2.1/iNumbering/portStatus/";
+
+/// Every carrier text of a status entry (status, message, URL), for
+/// redaction. The ids are left alone: they name the order.
+pub(super) fn status_texts(entry: &mut PortStatusEntry) -> impl Iterator<Item = &mut String> {
+    [
+        Some(&mut entry.status),
+        entry.message.as_mut(),
+        entry.url.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+}
 
 const CARRIER: Carrier = Carrier::INumbering;
 const OPERATION: Operation = Operation::ListOrders;
@@ -176,7 +190,7 @@ impl<'a> SummaryReader<'a> {
         let runs = self.runs.get_or_insert_with(|| {
             crate::redact::Runs::new(credentials.iter().copied()).into_owned()
         });
-        crate::redact::scrub_texts_with(runs, &credentials, super::provider::status_texts(entry));
+        crate::redact::scrub_texts_with(runs, &credentials, status_texts(entry));
     }
 
     fn redact(&self, e: Error) -> Error {

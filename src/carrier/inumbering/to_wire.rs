@@ -1,10 +1,10 @@
 //! Typed iNumbering requests onto the exact wire JSON. Secrets are exposed
 //! here and only here.
 
-use super::options::StreetParts;
 use super::types::{AccountPort, PinUpdate, PortInOrder};
 use super::wire;
 use crate::model::PhoneNumber;
+use crate::model::options::inumbering::StreetParts;
 
 /// The 10 NANP digits (checked before this is called).
 pub(super) fn digits(number: &PhoneNumber) -> String {

@@ -5,7 +5,7 @@
 
 use chrono::NaiveDate;
 
-use super::options::{NameType, StreetParts};
+use crate::model::options::inumbering::{NameType, StreetParts};
 use crate::model::{AccountNumber, PhoneNumber, Pin};
 
 /// The longest caller-ID name (`lidb.name`, `callingName`).

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde_json::Value;
 
-use super::flow::{PortState, RowState};
 use super::networks::{self, Network};
 use super::state::{Port, Row, State, number_key};
+use super::statuses::{PortState, RowState};
 use crate::carrier::cellhire::ConnectionDatePlanner;
 
 /// Why a Create Port was refused.

@@ -75,6 +75,7 @@ mod flow;
 mod networks;
 mod routes;
 mod state;
+mod statuses;
 
 use std::sync::{Arc, Mutex};
 

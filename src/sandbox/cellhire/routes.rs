@@ -12,9 +12,10 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use super::create::{self, Refusal};
-use super::flow::{self, PortState, RowState};
+use super::flow;
 use super::networks;
 use super::state::{State, number_key};
+use super::statuses::{PortState, RowState};
 
 type Db = Arc<Mutex<State>>;
 

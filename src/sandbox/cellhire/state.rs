@@ -6,7 +6,7 @@ use chrono::{NaiveDate, Utc};
 use serde_json::{Value, json};
 
 use super::CellhireSandboxConfig;
-use super::flow::{PortState, RowState};
+use super::statuses::{PortState, RowState};
 
 /// The sandbox's memory, behind one lock.
 #[derive(Debug)]

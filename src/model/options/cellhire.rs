@@ -1,8 +1,8 @@
 //! Cellhire settings carried by a unified [`crate::PortRequest`].
 
-use serde::{Deserialize, Serialize};
+use std::fmt;
 
-use crate::carrier::cellhire::{PortType, Service};
+use serde::{Deserialize, Serialize};
 
 /// What Cellhire needs beyond the common request: the networks, the tariff
 /// and how to provision. Applied to every line of the request.
@@ -152,5 +152,72 @@ mod tests {
                 .effective_group_name(),
             "G"
         );
+    }
+}
+
+/// The kind of port. Cellhire writes the port-in type as "Port" in Get Porting
+/// Networks and "PortIn" in List Ports and Create Port; both read as
+/// [`PortType::PortIn`], which is sent as "PortIn".
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum PortType {
+    /// Port a number in from another network.
+    PortIn,
+    /// Migrate a number in from another provider on the same network.
+    MigrateIn,
+    /// Migrate in, keeping the current SIM (limited networks).
+    MigrateInKeep,
+    /// A type this crate does not know, as Cellhire named it.
+    Other(String),
+}
+
+impl PortType {
+    /// Reads Cellhire's name for a port type.
+    pub fn from_name(name: &str) -> Self {
+        let name_is = |known: &str| name.trim().eq_ignore_ascii_case(known);
+        if name_is("port") || name_is("portin") {
+            Self::PortIn
+        } else if name_is("migratein") {
+            Self::MigrateIn
+        } else if name_is("migrateinkeep") {
+            Self::MigrateInKeep
+        } else {
+            Self::Other(name.to_owned())
+        }
+    }
+
+    /// The name sent in a Create Port request.
+    pub fn wire_name(&self) -> &str {
+        match self {
+            Self::PortIn => "PortIn",
+            Self::MigrateIn => "MigrateIn",
+            Self::MigrateInKeep => "MigrateInKeep",
+            Self::Other(name) => name,
+        }
+    }
+}
+
+impl fmt::Display for PortType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.wire_name())
+    }
+}
+
+/// A service to configure on a SIM (`{"name": "voice", "value": "true"}`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Service {
+    /// The service name.
+    pub name: String,
+    /// Its value.
+    pub value: String,
+}
+
+impl Service {
+    /// A service setting.
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            value: value.into(),
+        }
     }
 }
