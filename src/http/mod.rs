@@ -14,6 +14,7 @@ pub(crate) mod error_body;
 pub(crate) mod json_stream;
 mod retry_after;
 mod retry_policy;
+mod send;
 mod sleep;
 mod transport;
 
@@ -23,6 +24,7 @@ pub(crate) use base_url::UrlSetting;
 pub use config::{DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_LISTING_BYTES, HttpConfig};
 pub use retry_after::parse_retry_after;
 pub use retry_policy::{Idempotency, RetryPolicy};
+pub(crate) use send::{Authority, Body, Call, Fixed, Grant, Recovery, Sender, Verdict};
 pub use sleep::{Sleep, TokioSleep};
 pub use transport::USER_AGENT_VALUE;
 pub(crate) use transport::{Answered, BodyStream, Reply, Transport};

@@ -235,6 +235,7 @@ impl Transport {
     where
         F: Fn(&Client) -> RequestBuilder + Send + Sync,
     {
+        let deadline = Instant::now() + self.inner.config.operation_deadline;
         let span = tracing::debug_span!(
             "numport.http",
             carrier = %self.inner.carrier,
@@ -245,11 +246,11 @@ impl Transport {
         // Without a subscriber the span is disabled: the call is not wrapped
         // (entering and leaving a disabled span on every poll still costs).
         let result = if span.is_disabled() {
-            self.execute_inner(operation, idempotency, build, &span, false)
+            self.execute_inner(operation, idempotency, build, &span, false, deadline)
                 .await
         } else {
             let inner_span = span.clone();
-            self.execute_inner(operation, idempotency, build, &inner_span, false)
+            self.execute_inner(operation, idempotency, build, &inner_span, false, deadline)
                 .instrument(span)
                 .await
         };
@@ -279,6 +280,7 @@ impl Transport {
     where
         F: Fn(&Client) -> RequestBuilder + Send + Sync,
     {
+        let deadline = Instant::now() + self.inner.config.operation_deadline;
         let span = tracing::debug_span!(
             "numport.http",
             carrier = %self.inner.carrier,
@@ -287,14 +289,72 @@ impl Transport {
             status = tracing::field::Empty,
         );
         if span.is_disabled() {
-            self.execute_inner(operation, Idempotency::Idempotent, build, &span, true)
+            self.execute_inner(
+                operation,
+                Idempotency::Idempotent,
+                build,
+                &span,
+                true,
+                deadline,
+            )
+            .await
+        } else {
+            let inner_span = span.clone();
+            self.execute_inner(
+                operation,
+                Idempotency::Idempotent,
+                build,
+                &inner_span,
+                true,
+                deadline,
+            )
+            .instrument(span)
+            .await
+        }
+    }
+
+    /// Sends like [`Transport::execute`] (or, with `stream`,
+    /// [`Transport::execute_streaming`]) within a deadline the caller set,
+    /// which bounds the attempts, back-off sleeps and body reading. For the
+    /// authenticated send ([`super::Sender`]), whose own steps share the
+    /// deadline. A create's failure is returned as it is: the caller maps it.
+    pub async fn execute_by<F>(
+        &self,
+        deadline: Instant,
+        operation: Operation,
+        idempotency: Idempotency,
+        stream: bool,
+        build: F,
+    ) -> Result<Answered>
+    where
+        F: Fn(&Client) -> RequestBuilder + Send + Sync,
+    {
+        let span = tracing::debug_span!(
+            "numport.http",
+            carrier = %self.inner.carrier,
+            operation = %operation,
+            attempts = tracing::field::Empty,
+            status = tracing::field::Empty,
+        );
+        if span.is_disabled() {
+            self.execute_inner(operation, idempotency, build, &span, stream, deadline)
                 .await
         } else {
             let inner_span = span.clone();
-            self.execute_inner(operation, Idempotency::Idempotent, build, &inner_span, true)
+            self.execute_inner(operation, idempotency, build, &inner_span, stream, deadline)
                 .instrument(span)
                 .await
         }
+    }
+
+    /// The carrier this transport sends for.
+    pub fn carrier(&self) -> Carrier {
+        self.inner.carrier
+    }
+
+    /// [`Error::Timeout`] for `operation`: the deadline passed.
+    pub fn timeout_error(&self, operation: Operation) -> Error {
+        self.timeout(operation)
     }
 
     async fn execute_inner<F>(
@@ -304,13 +364,13 @@ impl Transport {
         build: F,
         span: &tracing::Span,
         stream: bool,
+        deadline: Instant,
     ) -> Result<Answered>
     where
         F: Fn(&Client) -> RequestBuilder + Send + Sync,
     {
         let config = &self.inner.config;
         let policy = config.retry;
-        let deadline = Instant::now() + config.operation_deadline;
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;

@@ -4,14 +4,14 @@ use std::fmt;
 use std::sync::Arc;
 
 use base64::Engine;
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use reqwest::Method;
 
 use super::builder::ApeironClientBuilder;
 use super::types::{CellularPort, CreatedPort};
 use super::{check, from_wire, to_wire};
 use crate::error::{Error, Problems, RejectReason, Result};
 use crate::http::error_body::{ErrorBody, error_for_status};
-use crate::http::{Idempotency, Reply, Transport};
+use crate::http::{Body, Call, Fixed, Grant, Idempotency, Reply, Sender, Transport, Verdict};
 use crate::model::Credential;
 use crate::operation::{Carrier, Operation};
 
@@ -32,12 +32,13 @@ pub struct ApeironClient {
 }
 
 struct Inner {
-    transport: Transport,
+    sender: Sender,
+    /// The port-in URL, made once.
+    port_url: url::Url,
     username: String,
     token: Credential,
     /// The base64 part of the `Basic` header value, for redaction.
     basic: Credential,
-    authorization: HeaderValue,
     /// The token's and the Basic value's [`crate::redact::longest_run`],
     /// made once.
     static_runs: [String; 2],
@@ -46,7 +47,7 @@ struct Inner {
 impl fmt::Debug for ApeironClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ApeironClient")
-            .field("base_url", self.inner.transport.base())
+            .field("base_url", self.inner.sender.transport().base())
             .field("username", &self.inner.username)
             .field("api_token", &self.inner.token)
             .finish()
@@ -72,21 +73,21 @@ impl ApeironClient {
     ) -> Result<Self> {
         let basic = base64::engine::general_purpose::STANDARD
             .encode(format!("{username}:{}", token.expose()));
-        let mut authorization = HeaderValue::from_str(&format!("Basic {basic}"))
-            .map_err(|_| Error::Config("the credentials are not a valid HTTP header".into()))?;
-        authorization.set_sensitive(true);
         let basic = Credential::new("api_token", basic).map_err(Error::from)?;
+        let grant = Grant::new("Basic", basic.clone())?;
+        let port_url = transport.url(PORT_PATH);
+        let authority = Fixed::new(grant, vec![token.clone()]);
         Ok(Self {
             inner: Arc::new(Inner {
                 static_runs: [
                     crate::redact::longest_run(token.expose()).to_owned(),
                     crate::redact::longest_run(basic.expose()).to_owned(),
                 ],
-                transport,
+                sender: Sender::new(transport, Arc::new(authority)),
+                port_url,
                 username,
                 token,
                 basic,
-                authorization,
             }),
         })
     }
@@ -114,56 +115,49 @@ impl ApeironClient {
             self.inner.token.expose(),
             self.inner.basic.expose(),
         ];
-        self.send_port(port)
-            .await
-            .map(|mut created| {
-                // A carrier may echo the request: the kept answer must not
-                // hold the PIN or the account number.
-                let text = created.raw.to_string();
-                let text = text.as_bytes();
-                let may_hold = crate::redact::may_hold_any(&secrets[..2], text)
-                    || self
-                        .inner
-                        .static_runs
-                        .iter()
-                        .any(|run| crate::redact::may_hold_run(run, text));
-                if may_hold {
-                    crate::redact::Redactor::new(&secrets).scrub_json(&mut created.raw);
-                }
-                created
-            })
-            .map_err(|e| e.redacting(&secrets))
+        self.send_port(port).await.map(|mut created| {
+            // A carrier may echo the request: the kept answer must not
+            // hold the PIN or the account number.
+            let text = created.raw.to_string();
+            let text = text.as_bytes();
+            let may_hold = crate::redact::may_hold_any(&secrets[..2], text)
+                || self
+                    .inner
+                    .static_runs
+                    .iter()
+                    .any(|run| crate::redact::may_hold_run(run, text));
+            if may_hold {
+                crate::redact::Redactor::new(&secrets).scrub_json(&mut created.raw);
+            }
+            created
+        })
     }
 
     async fn send_port(&self, port: &CellularPort) -> Result<CreatedPort> {
-        let op = Operation::Submit;
-        let url = self.inner.transport.url(PORT_PATH);
-        let authorization = self.inner.authorization.clone();
-        let reply = if port.is_multipart() {
-            let fields = to_wire::form_fields(port).map_err(encode_error)?;
-            self.inner
-                .transport
-                .execute(op, Idempotency::CreateOnce, |client| {
-                    client
-                        .post(url.clone())
-                        .header(AUTHORIZATION, authorization.clone())
-                        .multipart(to_wire::form(&fields, port))
-                })
-                .await?
+        let mut call = Call::new(
+            Operation::Submit,
+            Idempotency::CreateOnce,
+            Method::POST,
+            &self.inner.port_url,
+        );
+        let json;
+        let fields;
+        let form;
+        if port.is_multipart() {
+            fields = to_wire::form_fields(port).map_err(encode_error)?;
+            form = || to_wire::form(&fields, port);
+            call.body = Body::Form(&form);
         } else {
-            let body = bytes::Bytes::from(to_wire::json(port).map_err(encode_error)?);
-            self.inner
-                .transport
-                .execute(op, Idempotency::CreateOnce, |client| {
-                    client
-                        .post(url.clone())
-                        .header(AUTHORIZATION, authorization.clone())
-                        .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-                        .body(body.clone())
-                })
-                .await?
-        };
-        answer(&self.inner.transport, reply).map_err(|e| e.ambiguous_after_send(op))
+            json = bytes::Bytes::from(to_wire::json(port).map_err(encode_error)?);
+            call.body = Body::Bytes(&json, "application/json");
+        }
+        let secrets = [port.pin.expose(), port.account_number.expose()];
+        call.secrets = &secrets;
+        let transport = self.inner.sender.transport();
+        self.inner
+            .sender
+            .send(call, |reply| read(transport, reply))
+            .await
     }
 }
 
@@ -171,9 +165,11 @@ fn encode_error(e: serde_json::Error) -> Error {
     Error::Config(format!("could not encode the request: {e}"))
 }
 
-fn answer(transport: &Transport, reply: Reply) -> Result<CreatedPort> {
+/// Apeiron's classifier: any 2xx is the created port, whatever its body;
+/// a refusal naming fields is read as the reason those fields give.
+fn read(transport: &Transport, reply: Reply) -> Verdict<CreatedPort> {
     if reply.is_success() {
-        return Ok(from_wire::created(reply.status, &reply.body));
+        return Verdict::Done(from_wire::created(reply.status, &reply.body));
     }
     let retry_after = reply.retry_after(transport.config());
     let error = error_for_status(
@@ -183,7 +179,7 @@ fn answer(transport: &Transport, reply: Reply) -> Result<CreatedPort> {
         retry_after,
         from_wire::reject_reason,
     );
-    Err(match error {
+    Verdict::Failed(match error {
         Error::Rejected {
             carrier,
             reason: RejectReason::InvalidFields | RejectReason::Other,
