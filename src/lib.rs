@@ -173,6 +173,7 @@ mod model;
 mod operation;
 mod provider;
 mod redact;
+mod redactor;
 mod registry;
 #[cfg(feature = "sandbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
@@ -196,6 +197,7 @@ pub use model::{
 };
 pub use operation::{Carrier, Operation};
 pub use provider::{BulkOptions, Capabilities, PortProvider, Tracking};
+pub use redactor::{REDACTED, Redactor};
 pub use registry::{REDIS_SEALING_KEY_VAR, REDIS_URL_VAR, Registry};
 pub use status::{CarrierStatus, LineStatus, PortStatus};
 pub use track::{OrderChange, TrackOptions};

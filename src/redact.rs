@@ -20,7 +20,7 @@ pub(crate) const REDACTED: &str = "[REDACTED]";
 const MIN_SECRET_LEN: usize = 3;
 
 /// A set of secrets to remove from texts.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct Redactor<'a> {
     /// Longest first, deduplicated ignoring ASCII case; each secret also in
     /// the forms it takes on the wire (form-encoded, JSON-escaped), since a
@@ -32,33 +32,30 @@ impl<'a> Redactor<'a> {
     /// A redactor for `secrets` (empty and too-short values are ignored).
     pub fn new(secrets: &[&'a str]) -> Self {
         let mut out: Vec<Cow<'a, str>> = Vec::with_capacity(secrets.len());
-        for secret in secrets
-            .iter()
-            .copied()
-            .filter(|s| s.len() >= MIN_SECRET_LEN)
-        {
-            // Only a secret with characters that encoding changes has other
-            // forms (most PINs, PACs and keys have none: no allocation).
-            let plain = secret
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'*'));
-            if !plain {
-                let form: String =
-                    url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
-                let percent = form.replace('+', "%20");
-                let json = serde_json::to_string(secret).unwrap_or_default();
-                let json = json.trim_matches('"').to_owned();
-                for variant in [form, percent, json] {
-                    if variant != secret {
-                        out.push(Cow::Owned(variant));
-                    }
-                }
-            }
-            out.push(Cow::Borrowed(secret));
+        for secret in secrets.iter().copied() {
+            push_forms(&mut out, Cow::Borrowed(secret));
         }
-        out.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        out.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
-        Self { secrets: out }
+        let mut redactor = Self { secrets: out };
+        redactor.order();
+        redactor
+    }
+
+    /// Adds `secret` (and its wire forms); too-short values are ignored.
+    pub fn add(&mut self, secret: Cow<'a, str>) {
+        push_forms(&mut self.secrets, secret);
+        self.order();
+    }
+
+    /// How many forms of secrets it removes.
+    pub fn len(&self) -> usize {
+        self.secrets.len()
+    }
+
+    /// Longest first (so that a PIN inside an account number does not leave
+    /// the rest of it behind), without repeats ignoring ASCII case.
+    fn order(&mut self) {
+        self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        self.secrets.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
     }
 
     /// True when there is nothing to redact.
@@ -123,6 +120,32 @@ impl<'a> Redactor<'a> {
             Value::Null | Value::Bool(_) => {}
         }
     }
+}
+
+/// Pushes `secret` and the forms it takes on the wire (form-encoded,
+/// percent-encoded, JSON-escaped), since a server may echo the request as
+/// it received it. Too-short values are ignored.
+fn push_forms<'a>(out: &mut Vec<Cow<'a, str>>, secret: Cow<'a, str>) {
+    if secret.len() < MIN_SECRET_LEN {
+        return;
+    }
+    // Only a secret with characters that encoding changes has other forms
+    // (most PINs, PACs and keys have none: no allocation).
+    let plain = secret
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'*'));
+    if !plain {
+        let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+        let percent = form.replace('+', "%20");
+        let json = serde_json::to_string(secret.as_ref()).unwrap_or_default();
+        let json = json.trim_matches('"').to_owned();
+        for variant in [form, percent, json] {
+            if variant != secret.as_ref() {
+                out.push(Cow::Owned(variant));
+            }
+        }
+    }
+    out.push(secret);
 }
 
 /// Removes every one of `secrets` from each of `texts` that may hold one:

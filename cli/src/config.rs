@@ -11,8 +11,8 @@ use numport::store::Store;
 use numport::{Carrier, PortProvider};
 
 use crate::failure::{CliResult, Failure};
-use crate::output::Masker;
 use crate::sandboxes::Sandboxes;
+use numport::Redactor;
 
 /// Variables whose values are secrets.
 const SECRET_VARS: &[&str] = &[
@@ -69,7 +69,7 @@ fn env(name: &str) -> Option<String> {
 }
 
 /// Teaches `masker` every secret the environment holds.
-pub fn learn_env_secrets(masker: &mut Masker) {
+pub fn learn_env_secrets(masker: &mut Redactor) {
     for name in SECRET_VARS {
         if let Some(value) = env(name) {
             masker.add(&value);
@@ -79,7 +79,7 @@ pub fn learn_env_secrets(masker: &mut Masker) {
 
 /// Connects to `carrier`: from the environment, or (with `sandbox`) to its
 /// sandbox started in this process.
-pub async fn connect(carrier: Carrier, sandbox: bool, masker: &mut Masker) -> CliResult<Session> {
+pub async fn connect(carrier: Carrier, sandbox: bool, masker: &mut Redactor) -> CliResult<Session> {
     if sandbox {
         let mut sandboxes = Sandboxes::start(&[carrier])
             .await
@@ -106,7 +106,7 @@ pub async fn connect(carrier: Carrier, sandbox: bool, masker: &mut Masker) -> Cl
     let client = build(carrier, env, store.clone()).map_err(|e| {
         Failure::usage(format!(
             "{carrier} is not configured: {}. Set its variables (see `numport --help`) or pass --sandbox",
-            masker.mask(&crate::failure::describe(&e))
+            masker.redact(&crate::failure::describe(&e))
         ))
     })?;
     Ok(Session {

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::output::Masker;
+use numport::Redactor;
 
 /// Exit code: everything succeeded.
 pub const OK: u8 = 0;
@@ -43,8 +43,8 @@ impl Failure {
     /// A crate error met while doing `what`, masked: an operation the carrier
     /// lacks, a configuration, input or credential problem exits 2, anything
     /// else 1.
-    pub fn api(what: &str, error: &numport::Error, masker: &Masker) -> Self {
-        let text = masker.mask(&describe(error));
+    pub fn api(what: &str, error: &numport::Error, masker: &Redactor) -> Self {
+        let text = masker.redact(&describe(error));
         let mut message = format!("{what}: {text}");
         if error.is_unsupported() {
             message.push_str(&unsupported_hint(error));

@@ -8,7 +8,9 @@ use crate::args::{AmendArgs, CancelArgs, CheckArgs, Global, PinsArgs};
 use crate::config::{self, Client};
 use crate::failure::{CliResult, Failure, OK, SOME_FAILED};
 use crate::orders::port_id;
-use crate::output::{self, MASK, Masker, or_dash};
+use numport::Redactor;
+
+use crate::output::{self, MASK, or_dash};
 use crate::output::{out, outln};
 
 fn number(text: &str) -> CliResult<PhoneNumber> {
@@ -33,7 +35,7 @@ struct CheckView {
 
 /// `numport check`: exit 1 when a number is not portable.
 pub async fn check(args: &CheckArgs, global: &Global) -> CliResult {
-    let mut masker = Masker::default();
+    let mut masker = Redactor::new();
     config::learn_env_secrets(&mut masker);
     let numbers = args
         .numbers
@@ -52,7 +54,7 @@ pub async fn check(args: &CheckArgs, global: &Global) -> CliResult {
         .map(|c| CheckView {
             number: c.number.e164(),
             portable: c.portable,
-            reason: masker.mask_opt(c.reason.as_deref()),
+            reason: masker.redact_opt(c.reason.as_deref()),
         })
         .collect();
     if global.json {
@@ -83,7 +85,7 @@ pub async fn check(args: &CheckArgs, global: &Global) -> CliResult {
 
 /// `numport amend`.
 pub async fn amend(args: &AmendArgs, global: &Global) -> CliResult {
-    let mut masker = Masker::default();
+    let mut masker = Redactor::new();
     config::learn_env_secrets(&mut masker);
     let id = port_id(&args.id)?;
     let mut amendment = Amendment::new();
@@ -122,7 +124,7 @@ pub async fn amend(args: &AmendArgs, global: &Global) -> CliResult {
 
 /// `numport cancel`: exit 1 when an order could not be cancelled.
 pub async fn cancel(args: &CancelArgs, global: &Global) -> CliResult {
-    let mut masker = Masker::default();
+    let mut masker = Redactor::new();
     config::learn_env_secrets(&mut masker);
     let ids = args
         .ids
@@ -141,7 +143,7 @@ pub async fn cancel(args: &CancelArgs, global: &Global) -> CliResult {
                 return Err(Failure::api("cannot cancel", e, &masker));
             }
         }
-        let error = result.as_ref().err().map(|e| masker.mask(&e.to_string()));
+        let error = result.as_ref().err().map(|e| masker.redact(&e.to_string()));
         if error.is_some() {
             failed += 1;
         }
@@ -170,7 +172,7 @@ pub async fn cancel(args: &CancelArgs, global: &Global) -> CliResult {
 /// only) before the carrier is called: a file that exists or cannot be made
 /// stops the command with nothing sent.
 pub async fn pins(args: &PinsArgs, global: &Global) -> CliResult {
-    let mut masker = Masker::default();
+    let mut masker = Redactor::new();
     config::learn_env_secrets(&mut masker);
     let carrier: Carrier = args.carrier.into();
     if carrier != Carrier::INumbering {

@@ -7,7 +7,9 @@ use serde::Serialize;
 use crate::args::{Global, OrderArgs, OrdersArgs};
 use crate::config;
 use crate::failure::{CliResult, Failure, OK};
-use crate::output::{self, Masker, or_dash, status_name};
+use numport::Redactor;
+
+use crate::output::{self, or_dash, status_name};
 use crate::output::{out, outln};
 
 /// An order id from the command line.
@@ -40,7 +42,7 @@ struct OrderView {
 }
 
 impl OrderView {
-    fn new(order: &PortOrder, masker: &Masker) -> Self {
+    fn new(order: &PortOrder, masker: &Redactor) -> Self {
         Self {
             id: order.id.to_string(),
             carrier: crate::args::carrier_name(order.carrier),
@@ -48,7 +50,7 @@ impl OrderView {
             carrier_status: order.carrier_status.name.clone(),
             name: order.name.clone(),
             port_date: order.port_date,
-            message: masker.mask_opt(order.message.as_deref()),
+            message: masker.redact_opt(order.message.as_deref()),
             lines: order
                 .lines
                 .iter()
@@ -60,7 +62,7 @@ impl OrderView {
                     status: status_name(&l.status),
                     carrier_status: l.carrier_status.name.clone(),
                     sim: l.sim.clone(),
-                    message: masker.mask_opt(l.message.as_deref()),
+                    message: masker.redact_opt(l.message.as_deref()),
                 })
                 .collect(),
         }
@@ -69,7 +71,7 @@ impl OrderView {
 
 /// `numport order ID`.
 pub async fn order(args: &OrderArgs, global: &Global) -> CliResult {
-    let mut masker = Masker::default();
+    let mut masker = Redactor::new();
     config::learn_env_secrets(&mut masker);
     let id = port_id(&args.id)?;
     let session = config::connect(args.carrier.into(), global.sandbox, &mut masker).await?;
@@ -162,7 +164,7 @@ impl StatusFilter {
 
 /// `numport orders`.
 pub async fn orders(args: &OrdersArgs, global: &Global) -> CliResult {
-    let mut masker = Masker::default();
+    let mut masker = Redactor::new();
     config::learn_env_secrets(&mut masker);
     let keep = args
         .status
@@ -193,7 +195,7 @@ pub async fn orders(args: &OrdersArgs, global: &Global) -> CliResult {
             name: summary.name.clone(),
             port_date: summary.port_date,
             lines: summary.line_count,
-            message: masker.mask_opt(summary.message.as_deref()),
+            message: masker.redact_opt(summary.message.as_deref()),
         });
     }
     if global.json {

@@ -7,8 +7,8 @@ use numport::carrier::cellhire::{CellhireClient, ConnectionDatePlanner, PortType
 
 use crate::failure::{CliResult, Failure};
 use crate::input::Problem;
-use crate::output::Masker;
 use crate::rows::Row;
+use numport::Redactor;
 
 /// The problems of `rows` with Cellhire's networks: a target network that
 /// does not exist for the port type, a source network it does not take, an
@@ -17,7 +17,7 @@ use crate::rows::Row;
 pub async fn cellhire(
     client: &CellhireClient,
     rows: &[Row],
-    masker: &Masker,
+    masker: &Redactor,
 ) -> CliResult<Vec<Problem>> {
     let mut networks: BTreeMap<(String, i64), Result<TargetNetwork, String>> = BTreeMap::new();
     let mut problems = Vec::new();

@@ -13,7 +13,9 @@ use crate::args::{Global, SandboxArgs};
 use crate::config::INUMBERING_API_KEY;
 use crate::failure::{CliResult, Failure, OK};
 use crate::output::out;
-use crate::output::{self, Masker};
+use numport::Redactor;
+
+use crate::output;
 use crate::signals::Signals;
 
 /// Running sandboxes; they stop (and their timer with them) when dropped.
@@ -126,7 +128,7 @@ fn shell_quote(value: &str) -> String {
 
 /// `numport sandbox`: serves the three sandboxes until Ctrl-C.
 pub async fn run(args: &SandboxArgs, global: &Global) -> CliResult {
-    let masker = Masker::default();
+    let masker = Redactor::new();
     let all = [Carrier::Cellhire, Carrier::Apeiron, Carrier::INumbering];
     let mut sandboxes = Sandboxes::start(&all)
         .await

@@ -13,7 +13,9 @@ use crate::failure::{CliResult, Failure, OK, SOME_FAILED};
 use crate::journal::{self, Journal, Outcome};
 use crate::orders::port_id;
 use crate::output::outln;
-use crate::output::{self, Masker, status_name};
+use numport::Redactor;
+
+use crate::output::{self, status_name};
 
 /// The carrier and the orders to follow.
 fn targets(args: &WatchArgs) -> CliResult<(Carrier, Vec<PortId>)> {
@@ -105,14 +107,14 @@ struct ChangeView {
 }
 
 impl ChangeView {
-    fn new(change: &OrderChange, masker: &Masker) -> Self {
+    fn new(change: &OrderChange, masker: &Redactor) -> Self {
         Self {
             seen_at: change.seen_at,
             id: change.id.to_string(),
             from: change.from.as_ref().map(status_name),
             to: status_name(&change.to),
             carrier_status: change.carrier_status.name.clone(),
-            message: masker.mask_opt(change.message.as_deref()),
+            message: masker.redact_opt(change.message.as_deref()),
         }
     }
 
@@ -135,7 +137,7 @@ impl ChangeView {
 
 /// `numport watch`.
 pub async fn run(args: &WatchArgs, global: &Global) -> CliResult {
-    let mut masker = Masker::default();
+    let mut masker = Redactor::new();
     config::learn_env_secrets(&mut masker);
     let (carrier, ids) = targets(args)?;
     let session = config::connect(carrier, global.sandbox, &mut masker).await?;
@@ -190,7 +192,7 @@ pub async fn run(args: &WatchArgs, global: &Global) -> CliResult {
             }
             Some(Err(e)) if e.is_not_found() => {
                 lost += 1;
-                eprintln!("numport: {}", masker.mask(&e.to_string()));
+                eprintln!("numport: {}", masker.redact(&e.to_string()));
             }
             Some(Err(e)) => return Err(Failure::api("cannot follow the orders", &e, &masker)),
         }

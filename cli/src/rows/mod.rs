@@ -13,8 +13,8 @@ use numport::{Carrier, PhoneNumber, PortRequest};
 
 use crate::columns;
 use crate::input::{Problem, RawRow};
-use crate::output::Masker;
 use cells::Cells;
+use numport::Redactor;
 
 /// A valid row: one number and the request that ports it.
 #[derive(Debug, Clone)]
@@ -31,7 +31,7 @@ pub struct Row {
 const SECRET_COLUMNS: &[&str] = &["pac", "pin", "account_number"];
 
 /// Adds the secrets of `row` to `masker`, valid or not.
-pub fn learn_secrets(row: &RawRow, masker: &mut Masker) {
+pub fn learn_secrets(row: &RawRow, masker: &mut Redactor) {
     for column in SECRET_COLUMNS {
         if let Some(value) = row.get(column) {
             masker.add(value);

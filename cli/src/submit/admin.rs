@@ -26,8 +26,8 @@ use numport::{Carrier, PortProvider, Submission};
 
 use super::records;
 use crate::journal::{Record, UNLINKED};
-use crate::output::Masker;
 use crate::rows::Row;
+use numport::Redactor;
 
 /// How long the admin-order lock lives at most: longer than one order
 /// takes (two status reads, the order and the crate's link read, each
@@ -78,7 +78,7 @@ impl<'a> Admin<'a> {
     /// Places `row`'s order and returns its record: `submitted` with the
     /// status record's `pid` (the `orderId` in the note), or with the
     /// `orderId` and a note that it is not linked.
-    pub async fn place(&self, row: &Row, attempted_at: DateTime<Utc>, masker: &Masker) -> Record {
+    pub async fn place(&self, row: &Row, attempted_at: DateTime<Utc>, masker: &Redactor) -> Record {
         let token = self.lock().await;
         let before = self.record_keys().await;
         let result = self.client.submit(&row.request).await;

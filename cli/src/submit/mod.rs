@@ -14,13 +14,13 @@ use crate::args::{Global, SubmitArgs};
 use crate::config;
 use crate::failure::{CliResult, Failure};
 use crate::journal::{Journal, Outcome};
-use crate::output::Masker;
 use crate::precheck;
+use numport::Redactor;
 
 /// Runs `numport submit`.
 pub async fn run(args: &SubmitArgs, global: &Global) -> CliResult {
     let carrier: Carrier = args.carrier.into();
-    let mut masker = Masker::default();
+    let mut masker = Redactor::new();
     config::learn_env_secrets(&mut masker);
     if let Some(out) = &args.out {
         Journal::check_new(out)?;

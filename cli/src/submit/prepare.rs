@@ -9,8 +9,8 @@ use crate::args::SubmitArgs;
 use crate::failure::{CliResult, Failure};
 use crate::input::{self, Problem, RawRow};
 use crate::journal::{self, Outcome, Record};
-use crate::output::Masker;
 use crate::rows::{self, Row};
+use numport::Redactor;
 
 /// The input file read and checked.
 #[derive(Debug)]
@@ -38,7 +38,7 @@ pub fn prepare(
     args: &SubmitArgs,
     carrier: Carrier,
     previous: &[Record],
-    masker: &mut Masker,
+    masker: &mut Redactor,
 ) -> CliResult<Prepared> {
     let (raw, mut problems) = input::read(&args.file, args.format)?;
     let mut mine = Vec::new();
@@ -149,7 +149,7 @@ impl Prepared {
 
     /// Prints the problems not printed yet; ends the run (exit 2, nothing
     /// sent) when there are any, unless `--skip-invalid`.
-    pub fn refuse_or_skip(&mut self, args: &SubmitArgs, masker: &Masker) -> CliResult<()> {
+    pub fn refuse_or_skip(&mut self, args: &SubmitArgs, masker: &Redactor) -> CliResult<()> {
         if self.problems.len() == self.reported {
             return Ok(());
         }
@@ -159,7 +159,7 @@ impl Prepared {
             eprintln!(
                 "{}: {}",
                 self.file.display(),
-                masker.mask(&problem.to_string())
+                masker.redact(&problem.to_string())
             );
         }
         self.reported = self.problems.len();
@@ -187,7 +187,7 @@ impl Prepared {
         &self,
         carrier: Carrier,
         previous: &[Record],
-        masker: &Masker,
+        masker: &Redactor,
     ) -> Vec<Record> {
         let last = journal::latest(previous);
         let mut by_line: BTreeMap<u64, Vec<String>> = BTreeMap::new();
@@ -210,7 +210,7 @@ impl Prepared {
                     .find(|r| r.line == line)
                     .map(rows::number_text)
                     .unwrap_or_default();
-                let error = masker.mask(&texts.join("; "));
+                let error = masker.redact(&texts.join("; "));
                 super::records::plain(line, number, carrier, Outcome::Invalid, Some(error))
             })
             .collect()

@@ -6,8 +6,8 @@ use numport::{Carrier, PortOrder, Submission};
 use crate::args::carrier_name;
 use crate::failure::describe;
 use crate::journal::{Outcome, RECONCILED, Record, one_line};
-use crate::output::Masker;
 use crate::rows::Row;
+use numport::Redactor;
 
 /// A record with no order, status or note.
 pub fn plain(
@@ -44,7 +44,7 @@ pub fn outcome(
     carrier: Carrier,
     attempted_at: DateTime<Utc>,
     result: &numport::Result<Submission>,
-    masker: &Masker,
+    masker: &Redactor,
 ) -> Record {
     let mut record = pending(row, carrier, attempted_at);
     match result {
@@ -72,7 +72,7 @@ pub fn outcome(
                 .iter()
                 .map(|f| f.message.clone())
                 .collect();
-            record.error = Some(one_line(&masker.mask(&texts.join("; "))));
+            record.error = Some(one_line(&masker.redact(&texts.join("; "))));
         }
         Err(e) => {
             record.outcome = if e.is_outcome_unknown() {
@@ -80,7 +80,7 @@ pub fn outcome(
             } else {
                 Outcome::Failed
             };
-            record.error = Some(one_line(&masker.mask(&describe(e))));
+            record.error = Some(one_line(&masker.redact(&describe(e))));
             record.note = Some(
                 if e.is_outcome_unknown() {
                     "the carrier may have created the order: --resume reconciles it"

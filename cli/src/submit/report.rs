@@ -8,7 +8,9 @@ use serde::Serialize;
 use super::prepare::Prepared;
 use crate::args::{SubmitArgs, carrier_name};
 use crate::journal::{self, Outcome, Record};
-use crate::output::{self, Masker};
+use numport::Redactor;
+
+use crate::output;
 use crate::output::{out, outln};
 use crate::rows;
 
@@ -74,7 +76,7 @@ impl Summary {
 
     /// Prints the summary: JSON, or a table of counts and of the rows that
     /// need attention.
-    pub fn print(&self, prepared: &Prepared, json: bool, masker: &Masker) {
+    pub fn print(&self, prepared: &Prepared, json: bool, masker: &Redactor) {
         if json {
             output::json(self);
             return;
@@ -103,7 +105,7 @@ impl Summary {
                     r.row.to_string(),
                     r.number.clone(),
                     r.outcome.name().to_owned(),
-                    masker.mask(r.error.as_deref().unwrap_or("-")),
+                    masker.redact(r.error.as_deref().unwrap_or("-")),
                 ]
             })
             .collect();

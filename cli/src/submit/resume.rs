@@ -7,7 +7,7 @@ use super::prepare::Prepared;
 use super::records;
 use crate::failure::describe;
 use crate::journal::{self, Outcome, Record};
-use crate::output::Masker;
+use numport::Redactor;
 
 /// What to do with each valid row.
 #[derive(Debug, Default)]
@@ -58,7 +58,7 @@ pub async fn reconcile(
     provider: &dyn PortProvider,
     prepared: &Prepared,
     plan: &Plan,
-    masker: &Masker,
+    masker: &Redactor,
 ) -> Settled {
     let mut settled = Settled::default();
     if plan.ambiguous.is_empty() {
@@ -89,7 +89,7 @@ pub async fn reconcile(
                     settled.records.push(records::cannot_tell(
                         record,
                         carrier,
-                        &masker.mask(&reason),
+                        &masker.redact(&reason),
                         &orders,
                     ));
                 } else {
@@ -100,7 +100,7 @@ pub async fn reconcile(
                 settled.records.push(records::cannot_tell(
                     record,
                     carrier,
-                    &masker.mask(&reason),
+                    &masker.redact(&reason),
                     &candidates,
                 ));
             }
@@ -123,7 +123,7 @@ pub async fn reconcile(
             Err(e) => settled.records.push(records::still_unknown(
                 record,
                 Outcome::Unknown,
-                format!("could not reconcile: {}", masker.mask(&describe(&e))),
+                format!("could not reconcile: {}", masker.redact(&describe(&e))),
                 "not resent: run --resume again",
             )),
         }

@@ -17,9 +17,9 @@ use crate::args::SubmitArgs;
 use crate::config::{Client, Session};
 use crate::failure::CliResult;
 use crate::journal::{Journal, Record};
-use crate::output::Masker;
 use crate::rows::Row;
 use crate::signals::Signals;
+use numport::Redactor;
 
 /// What sending wrote, and whether Ctrl-C stopped it.
 #[derive(Debug, Default)]
@@ -128,7 +128,7 @@ pub async fn send(
     session: &Session,
     batches: Vec<Vec<&Row>>,
     journal: &mut Journal,
-    masker: &Masker,
+    masker: &Redactor,
 ) -> CliResult<Sent> {
     let mut sent = Sent::default();
     let total: usize = batches.iter().map(Vec::len).sum();
