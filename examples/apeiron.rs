@@ -41,7 +41,7 @@ fn request(number: &str, serial: u32, name: (&str, &str)) -> Result<PortRequest,
     .with_authorization_name(format!("{} {}", name.0, name.1))
     .with_losing_account(AccountNumber::new("778812340")?, Pin::new("4821")?)
     .with_reference("numport example")
-    .with_apeiron(ApeironOptions::with_service_plan("UTT5GB").with_create_subscriber(true)))
+    .with_apeiron(ApeironOptions::new("UTT5GB").with_create_subscriber(true)))
 }
 
 /// Submits and prints what Apeiron answered; a refusal is printed, not fatal.

@@ -246,10 +246,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             .with_pac(Pac::new("BTX600417")?),
     ])
     .with_desired_date(date)
-    .with_cellhire(CellhireOptions {
-        name: "numport example (to cancel)".into(),
-        ..options
-    });
+    .with_cellhire(options.with_name("numport example (to cancel)"));
     match provider.submit(&other).await {
         Ok(submission) => {
             if let Some(id) = submission.first_id() {

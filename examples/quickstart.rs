@@ -117,7 +117,7 @@ fn request_for(carrier: Carrier) -> Result<PortRequest, Failure> {
         .with_subscriber(subscriber())
         .with_authorization_name("Maria Lopez")
         .with_losing_account(AccountNumber::new("5512098734")?, Pin::new("7731")?)
-        .with_apeiron(ApeironOptions::with_service_plan("UTT5GB")),
+        .with_apeiron(ApeironOptions::new("UTT5GB")),
         _ => PortRequest::new(vec![PortLine::new(PhoneNumber::nanp("3125550143")?)])
             .with_subscriber(subscriber())
             .with_authorization_name("Maria Lopez")

@@ -100,6 +100,7 @@ pub enum Tracking {
 
 /// Limits for [`crate::PortProvider::submit_many`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BulkOptions {
     /// Carrier calls in flight at once (default 8; 0 counts as 1).
     pub max_in_flight: usize,
@@ -116,6 +117,25 @@ impl Default for BulkOptions {
             max_in_flight: 8,
             max_lines_per_order: 100,
         }
+    }
+}
+
+impl BulkOptions {
+    /// The defaults: 8 orders in flight, 100 lines an order.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// At most `n` carrier calls in flight (at least 1).
+    pub fn with_max_in_flight(mut self, n: usize) -> Self {
+        self.max_in_flight = n;
+        self
+    }
+
+    /// At most `n` lines merged into one order (at least 1).
+    pub fn with_max_lines_per_order(mut self, n: usize) -> Self {
+        self.max_lines_per_order = n;
+        self
     }
 }
 

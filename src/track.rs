@@ -54,6 +54,7 @@ use crate::status::{CarrierStatus, PortStatus};
 
 /// How [`crate::PortProviderExt::watch_many`] polls.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct TrackOptions {
     /// The wait between rounds (default 60 s).
     pub interval: Duration,

@@ -27,6 +27,7 @@ use crate::status::{CarrierStatus, PortStatus};
 
 /// How [`PortProviderExt::watch`] polls.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct WatchOptions {
     /// The wait before the second poll, and after every change (default 5 s).
     pub first_interval: Duration,

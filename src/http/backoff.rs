@@ -8,6 +8,7 @@ use std::time::Duration;
 /// "equal jitter" (a random point in the upper half) so that many clients do
 /// not retry in step.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct Backoff {
     /// The delay before the first retry, before jitter.
     pub initial: Duration,
@@ -31,6 +32,39 @@ impl Default for Backoff {
 }
 
 impl Backoff {
+    /// Delays from `initial`, doubling up to `max`, with jitter.
+    pub fn new(initial: Duration, max: Duration) -> Self {
+        Self {
+            initial,
+            max,
+            ..Self::default()
+        }
+    }
+
+    /// The first delay.
+    pub fn with_initial(mut self, initial: Duration) -> Self {
+        self.initial = initial;
+        self
+    }
+
+    /// The longest delay.
+    pub fn with_max(mut self, max: Duration) -> Self {
+        self.max = max;
+        self
+    }
+
+    /// Each delay `multiplier` times the previous one (at least 1).
+    pub fn with_multiplier(mut self, multiplier: f64) -> Self {
+        self.multiplier = multiplier;
+        self
+    }
+
+    /// Whether delays are jittered (full jitter, on by default).
+    pub fn with_jitter(mut self, jitter: bool) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
     /// The capped delay before retry number `retry` (0 for the first), before
     /// jitter.
     pub fn base_delay(&self, retry: u32) -> Duration {

@@ -13,6 +13,7 @@ use crate::http::{RetryPolicy, Sleep, TokioSleep};
 /// [`HttpConfig::with_client`] to share its connection pool; clones of a
 /// carrier client always share theirs.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct HttpConfig {
     /// The longest wait for a TCP + TLS connection (default 10 s). Ignored
     /// when a client is supplied with [`HttpConfig::with_client`].

@@ -6,6 +6,7 @@ use crate::http::Backoff;
 
 /// Whether repeating a request can do harm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Idempotency {
     /// Reads, cancels and amendments: repeating them cannot create anything,
     /// so they are retried on 5xx, 429, timeouts and transport errors.
@@ -22,6 +23,7 @@ pub enum Idempotency {
 
 /// How many times to try, and how long to wait in between.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Attempts in all, the first included (1 turns retries off).
     pub max_attempts: u32,
@@ -42,6 +44,33 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// At most `max_attempts` attempts a call (1: no retry), the default
+    /// back-off and `Retry-After` ceiling.
+    pub fn new(max_attempts: u32) -> Self {
+        Self {
+            max_attempts,
+            ..Self::default()
+        }
+    }
+
+    /// At most `n` attempts a call (1: no retry).
+    pub fn with_max_attempts(mut self, n: u32) -> Self {
+        self.max_attempts = n;
+        self
+    }
+
+    /// The delays between attempts.
+    pub fn with_backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    /// The longest `Retry-After` waited for before a retry.
+    pub fn with_max_retry_after(mut self, max: Duration) -> Self {
+        self.max_retry_after = max;
+        self
+    }
+
     /// One attempt, no retries.
     pub fn none() -> Self {
         Self {

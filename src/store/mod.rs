@@ -72,6 +72,7 @@ pub const MAX_VALUE_BYTES: usize = crate::http::DEFAULT_MAX_BODY_BYTES;
 /// memory and log it. It is public for implementations of [`Store`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("store {store}: {message}")]
+#[non_exhaustive]
 pub struct StoreError {
     /// The store's [`Store::name`].
     pub store: &'static str,
@@ -120,6 +121,7 @@ impl fmt::Debug for LockToken {
 
 /// The answer of [`Store::take_budget`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Budget {
     /// One use was recorded; `remaining` more are allowed in the window.
     Granted {

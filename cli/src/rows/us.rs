@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use numport::carrier::apeiron::{ApeironOptions, E911Address};
+use numport::carrier::apeiron::{ApeironOptions, E911Address, ServicePlan};
 use numport::carrier::inumbering::{INumberingOptions, MAX_CALLER_NAME, NameType, StreetParts};
 use numport::{
     AccountNumber, Address, Document, DocumentKind, Iccid, PhoneNumber, Pin, PortLine, PortRequest,
@@ -150,8 +150,8 @@ pub fn apeiron(c: &mut Cells<'_>, number: Option<PhoneNumber>, base: &Path) -> O
 
 fn apeiron_options(c: &mut Cells<'_>) -> Option<ApeironOptions> {
     let mut options = match (c.text("service_plan"), c.text("service_plan_id")) {
-        (Some(code), None) => ApeironOptions::with_service_plan(code),
-        (None, Some(id)) => ApeironOptions::with_subscriber_service_plan_id(id),
+        (Some(code), None) => ApeironOptions::new(code),
+        (None, Some(id)) => ApeironOptions::new(ServicePlan::SubscriberPlanId(id.into())),
         (Some(_), Some(_)) => {
             c.problem(
                 "service_plan_id",

@@ -134,10 +134,9 @@ pub async fn send(
     let total: usize = batches.iter().map(Vec::len).sum();
     let bar = progress(total);
     let (stop, woken) = stop_on_signal(bar.clone());
-    let options = BulkOptions {
-        max_in_flight: args.concurrency as usize,
-        max_lines_per_order: args.max_lines_per_order as usize,
-    };
+    let options = BulkOptions::default()
+        .with_max_in_flight(args.concurrency as usize)
+        .with_max_lines_per_order(args.max_lines_per_order as usize);
     let provider = session.provider();
     let carrier = provider.carrier();
     let count = batches.len();

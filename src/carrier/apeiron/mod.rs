@@ -30,7 +30,7 @@ mod to_wire;
 mod types;
 mod wire;
 
-pub use crate::model::options::apeiron::{ApeironOptions, E911Address};
+pub use crate::model::options::apeiron::{ApeironOptions, E911Address, ServicePlan};
 pub use builder::{ApeironClientBuilder, DEFAULT_BASE_URL};
 pub use client::{ApeironClient, PORT_PATH};
-pub use types::{CellularPort, CreatedPort, E911, ServicePlan};
+pub use types::{CellularPort, CreatedPort, E911};

@@ -1,15 +1,7 @@
 //! Apeiron's port-in request and answer, typed.
 
+pub(crate) use crate::model::options::apeiron::ServicePlan;
 use crate::model::{AccountNumber, Document, Iccid, PhoneNumber, Pin};
-
-/// How the plan is named: by code or by id, never both.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ServicePlan {
-    /// `service_plan`: a plan code such as `UTT5GB`.
-    Code(String),
-    /// `subscriber_service_plan_id`.
-    SubscriberPlanId(String),
-}
 
 /// Where the E911 address comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

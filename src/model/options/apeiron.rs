@@ -2,6 +2,30 @@
 
 use serde::{Deserialize, Serialize};
 
+/// How the plan is named: by code or by id, never both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ServicePlan {
+    /// `service_plan`: a plan code such as `UTT5GB`.
+    Code(String),
+    /// `subscriber_service_plan_id`.
+    SubscriberPlanId(String),
+}
+
+impl From<&str> for ServicePlan {
+    /// A plan code.
+    fn from(code: &str) -> Self {
+        Self::Code(code.to_owned())
+    }
+}
+
+impl From<String> for ServicePlan {
+    /// A plan code.
+    fn from(code: String) -> Self {
+        Self::Code(code)
+    }
+}
+
 /// What Apeiron needs beyond the common request.
 ///
 /// Exactly one of [`service_plan`](Self::service_plan) and
@@ -12,7 +36,7 @@ use serde::{Deserialize, Serialize};
 /// ```
 /// use numport::carrier::apeiron::ApeironOptions;
 ///
-/// let options = ApeironOptions::with_service_plan("UTT5GB").with_ticket_id("T-1001");
+/// let options = ApeironOptions::new("UTT5GB").with_ticket_id("T-1001");
 /// assert_eq!(options.service_plan.as_deref(), Some("UTT5GB"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -43,19 +67,19 @@ pub struct ApeironOptions {
 }
 
 impl ApeironOptions {
-    /// Options naming a service plan code.
-    pub fn with_service_plan(code: impl Into<String>) -> Self {
-        Self {
-            service_plan: Some(code.into()),
-            ..Self::default()
-        }
-    }
-
-    /// Options naming a plan id instead of a plan code.
-    pub fn with_subscriber_service_plan_id(id: impl Into<String>) -> Self {
-        Self {
-            subscriber_service_plan_id: Some(id.into()),
-            ..Self::default()
+    /// Options naming the plan Apeiron requires: a plan code
+    /// (`ApeironOptions::new("UTT5GB")`) or a plan id
+    /// (`ApeironOptions::new(ServicePlan::SubscriberPlanId("1001".into()))`).
+    pub fn new(plan: impl Into<ServicePlan>) -> Self {
+        match plan.into() {
+            ServicePlan::Code(code) => Self {
+                service_plan: Some(code),
+                ..Self::default()
+            },
+            ServicePlan::SubscriberPlanId(id) => Self {
+                subscriber_service_plan_id: Some(id),
+                ..Self::default()
+            },
         }
     }
 

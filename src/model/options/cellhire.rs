@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// What Cellhire needs beyond the common request: the networks, the tariff
 /// and how to provision. Applied to every line of the request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CellhireOptions {
     /// The port's name (at most 255 characters).
     pub name: String,
@@ -56,6 +57,13 @@ impl CellhireOptions {
             provisioning_order_name: None,
             group_name: None,
         }
+    }
+
+    /// Another name for the port (the same rules as in
+    /// [`CellhireOptions::new`]).
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
     }
 
     /// Uses an existing provisioning order.

@@ -8,6 +8,7 @@ use crate::model::PhoneNumber;
 /// `typeOfService` `B` or `R` on admin orders).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum NameType {
     /// `business` / `B`.
     Business,
