@@ -306,9 +306,11 @@ pub enum Error {
         /// True when the request provably never left this machine (a failed
         /// connect), so repeating it cannot duplicate an order.
         never_sent: bool,
-        /// The underlying error (shared, so that the error can be cloned).
+        /// The underlying error (shared, so that the error can be cloned),
+        /// behind the standard error trait: the HTTP library's own types
+        /// are not part of numport's API.
         #[source]
-        source: std::sync::Arc<reqwest::Error>,
+        source: std::sync::Arc<dyn std::error::Error + Send + Sync>,
     },
 
     /// The carrier answered with a body we could not read.
