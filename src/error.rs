@@ -58,7 +58,7 @@ impl std::error::Error for FieldError {}
 
 /// Collects [`FieldError`]s so that every problem is reported at once.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Problems(Vec<FieldError>);
+pub(crate) struct Problems(Vec<FieldError>);
 
 impl Problems {
     /// No problems yet.

@@ -186,7 +186,7 @@ impl PortRequest {
 
     /// The checks every carrier shares: at least one line, no number twice,
     /// documents well-formed.
-    pub fn validate_common(&self, problems: &mut Problems) {
+    pub(crate) fn validate_common(&self, problems: &mut Problems) {
         if self.lines.is_empty() {
             problems.add(
                 "lines",
@@ -208,7 +208,8 @@ impl PortRequest {
         }
     }
 
-    /// Runs [`PortRequest::validate_common`] alone.
+    /// The checks every carrier shares: at least one line, no number twice,
+    /// documents well-formed. Each carrier adds its own before sending.
     pub fn validate(&self) -> Result<()> {
         let mut problems = Problems::new();
         self.validate_common(&mut problems);
