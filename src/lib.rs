@@ -160,6 +160,9 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[macro_use]
+mod macros;
+
 mod bulk;
 pub mod carrier;
 pub mod clock;

@@ -126,16 +126,12 @@ impl BulkOptions {
         Self::default()
     }
 
-    /// At most `n` carrier calls in flight (at least 1).
-    pub fn with_max_in_flight(mut self, n: usize) -> Self {
-        self.max_in_flight = n;
-        self
-    }
+    setters! {
+        /// At most `n` carrier calls in flight (at least 1).
+        with_max_in_flight(n: usize) => max_in_flight = n;
 
-    /// At most `n` lines merged into one order (at least 1).
-    pub fn with_max_lines_per_order(mut self, n: usize) -> Self {
-        self.max_lines_per_order = n;
-        self
+        /// At most `n` lines merged into one order (at least 1).
+        with_max_lines_per_order(n: usize) => max_lines_per_order = n;
     }
 }
 

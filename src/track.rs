@@ -88,34 +88,21 @@ impl Default for TrackOptions {
 }
 
 impl TrackOptions {
-    /// Sets the wait between rounds.
-    pub fn with_interval(mut self, interval: Duration) -> Self {
-        self.interval = interval;
-        self
-    }
+    setters! {
+        /// Sets the wait between rounds.
+        with_interval(interval: Duration) => interval = interval;
 
-    /// Sets the sleep between rounds.
-    pub fn with_sleep(mut self, sleep: Arc<dyn Sleep>) -> Self {
-        self.sleep = sleep;
-        self
-    }
+        /// Sets the sleep between rounds.
+        with_sleep(sleep: Arc<dyn Sleep>) => sleep = sleep;
 
-    /// Sets the clock.
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
-    }
+        /// Sets the clock.
+        with_clock(clock: Arc<dyn Clock>) => clock = clock;
 
-    /// Sets the longest wait a carrier's `Retry-After` may impose.
-    pub fn with_max_retry_after(mut self, max: Duration) -> Self {
-        self.max_retry_after = max;
-        self
-    }
+        /// Sets the longest wait a carrier's `Retry-After` may impose.
+        with_max_retry_after(max: Duration) => max_retry_after = max;
 
-    /// Sets the most rounds.
-    pub fn with_max_rounds(mut self, rounds: u64) -> Self {
-        self.max_rounds = Some(rounds);
-        self
+        /// Sets the most rounds.
+        with_max_rounds(rounds: u64) => max_rounds = Some(rounds);
     }
 }
 

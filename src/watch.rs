@@ -67,16 +67,12 @@ impl WatchOptions {
         self
     }
 
-    /// Sets the sleep between polls.
-    pub fn with_sleep(mut self, sleep: Arc<dyn Sleep>) -> Self {
-        self.sleep = sleep;
-        self
-    }
+    setters! {
+        /// Sets the sleep between polls.
+        with_sleep(sleep: Arc<dyn Sleep>) => sleep = sleep;
 
-    /// Sets the clock.
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
+        /// Sets the clock.
+        with_clock(clock: Arc<dyn Clock>) => clock = clock;
     }
 }
 

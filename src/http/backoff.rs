@@ -41,28 +41,18 @@ impl Backoff {
         }
     }
 
-    /// The first delay.
-    pub fn with_initial(mut self, initial: Duration) -> Self {
-        self.initial = initial;
-        self
-    }
+    setters! {
+        /// The first delay.
+        with_initial(initial: Duration) => initial = initial;
 
-    /// The longest delay.
-    pub fn with_max(mut self, max: Duration) -> Self {
-        self.max = max;
-        self
-    }
+        /// The longest delay.
+        with_max(max: Duration) => max = max;
 
-    /// Each delay `multiplier` times the previous one (at least 1).
-    pub fn with_multiplier(mut self, multiplier: f64) -> Self {
-        self.multiplier = multiplier;
-        self
-    }
+        /// Each delay `multiplier` times the previous one (at least 1).
+        with_multiplier(multiplier: f64) => multiplier = multiplier;
 
-    /// Whether delays are jittered (full jitter, on by default).
-    pub fn with_jitter(mut self, jitter: bool) -> Self {
-        self.jitter = jitter;
-        self
+        /// Whether delays are jittered (full jitter, on by default).
+        with_jitter(jitter: bool) => jitter = jitter;
     }
 
     /// The capped delay before retry number `retry` (0 for the first), before

@@ -95,58 +95,33 @@ impl Default for HttpConfig {
 }
 
 impl HttpConfig {
-    /// Sets the connect timeout.
-    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
+    setters! {
+        /// Sets the connect timeout.
+        with_connect_timeout(timeout: Duration) => connect_timeout = timeout;
 
-    /// Sets the request timeout.
-    pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
-        self.request_timeout = timeout;
-        self
-    }
+        /// Sets the request timeout.
+        with_request_timeout(timeout: Duration) => request_timeout = timeout;
 
-    /// Sets the deadline of one call across all its attempts.
-    pub fn with_operation_deadline(mut self, deadline: Duration) -> Self {
-        self.operation_deadline = deadline;
-        self
-    }
+        /// Sets the deadline of one call across all its attempts.
+        with_operation_deadline(deadline: Duration) => operation_deadline = deadline;
 
-    /// Sets the largest answer body read, in bytes.
-    pub fn with_max_body_bytes(mut self, limit: usize) -> Self {
-        self.max_body_bytes = limit;
-        self
-    }
+        /// Sets the largest answer body read, in bytes.
+        with_max_body_bytes(limit: usize) => max_body_bytes = limit;
 
-    /// Sets the largest listing body read as it arrives, in bytes.
-    pub fn with_max_listing_bytes(mut self, limit: usize) -> Self {
-        self.max_listing_bytes = limit;
-        self
-    }
+        /// Sets the largest listing body read as it arrives, in bytes.
+        with_max_listing_bytes(limit: usize) => max_listing_bytes = limit;
 
-    /// Sets the retry policy.
-    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
+        /// Sets the retry policy.
+        with_retry(retry: RetryPolicy) => retry = retry;
 
-    /// Sets the sleep used between retries.
-    pub fn with_sleep(mut self, sleep: Arc<dyn Sleep>) -> Self {
-        self.sleep = sleep;
-        self
-    }
+        /// Sets the sleep used between retries.
+        with_sleep(sleep: Arc<dyn Sleep>) => sleep = sleep;
 
-    /// Sets the wall clock.
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
-    }
+        /// Sets the wall clock.
+        with_clock(clock: Arc<dyn Clock>) => clock = clock;
 
-    /// Uses this `reqwest::Client` (and its pool) instead of building one.
-    pub fn with_client(mut self, client: reqwest::Client) -> Self {
-        self.client = Some(client);
-        self
+        /// Uses this `reqwest::Client` (and its pool) instead of building one.
+        with_client(client: reqwest::Client) => client = Some(client);
     }
 
     /// Checks every setting is within sane bounds, so that nothing later

@@ -53,22 +53,15 @@ impl RetryPolicy {
         }
     }
 
-    /// At most `n` attempts a call (1: no retry).
-    pub fn with_max_attempts(mut self, n: u32) -> Self {
-        self.max_attempts = n;
-        self
-    }
+    setters! {
+        /// At most `n` attempts a call (1: no retry).
+        with_max_attempts(n: u32) => max_attempts = n;
 
-    /// The delays between attempts.
-    pub fn with_backoff(mut self, backoff: Backoff) -> Self {
-        self.backoff = backoff;
-        self
-    }
+        /// The delays between attempts.
+        with_backoff(backoff: Backoff) => backoff = backoff;
 
-    /// The longest `Retry-After` waited for before a retry.
-    pub fn with_max_retry_after(mut self, max: Duration) -> Self {
-        self.max_retry_after = max;
-        self
+        /// The longest `Retry-After` waited for before a retry.
+        with_max_retry_after(max: Duration) => max_retry_after = max;
     }
 
     /// One attempt, no retries.

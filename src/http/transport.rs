@@ -236,25 +236,10 @@ impl Transport {
         F: Fn(&Client) -> RequestBuilder + Send + Sync,
     {
         let deadline = Instant::now() + self.inner.config.operation_deadline;
-        let span = tracing::debug_span!(
-            "numport.http",
-            carrier = %self.inner.carrier,
-            operation = %operation,
-            attempts = tracing::field::Empty,
-            status = tracing::field::Empty,
-        );
-        // Without a subscriber the span is disabled: the call is not wrapped
-        // (entering and leaving a disabled span on every poll still costs).
-        let result = if span.is_disabled() {
-            self.execute_inner(operation, idempotency, build, &span, false, deadline)
-                .await
-        } else {
-            let inner_span = span.clone();
-            self.execute_inner(operation, idempotency, build, &inner_span, false, deadline)
-                .instrument(span)
-                .await
-        };
-        match result {
+        match self
+            .execute_by(deadline, operation, idempotency, false, build)
+            .await
+        {
             Ok(Answered::Whole(reply)) => Ok(reply),
             // Not asked for: a streamed answer comes only from
             // `execute_streaming`.
@@ -281,36 +266,8 @@ impl Transport {
         F: Fn(&Client) -> RequestBuilder + Send + Sync,
     {
         let deadline = Instant::now() + self.inner.config.operation_deadline;
-        let span = tracing::debug_span!(
-            "numport.http",
-            carrier = %self.inner.carrier,
-            operation = %operation,
-            attempts = tracing::field::Empty,
-            status = tracing::field::Empty,
-        );
-        if span.is_disabled() {
-            self.execute_inner(
-                operation,
-                Idempotency::Idempotent,
-                build,
-                &span,
-                true,
-                deadline,
-            )
+        self.execute_by(deadline, operation, Idempotency::Idempotent, true, build)
             .await
-        } else {
-            let inner_span = span.clone();
-            self.execute_inner(
-                operation,
-                Idempotency::Idempotent,
-                build,
-                &inner_span,
-                true,
-                deadline,
-            )
-            .instrument(span)
-            .await
-        }
     }
 
     /// Sends like [`Transport::execute`] (or, with `stream`,

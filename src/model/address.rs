@@ -75,16 +75,12 @@ impl Subscriber {
         }
     }
 
-    /// Sets the service address.
-    pub fn with_address(mut self, address: Address) -> Self {
-        self.address = Some(address);
-        self
-    }
+    setters! {
+        /// Sets the service address.
+        with_address(address: Address) => address = Some(address);
 
-    /// Sets the business name.
-    pub fn with_business_name(mut self, name: impl Into<String>) -> Self {
-        self.business_name = Some(name.into());
-        self
+        /// Sets the business name.
+        with_business_name(name: impl Into<String>) => business_name = Some(name.into());
     }
 
     /// "First Last".

@@ -36,22 +36,15 @@ impl PortLine {
         }
     }
 
-    /// Sets the SIM.
-    pub fn with_sim(mut self, sim: Iccid) -> Self {
-        self.sim = Some(sim);
-        self
-    }
+    setters! {
+        /// Sets the SIM.
+        with_sim(sim: Iccid) => sim = Some(sim);
 
-    /// Sets the PAC.
-    pub fn with_pac(mut self, pac: Pac) -> Self {
-        self.pac = Some(pac);
-        self
-    }
+        /// Sets the PAC.
+        with_pac(pac: Pac) => pac = Some(pac);
 
-    /// Marks the SIM as an eSIM.
-    pub fn esim(mut self, esim: bool) -> Self {
-        self.esim = esim;
-        self
+        /// Marks the SIM as an eSIM.
+        esim(esim: bool) => esim = esim;
     }
 }
 
@@ -129,16 +122,12 @@ impl PortRequest {
         }
     }
 
-    /// Sets the subscriber.
-    pub fn with_subscriber(mut self, subscriber: Subscriber) -> Self {
-        self.subscriber = Some(subscriber);
-        self
-    }
+    setters! {
+        /// Sets the subscriber.
+        with_subscriber(subscriber: Subscriber) => subscriber = Some(subscriber);
 
-    /// Sets the name on the Letter of Authorization.
-    pub fn with_authorization_name(mut self, name: impl Into<String>) -> Self {
-        self.authorization_name = Some(name.into());
-        self
+        /// Sets the name on the Letter of Authorization.
+        with_authorization_name(name: impl Into<String>) => authorization_name = Some(name.into());
     }
 
     /// Sets the losing carrier's account number and PIN.
@@ -160,28 +149,18 @@ impl PortRequest {
         self
     }
 
-    /// Sets the caller's reference.
-    pub fn with_reference(mut self, reference: impl Into<String>) -> Self {
-        self.reference = Some(reference.into());
-        self
-    }
+    setters! {
+        /// Sets the caller's reference.
+        with_reference(reference: impl Into<String>) => reference = Some(reference.into());
 
-    /// Sets the Cellhire options.
-    pub fn with_cellhire(mut self, options: CellhireOptions) -> Self {
-        self.cellhire = Some(options);
-        self
-    }
+        /// Sets the Cellhire options.
+        with_cellhire(options: CellhireOptions) => cellhire = Some(options);
 
-    /// Sets the Apeiron options.
-    pub fn with_apeiron(mut self, options: ApeironOptions) -> Self {
-        self.apeiron = Some(options);
-        self
-    }
+        /// Sets the Apeiron options.
+        with_apeiron(options: ApeironOptions) => apeiron = Some(options);
 
-    /// Sets the iNumbering options.
-    pub fn with_inumbering(mut self, options: INumberingOptions) -> Self {
-        self.inumbering = Some(options);
-        self
+        /// Sets the iNumbering options.
+        with_inumbering(options: INumberingOptions) => inumbering = Some(options);
     }
 
     /// The checks every carrier shares: at least one line, no number twice,

@@ -59,6 +59,7 @@ use serde_json::{Value, json};
 
 use super::multipart;
 use super::server::Server;
+use super::us::{is_state, is_zip};
 use crate::error::Result;
 
 const PLAN_CODES: &[&str] = &["UTT5GB", "UTT10GB", "UTTUNL"];
@@ -82,13 +83,6 @@ const E911_REQUIRED: &[&str] = &[
     "e911_city",
     "e911_state",
     "e911_postal_code",
-];
-/// USPS codes of the US states, DC and the inhabited territories.
-const US_STATES: &[&str] = &[
-    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
-    "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",
-    "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",
-    "WV", "WI", "WY", "PR", "GU", "VI", "AS", "MP",
 ];
 const E911_FIELDS: &[&str] = &[
     "e911_address1",
@@ -263,17 +257,6 @@ fn read(headers: &HeaderMap, body: &[u8]) -> std::result::Result<Fields, Refusal
     ))
 }
 
-/// `12345` or `12345-6789`.
-fn is_zip(code: &str) -> bool {
-    let b = code.as_bytes();
-    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
-    match b.len() {
-        5 => digits(b),
-        10 => digits(&b[..5]) && b[5] == b'-' && digits(&b[6..]),
-        _ => false,
-    }
-}
-
 /// Why `iccid` cannot be a SIM: not E.118-shaped, or a bad Luhn digit.
 fn iccid_problem(iccid: &str) -> Option<&'static str> {
     if !(19..=22).contains(&iccid.len())
@@ -327,7 +310,7 @@ fn validate(
     }
     let mut address = |state_field: &str, zip_field: &str| {
         if let Some(code) = get(state_field).filter(|v| !v.trim().is_empty()) {
-            if !US_STATES.contains(&code) {
+            if !is_state(code) {
                 add(state_field, &format!("\"{code}\" is not a valid choice."));
             }
         }

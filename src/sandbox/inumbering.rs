@@ -91,29 +91,12 @@ use chrono::{Days, Utc};
 use serde_json::{Value, json};
 
 use super::server::Server;
+use super::us::{is_state, is_zip};
 use crate::error::Result;
 
 const HOUR: Duration = Duration::from_secs(3600);
 /// `StreetPrefix` / `StreetSuffix`, exactly as portSubmitRequest lists them.
 const DIRECTIONS: &[&str] = &["", "N", "NE", "E", "SE", "S", "SW", "W", "NW"];
-/// USPS codes of the US states, DC and the inhabited territories.
-const US_STATES: &[&str] = &[
-    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
-    "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",
-    "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",
-    "WV", "WI", "WY", "PR", "GU", "VI", "AS", "MP",
-];
-
-/// `12345` or `12345-6789`.
-fn is_zip(code: &str) -> bool {
-    let b = code.as_bytes();
-    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
-    match b.len() {
-        5 => digits(b),
-        10 => digits(&b[..5]) && b[5] == b'-' && digits(&b[6..]),
-        _ => false,
-    }
-}
 const FEE_PER_NUMBER: i64 = 150;
 
 #[derive(Debug)]
@@ -703,7 +686,7 @@ async fn account_port(
             }
         }
     }
-    if !text("State").is_some_and(|st| US_STATES.contains(&st)) {
+    if !text("State").is_some_and(is_state) {
         return v22_error(
             400,
             "Bad input - invalid State: must be a 2-character US state abbreviation",

@@ -32,6 +32,7 @@ mod cellhire;
 mod inumbering;
 mod multipart;
 mod server;
+mod us;
 
 pub use apeiron::ApeironSandbox;
 pub use cellhire::{CellhireSandbox, CellhireSandboxConfig};

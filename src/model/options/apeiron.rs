@@ -83,22 +83,15 @@ impl ApeironOptions {
         }
     }
 
-    /// Sets the external ticket id.
-    pub fn with_ticket_id(mut self, ticket_id: impl Into<String>) -> Self {
-        self.ticket_id = Some(ticket_id.into());
-        self
-    }
+    setters! {
+        /// Sets the external ticket id.
+        with_ticket_id(ticket_id: impl Into<String>) => ticket_id = Some(ticket_id.into());
 
-    /// Sets the E911 address.
-    pub fn with_e911(mut self, address: E911Address) -> Self {
-        self.e911 = Some(address);
-        self
-    }
+        /// Sets the E911 address.
+        with_e911(address: E911Address) => e911 = Some(address);
 
-    /// Sets `create_subscriber`.
-    pub fn with_create_subscriber(mut self, create: bool) -> Self {
-        self.create_subscriber = Some(create);
-        self
+        /// Sets `create_subscriber`.
+        with_create_subscriber(create: bool) => create_subscriber = Some(create);
     }
 
     /// Sets `use_subscriber_address_for_e911`.

@@ -59,29 +59,19 @@ impl CellhireOptions {
         }
     }
 
-    /// Another name for the port (the same rules as in
-    /// [`CellhireOptions::new`]).
-    pub fn with_name(mut self, name: impl Into<String>) -> Self {
-        self.name = name.into();
-        self
-    }
+    setters! {
+        /// Another name for the port (the same rules as in
+        /// [`CellhireOptions::new`]).
+        with_name(name: impl Into<String>) => name = name.into();
 
-    /// Uses an existing provisioning order.
-    pub fn with_provisioning_order(mut self, id: i64) -> Self {
-        self.provisioning_order = Some(id);
-        self
-    }
+        /// Uses an existing provisioning order.
+        with_provisioning_order(id: i64) => provisioning_order = Some(id);
 
-    /// Creates a new provisioning order with this name.
-    pub fn with_provisioning_order_name(mut self, name: impl Into<String>) -> Self {
-        self.provisioning_order_name = Some(name.into());
-        self
-    }
+        /// Creates a new provisioning order with this name.
+        with_provisioning_order_name(name: impl Into<String>) => provisioning_order_name = Some(name.into());
 
-    /// Sets the bolt-ons.
-    pub fn with_bolt_ons(mut self, bolt_ons: Vec<i64>) -> Self {
-        self.bolt_ons = bolt_ons;
-        self
+        /// Sets the bolt-ons.
+        with_bolt_ons(bolt_ons: Vec<i64>) => bolt_ons = bolt_ons;
     }
 
     /// Adds a service.
@@ -90,16 +80,12 @@ impl CellhireOptions {
         self
     }
 
-    /// Sets the port type.
-    pub fn with_port_type(mut self, port_type: PortType) -> Self {
-        self.port_type = port_type;
-        self
-    }
+    setters! {
+        /// Sets the port type.
+        with_port_type(port_type: PortType) => port_type = port_type;
 
-    /// Sets the group name.
-    pub fn with_group_name(mut self, name: impl Into<String>) -> Self {
-        self.group_name = Some(name.into());
-        self
+        /// Sets the group name.
+        with_group_name(name: impl Into<String>) => group_name = Some(name.into());
     }
 
     /// The group name: the one set, or one derived from the tariff, the

@@ -207,45 +207,26 @@ impl INumberingOptions {
         Self::default()
     }
 
-    /// Sets business or residential.
-    pub fn with_name_type(mut self, name_type: NameType) -> Self {
-        self.name_type = name_type;
-        self
-    }
+    setters! {
+        /// Sets business or residential.
+        with_name_type(name_type: NameType) => name_type = name_type;
 
-    /// Sets the billing telephone number.
-    pub fn with_billing_number(mut self, number: PhoneNumber) -> Self {
-        self.billing_number = Some(number);
-        self
-    }
+        /// Sets the billing telephone number.
+        with_billing_number(number: PhoneNumber) => billing_number = Some(number);
 
-    /// Sets the street parts.
-    pub fn with_street(mut self, street: StreetParts) -> Self {
-        self.street = Some(street);
-        self
-    }
+        /// Sets the street parts.
+        with_street(street: StreetParts) => street = Some(street);
 
-    /// Sets the caller-ID name (at most 15 characters).
-    pub fn with_lidb_name(mut self, name: impl Into<String>) -> Self {
-        self.lidb_name = Some(name.into());
-        self
-    }
+        /// Sets the caller-ID name (at most 15 characters).
+        with_lidb_name(name: impl Into<String>) => lidb_name = Some(name.into());
 
-    /// Sets the gateway id.
-    pub fn with_gateway_id(mut self, id: i64) -> Self {
-        self.gateway_id = Some(id);
-        self
-    }
+        /// Sets the gateway id.
+        with_gateway_id(id: i64) => gateway_id = Some(id);
 
-    /// Asks for the portability check before a customer order.
-    pub fn with_portability_check(mut self, check: bool) -> Self {
-        self.check_portability = check;
-        self
-    }
+        /// Asks for the portability check before a customer order.
+        with_portability_check(check: bool) => check_portability = check;
 
-    /// Sets the SMS campaign id.
-    pub fn with_sms_campaign_id(mut self, id: impl Into<String>) -> Self {
-        self.sms_campaign_id = Some(id.into());
-        self
+        /// Sets the SMS campaign id.
+        with_sms_campaign_id(id: impl Into<String>) => sms_campaign_id = Some(id.into());
     }
 }
