@@ -12,27 +12,77 @@
 //! ## Organisation
 //! - [`PortProvider`]: submit, follow, amend, cancel and list port orders.
 //!   Dyn-compatible: hold carriers as `Arc<dyn PortProvider>`.
-//! - [`model`]: phone numbers, ICCIDs, PACs, PINs, addresses, documents, the
-//!   unified [`PortRequest`] and what carriers answer ([`PortOrder`], ...).
-//! - [`status`]: [`PortStatus`] and [`LineStatus`], their predicates and the
-//!   allowed transitions as data; the carrier's raw status is always kept.
+//! - The shared model, at the crate root: phone numbers, ICCIDs, PACs, PINs,
+//!   addresses, documents, the unified [`PortRequest`] and what carriers
+//!   answer ([`PortOrder`], [`PortSummary`], [`Submission`], ...).
+//! - [`PortStatus`] and [`LineStatus`], their predicates and the allowed
+//!   transitions as data; the carrier's raw status ([`CarrierStatus`]) is
+//!   always kept.
 //! - [`carrier`]: one adapter per carrier, with the carrier's own operations
-//!   the trait cannot express: [`carrier::cellhire`] (OAuth2, paged lists,
-//!   create / amend / cancel), [`carrier::apeiron`] (HTTP Basic, JSON or
-//!   multipart with LoA and bill), [`carrier::inumbering`] (API-key
-//!   exchange, portability pre-check before every admin order, and before
-//!   a customer order that asks for it).
+//!   the trait cannot express and its part of a request
+//!   ([`carrier::cellhire::CellhireOptions`], ...): [`carrier::cellhire`]
+//!   (OAuth2, paged lists, create / amend / cancel), [`carrier::apeiron`]
+//!   (HTTP Basic, JSON or multipart with LoA and bill),
+//!   [`carrier::inumbering`] (API-key exchange, portability pre-check
+//!   before every admin order, and before a customer order that asks for
+//!   it).
 //! - [`Registry`]: one `Arc<dyn PortProvider>` per [`Carrier`], built from
 //!   configuration or from the environment, to route requests by carrier.
-//! - [`watch`]: follow one order as a stream of status changes until it
-//!   ends ([`PortProviderExt::watch`]); the carriers have no webhooks.
-//! - [`track`]: follow thousands of orders with the fewest carrier calls a
-//!   round ([`PortProviderExt::watch_many`]).
-//! - [`bulk`]: submit thousands of requests with bounded concurrency and the
-//!   fewest carrier calls ([`PortProvider::submit_many`]).
-//! - [`http`]: the transport they share: timeouts, retries, backoff.
+//! - [`PortProviderExt::watch`]: follow one order as a stream of status
+//!   changes until it ends; the carriers have no webhooks.
+//!   [`PortProviderExt::watch_many`]: follow thousands of orders with the
+//!   fewest carrier calls a round.
+//! - [`PortProvider::submit_many`]: submit thousands of requests with
+//!   bounded concurrency and the fewest carrier calls ([`BulkOptions`]).
+//! - [`http`]: the transport settings they share: timeouts, retries,
+//!   backoff, body limits ([`http::HttpConfig`]).
+//! - [`store`]: where clients share what they fetched (API keys, tokens,
+//!   portability checks) across replicas: memory, or Redis (feature
+//!   `redis`).
+//! - [`Redactor`]: the crate's redaction, for an application's own texts.
 //! - `sandbox` (feature `sandbox`): stateful fake carriers on loopback, one
 //!   per carrier, for examples and your own tests.
+//!
+//! ## Architecture
+//! Layers, each importing only from the layers below it (a test,
+//! `tests/architecture.rs`, reads the `use` lines and fails on a circle or
+//! an arrow upwards):
+//!
+//! ```text
+//!  registry · sandbox · fuzzing            wiring, fakes, fuzz entry points
+//!  ───────────────────────────────────────────────────────────────────────
+//!  carrier/apeiron  carrier/cellhire  carrier/inumbering      adapters (no arrows between them)
+//!  ───────────────────────────────────────────────────────────────────────
+//!  watch · track (above the trait)    bulk (beside it: batching pieces)
+//!  ───────────────────────────────────────────────────────────────────────
+//!  provider: the PortProvider trait, Capabilities, Tracking, BulkOptions
+//!  ───────────────────────────────────────────────────────────────────────
+//!  model (with each carrier's request options) · status · store · http
+//!  ───────────────────────────────────────────────────────────────────────
+//!  error · redact · clock · operation (Carrier, Operation)      leaves
+//! ```
+//!
+//! Where each concern lives:
+//! - **Sending**: `http/send.rs` is the one authenticated send: the
+//!   credential (through the carrier's `Authority`), "refresh once on 401",
+//!   the carrier's transient words and recovery step, one deadline for the
+//!   whole call, redaction of every error it returns, and "a create that
+//!   failed after it may have left is [`Error::OutcomeUnknown`]". Under it,
+//!   `http/transport.rs` sends one request with its retries (by status and
+//!   [`http::Idempotency`]), the origin check, the redirect refusal and the
+//!   body caps. The table at the top of `http/send.rs` is the one place that
+//!   says when numport sends again.
+//! - **A carrier folder** has the same files in each carrier: `builder.rs`
+//!   (configuration), `client.rs` (the carrier's calls, typed, and its
+//!   classifier from status and words to a result), `check.rs` (the one
+//!   validation pass, in the request's own field names, before anything
+//!   leaves), `request.rs` (the shared request to the carrier's types),
+//!   `to_wire.rs` / `from_wire.rs` (one mapping per direction), `wire.rs`
+//!   (private wire types), `types.rs` (public native types), `provider.rs`
+//!   (the trait on top of the client), and, where the carrier has them,
+//!   `auth.rs`, `status_map.rs` and listing readers.
+//! - **Sharing across replicas**: `store/` (memory, Redis, sealing, keys).
+//! - **Redaction**: `redact.rs` (the scans), [`Redactor`] (the public face).
 //!
 //! ## Quick start
 //! ```no_run
@@ -75,7 +125,9 @@
 //! transport errors, with capped exponential backoff and jitter. A request
 //! that creates a port order is sent once: it is repeated only when the
 //! connection was never made, since repeating it could book the same number
-//! twice. See [`http::RetryPolicy`].
+//! twice. See [`http::RetryPolicy`], and the table in the crate's
+//! `http/send.rs` for the carriers' own words (a 401, iNumbering's 409
+//! storage error and 412 "check first").
 //!
 //! ## When a submission's outcome is unknown: reconcile
 //! A create that timed out, lost its connection after sending, or got a
