@@ -265,7 +265,7 @@ pub enum Error {
     /// The carrier reported a transient failure of its own (iNumbering's
     /// "Internal storage error" on portStatus, a "DB Error"), whatever the
     /// HTTP status that carried it. Retryable: reads are retried, and
-    /// [`crate::watch`] rides it out.
+    /// [`crate::PortProviderExt::watch`] rides it out.
     #[error("{carrier} reported a transient failure (HTTP {status}): {message}")]
     CarrierUnavailable {
         /// The carrier.

@@ -100,8 +100,19 @@ pub struct StatusChange {
 
 /// Extra operations for every [`PortProvider`], `dyn` ones included.
 pub trait PortProviderExt: PortProvider {
-    /// A stream of the changes of order `id` until it is terminal. See the
-    /// [module docs](crate::watch).
+    /// A stream of the changes of order `id` until it is terminal.
+    ///
+    /// The carriers here have no webhooks, so following an order means polling
+    /// it. `watch` does that with backoff: it starts at
+    /// [`WatchOptions::first_interval`], doubles while nothing changes up to
+    /// [`WatchOptions::max_interval`], and starts again from the first interval
+    /// after each change. It yields each change of state once, with the time it
+    /// was seen, and ends after a terminal state. Transient errors (see
+    /// [`crate::Error::is_retryable`]) are ridden out, up to
+    /// [`WatchOptions::max_consecutive_errors`] in a row, each followed by a
+    /// wait at least as long as the carrier's `Retry-After` (up to
+    /// [`WatchOptions::max_retry_after`]); a permanent error is yielded and ends
+    /// the stream.
     fn watch<'a>(
         &'a self,
         id: &PortId,
@@ -111,8 +122,45 @@ pub trait PortProviderExt: PortProvider {
     }
 
     /// A stream of the changes of every order in `ids` until all are
-    /// terminal, with the fewest carrier calls a round: see
-    /// [`crate::track`].
+    /// terminal, with the fewest carrier calls a round.
+    ///
+    /// [`PortProviderExt::watch_many`](crate::PortProviderExt::watch_many).
+    ///
+    /// [`PortProviderExt::watch`] follows one order with one read per poll; a service with
+    /// 5,000 open ports would spend 5,000 calls a round. `watch_many` spends a
+    /// round on whichever costs fewer calls, as the carrier's
+    /// [`Tracking`](crate::Tracking) says:
+    /// - **one listing pass** ([`crate::PortProvider::orders`]) when the carrier
+    ///   lists every order with its status (iNumbering answers all of an
+    ///   account's orders in one call; Cellhire lists 50 a page), followed, where
+    ///   the listing lacks the detail, by one [`crate::PortProvider::order`] read
+    ///   for each order whose status changed since it was last seen (the first
+    ///   sight of an order is taken from the listing);
+    /// - **one read per order** when that is cheaper (a handful of orders on an
+    ///   account of thousands), or when the carrier has no listing.
+    ///
+    /// Carriers with no read call at all (Apeiron) are reported as not trackable
+    /// up front, with one [`crate::Error::Unsupported`]. Each change of each
+    /// order is yielded once, with its old and new status and the carrier's
+    /// message. A transient failure (see [`crate::Error::is_retryable`]) skips
+    /// the round, and the next round waits at least as long as the carrier's
+    /// `Retry-After` asked (up to [`TrackOptions::max_retry_after`](crate::TrackOptions::max_retry_after)); the stream
+    /// ends when every order is terminal.
+    ///
+    /// **Absence is a claim made only on complete evidence.** An order missing
+    /// from a listing pass that was complete (the listing ended as the carrier
+    /// documents it, and every entry was readable) is read on its own where the
+    /// carrier has a read call that can say "no such order" (Cellhire), or
+    /// reported at once where the listing is the carrier's whole answer
+    /// (iNumbering): either way it is yielded as [`crate::Error::NotFound`] and
+    /// dropped, in the first complete round that lacks it. A listing with
+    /// unreadable entries ([`crate::Error::Decode`], yielded in their place) or
+    /// cut short ([`crate::Error::Incomplete`], yielded too) still gives the
+    /// changes of the orders it holds, but no order is reported missing from it:
+    /// where the carrier can be asked for one order (Cellhire), the orders it
+    /// lacks are read on their own instead.
+    /// These two errors are yielded once per distinct text and do not end the
+    /// stream.
     fn watch_many<'a>(
         &'a self,
         ids: Vec<PortId>,
