@@ -426,6 +426,15 @@ fn open(
     }
 }
 
+/// The array at `pointer`, or none.
+fn list_at(value: &Value, pointer: &str) -> Vec<Value> {
+    value
+        .pointer(pointer)
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+}
+
 fn tn_text(v: &Value) -> Option<String> {
     let t = match v {
         Value::Number(n) => n.as_u64()?.to_string(),
@@ -459,11 +468,7 @@ async fn availability(
         Ok(v) => v,
         Err(r) => return *r,
     };
-    let items = body
-        .pointer("/tnList/tnItem")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let items = list_at(&body, "/tnList/tnItem");
     // The tn must be an integer here.
     let tns: Option<Vec<String>> = items
         .iter()
@@ -555,11 +560,7 @@ async fn port_in_order(
         );
     }
     let order = body.get("portInOrder").cloned().unwrap_or(Value::Null);
-    let items = order
-        .pointer("/tnList/tnItem")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let items = list_at(&order, "/tnList/tnItem");
     let mut missing: Vec<String> = Vec::new();
     if order
         .get("desiredDueDate")
@@ -833,11 +834,7 @@ async fn pin_update(Shared(db): Shared<Db>, uri: Uri, headers: HeaderMap, body: 
         Ok(v) => v,
         Err(r) => return *r,
     };
-    let items = body
-        .pointer("/portOutPin/tnList/tnItem")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let items = list_at(&body, "/portOutPin/tnList/tnItem");
     if items.is_empty() {
         return v2_error(400, "Bad input: missing tn");
     }
