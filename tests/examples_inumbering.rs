@@ -4,12 +4,16 @@
 //! order; on the crate's sandbox it runs as `cargo run --example
 //! inumbering` does.
 
+mod support;
+
 use chrono::{Days, NaiveDate, Utc};
 use numport::carrier::inumbering::INumberingClient;
 use numport::sandbox::INumberingSandbox;
 use serde_json::{Value, json};
-use wiremock::matchers::{any, body_json, header, method, path};
+use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+use crate::support::mock::strict_server;
 
 // The example's `main` and sandbox start-up are not called from here.
 #[allow(dead_code)]
@@ -61,12 +65,7 @@ fn desired_dates() -> [NaiveDate; 2] {
 /// exactly as the example must send it; the portability check is answered
 /// with the document's 414 for a customer account.
 async fn inumbering_without_the_check() -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(599).set_body_string("unexpected request"))
-        .with_priority(u8::MAX)
-        .mount(&server)
-        .await;
+    let server = strict_server().await;
     // The key exchange takes the credentials in the body, no Authorization.
     Mock::given(method("POST"))
         .and(path("/v2.2/account/apikey"))

@@ -4,6 +4,8 @@
 //! duration, no panic and no secret in Display, Debug or TRACE output.
 //! Rows tagged `[rule: ...]` pin a rule the crate must follow.
 
+mod support;
+
 #[path = "faults/follow_rows.rs"]
 mod follow_rows;
 #[path = "faults/harness.rs"]

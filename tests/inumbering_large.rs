@@ -9,6 +9,8 @@
 //! holds a single test (tests running side by side would count each
 //! other's allocations).
 
+mod support;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -17,13 +19,12 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use numport::carrier::inumbering::INumberingClient;
 use numport::http::HttpConfig;
-use numport::{
-    AccountNumber, Address, Error, PhoneNumber, Pin, PortId, PortLine, PortProvider, PortRequest,
-    PortStatus, Reconciliation, Subscriber,
-};
+use numport::{Error, PortId, PortLine, PortProvider, PortRequest, PortStatus, Reconciliation};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+
+use crate::support::requests::{nanp, us_request};
 
 // ---------------------------------------------------------------------------
 // Heap accounting.
@@ -246,21 +247,7 @@ fn client(server: &Server, http: HttpConfig) -> INumberingClient {
 }
 
 fn request() -> PortRequest {
-    PortRequest::new(vec![PortLine::new(
-        PhoneNumber::nanp("3125550142").unwrap(),
-    )])
-    .with_subscriber(Subscriber::new("Maria", "Lopez").with_address(Address::new(
-        "233 S Wacker Dr",
-        "Chicago",
-        "IL",
-        "60606",
-        "US",
-    )))
-    .with_authorization_name("Maria Lopez")
-    .with_losing_account(
-        AccountNumber::new("5512098734").unwrap(),
-        Pin::new("7731").unwrap(),
-    )
+    us_request(vec![PortLine::new(nanp("3125550142"))])
 }
 
 fn at(t: i64) -> DateTime<Utc> {

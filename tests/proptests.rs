@@ -9,6 +9,8 @@
 //! dropped or duplicated, types changed, huge numbers, nesting hundreds of
 //! levels deep, unusual Unicode, truncation.
 
+mod support;
+
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -920,7 +922,7 @@ proptest! {
 fn inumbering_listings_never_end_silently() {
     use futures::StreamExt;
     use numport::PortProvider;
-    use numport::carrier::inumbering::INumberingClient;
+
     use numport::http::{HttpConfig, RetryPolicy};
     use wiremock::matchers::{method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -930,11 +932,12 @@ fn inumbering_listings_never_end_silently() {
         .build()
         .unwrap();
     let server = rt.block_on(MockServer::start());
-    let client = INumberingClient::builder()
-        .base_url(server.uri())
-        .username(1234567890)
-        .password("pw-1234567")
-        .http_config(HttpConfig::default().with_retry(RetryPolicy {
+    let client = support::clients::inumbering(
+        &server.uri(),
+        1234567890,
+        "pw-1234567",
+        false,
+        HttpConfig::default().with_retry(RetryPolicy {
             max_attempts: 2,
             backoff: Backoff {
                 initial: Duration::from_millis(1),
@@ -943,9 +946,8 @@ fn inumbering_listings_never_end_silently() {
                 jitter: false,
             },
             max_retry_after: Duration::from_millis(1),
-        }))
-        .build()
-        .unwrap();
+        }),
+    );
     let mut runner = proptest::test_runner::TestRunner::new(config(HTTP_CASES));
     runner
         .run(&inumbering_body(1), |body| {

@@ -1,5 +1,7 @@
 //! No secret value ever reaches `Debug` output or an error message.
 
+mod support;
+
 use numport::carrier::cellhire::{
     CellhireAuth, CellhireClient, CellhireOptions, CreatePort, CreatePortRow, PortType, RowUpdate,
     Service,
@@ -11,6 +13,8 @@ use numport::{
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::support::mock::strict_server;
 
 const PAC: &str = "ZQX482913";
 const PIN: &str = "48213";
@@ -169,7 +173,7 @@ fn oauth_client(server: &MockServer) -> CellhireClient {
 
 #[tokio::test]
 async fn tokens_in_use_and_details_with_pacs_stay_clean() {
-    let server = MockServer::start().await;
+    let server = strict_server().await;
     Mock::given(method("POST"))
         .and(path("/connect/token"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
@@ -218,7 +222,7 @@ fn assert_clean_any_case(what: &str, rendered: &str) {
 
 #[tokio::test]
 async fn a_token_endpoint_echoing_the_client_secret_is_redacted() {
-    let server = MockServer::start().await;
+    let server = strict_server().await;
     Mock::given(method("POST"))
         .and(path("/connect/token"))
         .respond_with(ResponseTemplate::new(400).set_body_json(json!({
@@ -236,7 +240,7 @@ async fn a_token_endpoint_echoing_the_client_secret_is_redacted() {
 
 #[tokio::test]
 async fn the_access_token_and_a_pac_in_another_case_as_a_field_name_are_redacted() {
-    let server = MockServer::start().await;
+    let server = strict_server().await;
     Mock::given(method("POST"))
         .and(path("/connect/token"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({

@@ -9,12 +9,10 @@ use std::time::Duration;
 use chrono::{TimeZone, Utc};
 use futures::StreamExt;
 use futures::future::BoxFuture;
-use numport::carrier::cellhire::CellhireOptions;
 use numport::clock::ManualClock;
 use numport::http::Sleep;
 use numport::{
-    Error, Iccid, Pac, PhoneNumber, PortId, PortLine, PortProvider, PortProviderExt, PortRequest,
-    Reconciliation, TrackOptions,
+    Error, PortId, PortProvider, PortProviderExt, PortRequest, Reconciliation, TrackOptions,
 };
 use serde_json::{Value, json};
 
@@ -23,6 +21,8 @@ use crate::server::{Act, Handler, Reply, Seen, always, dynamic};
 use crate::targets::{
     self, DETAILS_ID, IN_KEY, IN_PASSWORD, KEY_PATH, STATUS_PATH, Target, api, fixture,
 };
+
+use crate::support::requests::{cellhire_options, uk_line};
 
 type Res = Result<(), String>;
 
@@ -70,14 +70,12 @@ fn details(n: u64, msisdn: &str) -> Act {
 
 /// The request reconciled: one UK line, planned date, "Fleet batch 7".
 fn ch_request() -> PortRequest {
-    PortRequest::new(vec![
-        PortLine::new(PhoneNumber::parse("+447700900123").unwrap())
-            .with_sim(Iccid::with_check_digit("8944100030120000101").unwrap())
-            .with_pac(Pac::new(targets::CH_PAC).unwrap()),
-    ])
-    .with_cellhire(
-        CellhireOptions::new("Fleet batch 7", 1, 5, 102344).with_provisioning_order(3630),
-    )
+    PortRequest::new(vec![uk_line(
+        "+447700900123",
+        "8944100030120000101",
+        targets::CH_PAC,
+    )])
+    .with_cellhire(cellhire_options("Fleet batch 7"))
 }
 
 fn clock_cfg(ctx: &Ctx) -> numport::http::HttpConfig {

@@ -15,13 +15,14 @@ use numport::carrier::inumbering::{INumberingClient, INumberingOptions, PinUpdat
 use numport::clock::ManualClock;
 use numport::http::HttpConfig;
 use numport::{
-    AccountNumber, Address, Iccid, Pac, PhoneNumber, Pin, PortId, PortLine, PortProvider,
-    PortRequest, Subscriber,
+    AccountNumber, Iccid, Pac, PhoneNumber, Pin, PortId, PortLine, PortProvider, PortRequest,
 };
 use serde_json::{Value, json};
 
 use crate::harness::{Ctx, Outcome, http};
 use crate::server::{Act, Reply, always};
+
+use crate::support::requests::{john_doe, maria_lopez_suite};
 
 // Cellhire.
 pub const ACCOUNT_ID: u64 = 40001;
@@ -474,13 +475,7 @@ pub fn ap_request() -> PortRequest {
         PortLine::new(PhoneNumber::nanp("4246346488").unwrap())
             .with_sim(Iccid::parse("89012601234567000010").unwrap()),
     ])
-    .with_subscriber(Subscriber::new("John", "Doe").with_address(Address::new(
-        "123 Main St",
-        "Anytown",
-        "CA",
-        "12345",
-        "US",
-    )))
+    .with_subscriber(john_doe("12345"))
     .with_authorization_name("John Doe")
     .with_losing_account(
         AccountNumber::new(AP_ACCOUNT).unwrap(),
@@ -493,9 +488,7 @@ pub fn in_request() -> PortRequest {
     PortRequest::new(vec![PortLine::new(
         PhoneNumber::nanp("3125550142").unwrap(),
     )])
-    .with_subscriber(Subscriber::new("Maria", "Lopez").with_address(
-        Address::new("233 S Wacker Drive", "Chicago", "IL", "60606", "US").with_line2("STE 4700"),
-    ))
+    .with_subscriber(maria_lopez_suite())
     .with_authorization_name("Maria Lopez")
     .with_losing_account(
         AccountNumber::new(IN_ACCOUNT).unwrap(),

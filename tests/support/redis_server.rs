@@ -1,10 +1,6 @@
 //! A real `redis-server` per test, on a free loopback port, keeping nothing
-//! on disk. Include it with
-//!
-//! ```ignore
-//! #[path = "support/redis_server.rs"]
-//! mod redis_server;
-//! ```
+//! on disk: `support::redis_server` in this package's tests; the command
+//! line's tests include this file by `#[path]`.
 //!
 //! A missing `redis-server` fails the test (install the Debian package
 //! `redis-server`): it is never skipped.

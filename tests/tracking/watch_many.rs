@@ -16,9 +16,11 @@ use numport::clock::ManualClock;
 use numport::http::{HttpConfig, Sleep};
 use numport::sandbox::{ApeironSandbox, CellhireSandbox, CellhireSandboxConfig, INumberingSandbox};
 use numport::{
-    AccountNumber, Address, Error, Iccid, OrderChange, Pac, PhoneNumber, Pin, PortId, PortLine,
-    PortProvider, PortProviderExt, PortRequest, PortStatus, Subscriber, TrackOptions,
+    Error, Iccid, OrderChange, Pac, PhoneNumber, PortId, PortLine, PortProvider, PortProviderExt,
+    PortRequest, PortStatus, TrackOptions,
 };
+
+use crate::support::requests::{self, chicago};
 
 const ORDERS: u32 = 5_000;
 
@@ -55,21 +57,7 @@ fn by_round(events: &[OrderChange]) -> BTreeMap<u64, usize> {
 }
 
 fn us_request(n: u32) -> PortRequest {
-    PortRequest::new(vec![PortLine::new(
-        PhoneNumber::nanp(&format!("312{n:07}")).unwrap(),
-    )])
-    .with_subscriber(Subscriber::new("Maria", "Lopez").with_address(Address::new(
-        "233 S Wacker Dr",
-        "Chicago",
-        "IL",
-        "60606",
-        "US",
-    )))
-    .with_authorization_name("Maria Lopez")
-    .with_losing_account(
-        AccountNumber::new("5512098734").unwrap(),
-        Pin::new("7731").unwrap(),
-    )
+    requests::us_request(vec![PortLine::new(chicago(n))])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,8 +8,6 @@
 //! "written by another replica" (planted) and that lists every key the
 //! client wrote, so the raw stored bytes can be read.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -18,20 +16,24 @@ use async_trait::async_trait;
 use chrono::{Days, NaiveDate};
 use futures::StreamExt;
 use numport::carrier::cellhire::planner::{MAX_HOLIDAYS, MAX_PORT_DAYS};
-use numport::carrier::cellhire::{CellhireClient, CellhireOptions, PortType};
+use numport::carrier::cellhire::{CellhireClient, PortType};
 use numport::carrier::inumbering::INumberingClient;
 use numport::clock::ManualClock;
 use numport::http::HttpConfig;
 use numport::store::{Budget, LockToken, MAX_VALUE_BYTES, MemoryStore, Store, StoreError};
 use numport::{
-    AccountNumber, Address, Error, Iccid, Pac, PhoneNumber, Pin, PortId, PortLine, PortProvider,
-    PortProviderExt, PortRequest, RejectReason, Subscriber, TrackOptions,
+    AccountNumber, Error, Pac, PhoneNumber, Pin, PortId, PortLine, PortProvider, PortProviderExt,
+    PortRequest, RejectReason, TrackOptions,
 };
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use common::{ACCOUNT_ID, CREATED_ID, Seen, api_path, assert_requests, fixture, now};
+
+use crate::support::cellhire as common;
+use crate::support::mock::strict_server;
+use crate::support::requests::{cellhire_options, maria_lopez_suite, uk_line};
 
 // ------------------------------------------------------------- the store
 
@@ -152,14 +154,12 @@ fn cellhire(server: &MockServer, store: Arc<dyn Store>) -> CellhireClient {
 /// One line to Vodafone (1) from O2 (5), no desired date: the planner
 /// picks the connection date.
 fn uk_request() -> PortRequest {
-    PortRequest::new(vec![
-        PortLine::new(PhoneNumber::parse("+447700900123").unwrap())
-            .with_sim(Iccid::with_check_digit("8944500102030405060").unwrap())
-            .with_pac(Pac::new("ABC123456").unwrap()),
-    ])
-    .with_cellhire(
-        CellhireOptions::new("Fleet batch 7", 1, 5, 102344).with_provisioning_order(3630),
-    )
+    PortRequest::new(vec![uk_line(
+        "+447700900123",
+        "8944500102030405060",
+        "ABC123456",
+    )])
+    .with_cellhire(cellhire_options("Fleet batch 7"))
 }
 
 /// Create Port as the request above sends it, on `date`.
@@ -382,12 +382,7 @@ fn inumbering(server: &MockServer, admin: bool, store: Arc<dyn Store>) -> INumbe
 
 /// iNumbering with the key exchange, and `route` answering `body`.
 async fn inumbering_server(route: &str, body: Value) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(wiremock::matchers::any())
-        .respond_with(ResponseTemplate::new(599).set_body_string("unexpected request"))
-        .with_priority(u8::MAX)
-        .mount(&server)
-        .await;
+    let server = strict_server().await;
     Mock::given(method("POST"))
         .and(path(EXCHANGE))
         .respond_with(
@@ -426,12 +421,7 @@ fn not_portable(echo: &str) -> Value {
 
 fn admin_request() -> PortRequest {
     PortRequest::new(vec![PortLine::new(PhoneNumber::nanp(NUMBER).unwrap())])
-        .with_subscriber(
-            Subscriber::new("Maria", "Lopez").with_address(
-                Address::new("233 S Wacker Drive", "Chicago", "IL", "60606", "US")
-                    .with_line2("STE 4700"),
-            ),
-        )
+        .with_subscriber(maria_lopez_suite())
         .with_authorization_name("Maria Lopez")
         .with_losing_account(AccountNumber::new(ACCOUNT).unwrap(), Pin::new(PIN).unwrap())
         .with_desired_date("2026-05-15".parse().unwrap())

@@ -9,15 +9,16 @@ use chrono::NaiveDate;
 use futures::TryStreamExt;
 use numport::BulkOptions;
 use numport::carrier::apeiron::{ApeironClient, ApeironOptions};
-use numport::carrier::cellhire::{CellhireClient, CellhireOptions, Service};
+use numport::carrier::cellhire::{CellhireClient, Service};
 use numport::carrier::inumbering::INumberingClient;
 use numport::clock::ManualClock;
 use numport::http::{Backoff, HttpConfig, RetryPolicy};
 use numport::sandbox::{ApeironSandbox, CellhireSandbox, CellhireSandboxConfig, INumberingSandbox};
 use numport::{
-    AccountNumber, Address, Error, Iccid, Pac, PhoneNumber, Pin, PortId, PortLine, PortProvider,
-    PortProviderExt, PortRequest, PortStatus, Subscriber, WatchOptions,
+    Error, PortId, PortLine, PortProvider, PortProviderExt, PortRequest, PortStatus, WatchOptions,
 };
+
+use crate::support::requests::{self, cellhire_options, chicago, iccid, uk_line};
 
 /// Two attempts per call, 1 ms apart: transient failures are quick to see.
 fn http() -> HttpConfig {
@@ -54,14 +55,13 @@ async fn cellhire() -> (CellhireSandbox, Arc<dyn PortProvider>) {
 }
 
 fn cellhire_request(n: u32, pac: &str) -> PortRequest {
-    let line = PortLine::new(PhoneNumber::parse(&format!("+447700{n:06}")).unwrap())
-        .with_sim(Iccid::with_check_digit(&format!("894410003012{n:07}")).unwrap())
-        .with_pac(Pac::new(pac).unwrap());
-    PortRequest::new(vec![line]).with_cellhire(
-        CellhireOptions::new("Fleet", 1, 5, 102344)
-            .with_provisioning_order(3630)
-            .with_service(Service::new("voice", "true")),
-    )
+    let line = uk_line(
+        &format!("+447700{n:06}"),
+        &format!("894410003012{n:07}"),
+        pac,
+    );
+    PortRequest::new(vec![line])
+        .with_cellhire(cellhire_options("Fleet").with_service(Service::new("voice", "true")))
 }
 
 fn watch_options() -> WatchOptions {
@@ -202,22 +202,9 @@ async fn inumbering() -> (INumberingSandbox, Arc<dyn PortProvider>) {
 }
 
 fn us_request(n: u32) -> PortRequest {
-    PortRequest::new(vec![
-        PortLine::new(PhoneNumber::nanp(&format!("312{n:07}")).unwrap())
-            .with_sim(Iccid::with_check_digit(&format!("89012601234{n:08}")).unwrap()),
+    requests::us_request(vec![
+        PortLine::new(chicago(n)).with_sim(iccid(&format!("89012601234{n:08}"))),
     ])
-    .with_subscriber(Subscriber::new("Maria", "Lopez").with_address(Address::new(
-        "233 S Wacker Dr",
-        "Chicago",
-        "IL",
-        "60606",
-        "US",
-    )))
-    .with_authorization_name("Maria Lopez")
-    .with_losing_account(
-        AccountNumber::new("5512098734").unwrap(),
-        Pin::new("7731").unwrap(),
-    )
     .with_apeiron(ApeironOptions::with_service_plan("UTT5GB"))
 }
 

@@ -2,8 +2,6 @@
 //! outages, timeouts and bodies that cannot be read, each as a typed error
 //! after exactly the requests the retry rules allow.
 
-mod common;
-
 use std::time::Duration;
 
 use numport::carrier::cellhire::{PortDetails, RowUpdate};
@@ -18,6 +16,8 @@ use common::{
     CREATED_ID, DETAILS_ID, Seen, api_path, assert_requests, doc_create, doc_create_body, fixture,
     json, mount_create, mount_networks, number, port_id, setup, setup_with,
 };
+
+use crate::support::cellhire as common;
 
 fn details_get() -> Seen {
     Seen::api("GET", &format!("/port/{DETAILS_ID}"))

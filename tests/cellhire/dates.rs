@@ -1,8 +1,6 @@
 //! Cellhire's date rules count in London time: both sides of midnight and
 //! both daylight-saving changes.
 
-mod common;
-
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -13,6 +11,8 @@ use numport::http::HttpConfig;
 use common::{TOKEN, api_path, fixture, json, server};
 use wiremock::Mock;
 use wiremock::matchers::{method, path};
+
+use crate::support::cellhire as common;
 
 fn at(instant: &str) -> DateTime<Utc> {
     instant.parse().unwrap()

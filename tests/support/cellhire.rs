@@ -1,10 +1,7 @@
-//! Shared set-up for the Cellhire integration tests: a mock server that
-//! answers 599 to anything no test asked for, a client on a fixed clock with
+//! Set-up for the tests against a Cellhire mock server: a mock server that
+//! fails the test on anything no test asked for, a client on a fixed clock with
 //! fast deterministic retries, fixtures, and the exact list of requests the
 //! server received.
-
-// Each test binary uses a different subset of these helpers.
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -17,7 +14,7 @@ use numport::clock::ManualClock;
 use numport::http::{Backoff, HttpConfig, RetryPolicy, Sleep};
 use numport::{Iccid, Pac, PhoneNumber, PortId};
 use serde_json::Value;
-use wiremock::matchers::{any, method, path};
+use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 pub const ACCOUNT_ID: u64 = 40001;
@@ -106,17 +103,10 @@ pub fn doc_create_body() -> serde_json::Value {
     })
 }
 
-/// A mock server whose lowest-priority mock answers 599 to anything no test
-/// mounted, so an unexpected request fails loudly.
+/// A mock server with the shared catch-all: anything no test mounted is
+/// answered 599 and fails the test.
 pub async fn server() -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(599).set_body_string("unexpected request"))
-        .with_priority(u8::MAX)
-        .named("catch-all")
-        .mount(&server)
-        .await;
-    server
+    super::mock::strict_server().await
 }
 
 /// A [`Sleep`] that records each delay and returns at once.

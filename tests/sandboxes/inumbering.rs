@@ -10,9 +10,11 @@ use numport::carrier::inumbering::{
 };
 use numport::sandbox::INumberingSandbox;
 use numport::{
-    AccountNumber, Address, Error, PhoneNumber, Pin, PortLine, PortProvider, PortProviderExt,
-    PortRequest, PortStatus, Subscriber, WatchOptions,
+    AccountNumber, Error, PhoneNumber, Pin, PortLine, PortProvider, PortProviderExt, PortRequest,
+    PortStatus, WatchOptions,
 };
+
+use crate::support::requests::us_request;
 
 fn client(sandbox: &INumberingSandbox, username: u64, admin: bool) -> INumberingClient {
     INumberingClient::builder()
@@ -29,25 +31,12 @@ fn number(n: &str) -> PhoneNumber {
 }
 
 fn request(n: &str) -> PortRequest {
-    PortRequest::new(vec![PortLine::new(number(n))])
-        .with_subscriber(Subscriber::new("Maria", "Lopez").with_address(Address::new(
-            "233 S Wacker Dr",
-            "Chicago",
-            "IL",
-            "60606",
-            "US",
-        )))
-        .with_authorization_name("Maria Lopez")
-        .with_losing_account(
-            AccountNumber::new("5512098734").unwrap(),
-            Pin::new("7731").unwrap(),
-        )
-        .with_desired_date(
-            Utc::now()
-                .date_naive()
-                .checked_add_days(Days::new(7))
-                .unwrap(),
-        )
+    us_request(vec![PortLine::new(number(n))]).with_desired_date(
+        Utc::now()
+            .date_naive()
+            .checked_add_days(Days::new(7))
+            .unwrap(),
+    )
 }
 
 #[tokio::test]

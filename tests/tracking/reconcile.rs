@@ -5,37 +5,27 @@
 //! unless complete, Apeiron says it cannot; and Apeiron's multi-number
 //! submission keeps every order it created.
 
-mod common;
-
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use numport::carrier::apeiron::{ApeironClient, ApeironOptions};
-use numport::carrier::cellhire::{CellhireClient, CellhireOptions};
+use numport::carrier::apeiron::ApeironClient;
+use numport::carrier::cellhire::CellhireClient;
 use numport::carrier::inumbering::INumberingClient;
 use numport::clock::ManualClock;
-use numport::http::{Backoff, HttpConfig, RetryPolicy};
+use numport::http::{HttpConfig, RetryPolicy};
 use numport::sandbox::{CellhireSandbox, CellhireSandboxConfig, INumberingSandbox};
-use numport::{
-    AccountNumber, Address, Error, Iccid, Operation, Pac, PhoneNumber, Pin, PortLine, PortProvider,
-    PortRequest, Reconciliation, Subscriber,
-};
+use numport::{Error, Operation, PhoneNumber, PortLine, PortProvider, PortRequest, Reconciliation};
 use serde_json::json;
 use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use crate::support::cellhire as common;
+use crate::support::clients;
+use crate::support::mock::strict_server;
+use crate::support::requests::{self, cellhire_options, iccid};
+
 fn fast_retries() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 3,
-        backoff: Backoff {
-            jitter: false,
-            initial: Duration::from_millis(1),
-            max: Duration::from_millis(2),
-            multiplier: 2.0,
-        },
-        max_retry_after: Duration::from_secs(1),
-    }
+    clients::three_attempts()
 }
 
 // ---------------------------------------------------------------- Cellhire
@@ -65,14 +55,16 @@ async fn cellhire() -> (CellhireSandbox, CellhireClient) {
 }
 
 fn uk_line(n: u32) -> PortLine {
-    PortLine::new(PhoneNumber::parse(&format!("+44770090{n:04}")).unwrap())
-        .with_sim(Iccid::with_check_digit(&format!("894410003012{n:07}")).unwrap())
-        .with_pac(Pac::new("ABC123456").unwrap())
+    requests::uk_line(
+        &format!("+44770090{n:04}"),
+        &format!("894410003012{n:07}"),
+        "ABC123456",
+    )
 }
 
 fn cellhire_request(name: &str, numbers: &[u32]) -> PortRequest {
     PortRequest::new(numbers.iter().map(|n| uk_line(*n)).collect())
-        .with_cellhire(CellhireOptions::new(name, 1, 5, 102344).with_provisioning_order(3630))
+        .with_cellhire(cellhire_options(name))
 }
 
 #[tokio::test]
@@ -284,19 +276,7 @@ fn nanp(n: &str) -> PhoneNumber {
 }
 
 fn us_request(n: &str) -> PortRequest {
-    PortRequest::new(vec![PortLine::new(nanp(n))])
-        .with_subscriber(Subscriber::new("Maria", "Lopez").with_address(Address::new(
-            "233 S Wacker Dr",
-            "Chicago",
-            "IL",
-            "60606",
-            "US",
-        )))
-        .with_authorization_name("Maria Lopez")
-        .with_losing_account(
-            AccountNumber::new("5512098734").unwrap(),
-            Pin::new("7731").unwrap(),
-        )
+    requests::us_request(vec![PortLine::new(nanp(n))])
 }
 
 /// The summary holds nothing of a request: the order placed after the
@@ -337,7 +317,7 @@ fn summary_of(n: i64, newest: i64) -> serde_json::Value {
 }
 
 async fn inumbering_mock(body: ResponseTemplate) -> (MockServer, INumberingClient) {
-    let server = MockServer::start().await;
+    let server = strict_server().await;
     Mock::given(method("POST"))
         .and(path("/v2.2/account/apikey"))
         .respond_with(
@@ -497,29 +477,14 @@ fn apeiron(server: &MockServer) -> ApeironClient {
 }
 
 fn apeiron_request(mdns: &[&str]) -> PortRequest {
-    PortRequest::new(
-        mdns.iter()
-            .enumerate()
-            .map(|(i, n)| {
-                PortLine::new(nanp(n)).with_sim(
-                    Iccid::with_check_digit(&format!("89012601234567{:05}", i + 1)).unwrap(),
-                )
-            })
-            .collect(),
-    )
-    .with_subscriber(Subscriber::new("John", "Doe").with_address(Address::new(
-        "123 Main St",
-        "Anytown",
-        "CA",
-        "90210",
-        "US",
-    )))
-    .with_authorization_name("John Doe")
-    .with_losing_account(
-        AccountNumber::new("123456789").unwrap(),
-        Pin::new("1234").unwrap(),
-    )
-    .with_apeiron(ApeironOptions::with_service_plan("UTT5GB"))
+    let lines = mdns
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            PortLine::new(nanp(n)).with_sim(iccid(&format!("89012601234567{:05}", i + 1)))
+        })
+        .collect();
+    requests::apeiron_request(lines, "90210")
 }
 
 #[tokio::test]

@@ -1,8 +1,6 @@
 //! Cellhire authentication: OAuth2 client credentials (grant, cache, refresh
 //! on 401, concurrency) and a caller's static token.
 
-mod common;
-
 use std::time::Duration;
 
 use futures::future::join_all;
@@ -15,6 +13,8 @@ use common::{
     DETAILS_ID, Seen, TOKEN_PATH, api_path, assert_requests, fixture, json, received, setup,
     setup_oauth,
 };
+
+use crate::support::cellhire as common;
 
 /// The `access_token` of `token.json`.
 const FIRST: &str = "eyJhbGciOiJSUzI1NiJ9.first";

@@ -7,10 +7,13 @@ use numport::BulkOptions;
 use numport::carrier::cellhire::{CellhireClient, CellhireOptions, Service};
 use numport::clock::ManualClock;
 use numport::http::HttpConfig;
-use numport::{Iccid, Pac, PhoneNumber, PortLine, PortProvider, PortRequest};
+use numport::{PortProvider, PortRequest};
 use serde_json::{Value, json};
-use wiremock::matchers::{any, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, ResponseTemplate};
+
+use crate::support::mock::strict_server;
+use crate::support::requests::uk_line;
 
 fn networks() -> Value {
     json!([{ "portTypeName": "Port", "portType": 2, "targetNetworks": [{
@@ -20,9 +23,11 @@ fn networks() -> Value {
 }
 
 fn request(n: u32, tariff: i64, pac: &str) -> PortRequest {
-    let line = PortLine::new(PhoneNumber::parse(&format!("+4477009{n:05}")).unwrap())
-        .with_sim(Iccid::with_check_digit(&format!("894410003012{n:07}")).unwrap())
-        .with_pac(Pac::new(pac).unwrap());
+    let line = uk_line(
+        &format!("+4477009{n:05}"),
+        &format!("894410003012{n:07}"),
+        pac,
+    );
     PortRequest::new(vec![line]).with_cellhire(
         CellhireOptions::new("Bulk", 1, 5, tariff)
             .with_provisioning_order(3630)
@@ -35,12 +40,7 @@ type Outcome = Result<(String, Vec<String>), Vec<String>>;
 
 #[tokio::test]
 async fn merges_into_few_creates_and_keeps_input_order() {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(599).set_body_string("unexpected request"))
-        .with_priority(u8::MAX)
-        .mount(&server)
-        .await;
+    let server = strict_server().await;
     Mock::given(method("GET"))
         .and(path("/api/porting/40001/networks"))
         .respond_with(ResponseTemplate::new(200).set_body_json(networks()))

@@ -2,25 +2,22 @@
 //! (`redis-server`, started per test on a free loopback port): carrier
 //! calls counted on the sandboxes.
 
-#[path = "support/redis_server.rs"]
-mod redis_server;
-
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use futures::future::join_all;
-use numport::carrier::cellhire::{CellhireClient, CellhireOptions, Service};
+use numport::carrier::cellhire::{CellhireClient, Service};
 use numport::carrier::inumbering::INumberingClient;
 use numport::clock::ManualClock;
 use numport::http::HttpConfig;
 use numport::sandbox::{CellhireSandbox, CellhireSandboxConfig, INumberingSandbox};
 use numport::store::{RedisStore, SealingKey, Store};
-use numport::{
-    AccountNumber, Address, Iccid, Pac, PhoneNumber, Pin, PortLine, PortProvider, PortRequest,
-    Subscriber,
-};
+use numport::{PhoneNumber, PortProvider, PortRequest};
 use redis_server::RedisServer;
+
+use crate::support::redis_server;
+use crate::support::requests::{self, cellhire_options, chicago, lines, uk_line};
 
 const REPLICAS: usize = 8;
 const APIKEY: &str = "/v2.2/account/apikey";
@@ -107,33 +104,17 @@ async fn cellhire_sandbox() -> CellhireSandbox {
 }
 
 fn us_request(numbers: &[u32]) -> PortRequest {
-    let lines = numbers
-        .iter()
-        .map(|n| PortLine::new(PhoneNumber::nanp(&format!("312{n:07}")).unwrap()))
-        .collect();
-    PortRequest::new(lines)
-        .with_subscriber(Subscriber::new("Maria", "Lopez").with_address(Address::new(
-            "233 S Wacker Dr",
-            "Chicago",
-            "IL",
-            "60606",
-            "US",
-        )))
-        .with_authorization_name("Maria Lopez")
-        .with_losing_account(
-            AccountNumber::new("5512098734").unwrap(),
-            Pin::new("7731").unwrap(),
-        )
+    requests::us_request(lines(numbers.iter().map(|n| chicago(*n))))
 }
 
 fn uk_request(n: u32) -> PortRequest {
-    let line = PortLine::new(PhoneNumber::parse(&format!("+4477009{n:05}")).unwrap())
-        .with_sim(Iccid::with_check_digit(&format!("894410003018{n:07}")).unwrap())
-        .with_pac(Pac::new("KQM482913").unwrap());
+    let line = uk_line(
+        &format!("+4477009{n:05}"),
+        &format!("894410003018{n:07}"),
+        "KQM482913",
+    );
     PortRequest::new(vec![line]).with_cellhire(
-        CellhireOptions::new(format!("Replica order {n}"), 1, 5, 102344)
-            .with_provisioning_order(3630)
-            .with_service(Service::new("voice", "true")),
+        cellhire_options(format!("Replica order {n}")).with_service(Service::new("voice", "true")),
     )
 }
 

@@ -1,8 +1,6 @@
 //! Every Cellhire operation: the exact request sent and the typed answer,
 //! through the client's own methods and through `PortProvider`.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,6 +21,8 @@ use common::{
     CREATED_ID, DETAILS_ID, Seen, api_path, assert_requests, date, doc_create, doc_create_body,
     fixture, json, mount_create, mount_networks, number, port_id, setup,
 };
+
+use crate::support::cellhire as common;
 
 /// Two UK lines for the trait's `submit`, the second on an eSIM.
 fn fleet_request() -> PortRequest {

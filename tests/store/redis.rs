@@ -3,9 +3,6 @@
 //! replicas), sealing as Redis sees it, and bounded failures while Redis is
 //! down or silent.
 
-#[path = "support/redis_server.rs"]
-mod redis_server;
-
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -14,6 +11,8 @@ use std::time::{Duration, Instant};
 use futures::future::join_all;
 use numport::store::{Budget, LockToken, RedisStore, SealingKey, Store};
 use redis_server::RedisServer;
+
+use crate::support::redis_server;
 
 const KEY: &str = "numport:inumbering:0123456789abcdef0123456789abcdef:apikey";
 

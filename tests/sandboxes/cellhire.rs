@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use futures::TryStreamExt;
-use numport::carrier::cellhire::{CellhireClient, CellhireOptions, PortType, Service};
+use numport::carrier::cellhire::{CellhireClient, PortType, Service};
 use numport::clock::ManualClock;
 use numport::http::{Backoff, HttpConfig, RetryPolicy};
 use numport::sandbox::{CellhireSandbox, CellhireSandboxConfig};
@@ -14,6 +14,8 @@ use numport::{
     Amendment, Error, Iccid, LineStatus, Pac, PhoneNumber, PortId, PortLine, PortProvider,
     PortRequest, PortStatus, RejectReason,
 };
+
+use crate::support::requests::cellhire_options;
 
 /// Friday 2026-05-01: Vodafone's earliest date is Tuesday 05-05 (Monday
 /// 05-04 is a bank holiday).
@@ -56,11 +58,8 @@ fn line(n: u32, pac: &str) -> PortLine {
 }
 
 fn request(lines: Vec<PortLine>) -> PortRequest {
-    PortRequest::new(lines).with_cellhire(
-        CellhireOptions::new("Sandbox port", 1, 5, 102344)
-            .with_provisioning_order(3630)
-            .with_service(Service::new("voice", "true")),
-    )
+    PortRequest::new(lines)
+        .with_cellhire(cellhire_options("Sandbox port").with_service(Service::new("voice", "true")))
 }
 
 async fn submit(client: &CellhireClient, req: &PortRequest) -> PortId {

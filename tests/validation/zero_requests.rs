@@ -3,17 +3,17 @@
 //! through `PortProvider::submit` is an `Error::Validation` naming exactly
 //! that field, and the server receives nothing.
 
-mod common;
-
 use numport::BulkOptions;
 use numport::carrier::apeiron::{ApeironClient, ApeironOptions, E911Address};
 use numport::carrier::cellhire::CellhireOptions;
 use numport::carrier::inumbering::{INumberingClient, INumberingOptions, NameType, StreetParts};
 use numport::{
-    AccountNumber, Address, Error, Iccid, Pac, PhoneNumber, Pin, PortLine, PortProvider,
-    PortRequest, Subscriber,
+    Address, Error, Iccid, Pac, PhoneNumber, PortLine, PortProvider, PortRequest, Subscriber,
 };
 use wiremock::MockServer;
+
+use crate::support::cellhire as common;
+use crate::support::requests::{self, cellhire_options, iccid, us_request};
 
 const BELL: &str = "\u{7}";
 
@@ -61,9 +61,8 @@ fn cellhire_line(n: u32) -> PortLine {
 }
 
 fn cellhire_request() -> PortRequest {
-    PortRequest::new(vec![cellhire_line(1), cellhire_line(2)]).with_cellhire(
-        CellhireOptions::new("Fleet batch 7", 1, 5, 102344).with_provisioning_order(3630),
-    )
+    PortRequest::new(vec![cellhire_line(1), cellhire_line(2)])
+        .with_cellhire(cellhire_options("Fleet batch 7"))
 }
 
 fn cellhire_with(edit: impl FnOnce(&mut CellhireOptions)) -> PortRequest {
@@ -156,23 +155,10 @@ fn apeiron_client(server: &MockServer) -> ApeironClient {
 }
 
 fn apeiron_request() -> PortRequest {
-    PortRequest::new(vec![
-        PortLine::new(nanp("2125550134"))
-            .with_sim(Iccid::with_check_digit("8901260123456700001").unwrap()),
-    ])
-    .with_subscriber(Subscriber::new("John", "Doe").with_address(Address::new(
-        "123 Main St",
-        "Anytown",
-        "CA",
+    requests::apeiron_request(
+        vec![PortLine::new(nanp("2125550134")).with_sim(iccid("8901260123456700001"))],
         "90210",
-        "US",
-    )))
-    .with_authorization_name("John Doe")
-    .with_losing_account(
-        AccountNumber::new("123456789").unwrap(),
-        Pin::new("1234").unwrap(),
     )
-    .with_apeiron(ApeironOptions::with_service_plan("UTT5GB"))
 }
 
 fn apeiron_with(edit: impl FnOnce(&mut PortRequest)) -> PortRequest {
@@ -315,19 +301,7 @@ fn inumbering_client(server: &MockServer, admin: bool) -> INumberingClient {
 }
 
 fn inumbering_request() -> PortRequest {
-    PortRequest::new(vec![PortLine::new(nanp("3125550142"))])
-        .with_subscriber(Subscriber::new("Maria", "Lopez").with_address(Address::new(
-            "233 S Wacker Dr",
-            "Chicago",
-            "IL",
-            "60606",
-            "US",
-        )))
-        .with_authorization_name("Maria Lopez")
-        .with_losing_account(
-            AccountNumber::new("5512098734").unwrap(),
-            Pin::new("7731").unwrap(),
-        )
+    us_request(vec![PortLine::new(nanp("3125550142"))])
         .with_desired_date("2026-06-01".parse().unwrap())
 }
 

@@ -2,8 +2,6 @@
 //! sends no request at all, and a request that breaks a network rule sends
 //! only Get Porting Networks, never Create Port.
 
-mod common;
-
 use numport::carrier::cellhire::{CellhireOptions, CreatePort, PortType, RowUpdate};
 use numport::{
     Amendment, Error, FieldError, Iccid, Pac, PortId, PortLine, PortProvider, PortRequest,
@@ -16,6 +14,8 @@ use common::{
     CREATED_ID, Seen, api_path, assert_requests, date, doc_create, doc_create_body, json,
     mount_create, mount_networks, number, port_id, setup,
 };
+
+use crate::support::cellhire as common;
 
 /// Asserts `err` is a validation error with exactly these problems.
 fn assert_invalid(err: &Error, want: &[(&str, &str)]) {

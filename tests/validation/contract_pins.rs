@@ -1,9 +1,6 @@
 //! Points of the carriers' documents pinned one by one: each test names the
 //! document's words it holds the crate to.
 
-mod common;
-
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDate;
@@ -13,8 +10,7 @@ use numport::carrier::cellhire::{
     CellhireClient, CellhireOptions, CreatePort, CreatePortRow, PortType, Service,
 };
 use numport::carrier::inumbering::{INumberingClient, PinUpdate};
-use numport::clock::ManualClock;
-use numport::http::{Backoff, HttpConfig, RetryPolicy};
+use numport::http::HttpConfig;
 use numport::sandbox::{CellhireSandbox, CellhireSandboxConfig};
 use numport::{
     AccountNumber, Address, Document, DocumentKind, Iccid, Pac, PhoneNumber, Pin, PortLine,
@@ -24,19 +20,12 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use crate::support::cellhire as common;
+use crate::support::clients;
+use crate::support::requests::{apeiron_request, nanp};
+
 fn fast_retries() -> HttpConfig {
-    HttpConfig::default()
-        .with_clock(Arc::new(ManualClock::new(common::now())))
-        .with_retry(RetryPolicy {
-            max_attempts: 2,
-            backoff: Backoff {
-                jitter: false,
-                initial: Duration::from_millis(1),
-                max: Duration::from_millis(1),
-                multiplier: 1.0,
-            },
-            max_retry_after: Duration::from_secs(1),
-        })
+    clients::fixed_clock_two_attempts()
 }
 
 // ------------------------------------------------------------------ Apeiron
@@ -54,23 +43,13 @@ fn apeiron(server: &MockServer) -> ApeironClient {
 /// The document's example, with its ICCID, whose check digit is not Luhn's:
 /// reachable only through the explicitly unchecked constructor.
 fn apeiron_doc_request() -> PortRequest {
-    PortRequest::new(vec![
-        PortLine::new(PhoneNumber::nanp("4246346488").unwrap())
-            .with_sim(Iccid::unchecked("89012345678901234567").unwrap()),
-    ])
-    .with_subscriber(Subscriber::new("John", "Doe").with_address(Address::new(
-        "123 Main St",
-        "Anytown",
-        "CA",
+    apeiron_request(
+        vec![
+            PortLine::new(nanp("4246346488"))
+                .with_sim(Iccid::unchecked("89012345678901234567").unwrap()),
+        ],
         "12345",
-        "US",
-    )))
-    .with_authorization_name("John Doe")
-    .with_losing_account(
-        AccountNumber::new("123456789").unwrap(),
-        Pin::new("1234").unwrap(),
     )
-    .with_apeiron(ApeironOptions::with_service_plan("UTT5GB"))
 }
 
 #[tokio::test]

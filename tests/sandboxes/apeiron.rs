@@ -2,11 +2,10 @@
 
 use numport::carrier::apeiron::{ApeironClient, ApeironOptions};
 use numport::sandbox::ApeironSandbox;
-use numport::{
-    AccountNumber, Address, Document, DocumentKind, Iccid, PhoneNumber, Pin, PortLine,
-    PortProvider, PortRequest, RejectReason, Subscriber,
-};
+use numport::{Document, DocumentKind, Pin, PortLine, PortProvider, PortRequest, RejectReason};
 use serde_json::json;
+
+use crate::support::requests::{apeiron_request, iccid, nanp};
 
 fn client(sandbox: &ApeironSandbox, token: &str) -> ApeironClient {
     ApeironClient::builder()
@@ -18,23 +17,10 @@ fn client(sandbox: &ApeironSandbox, token: &str) -> ApeironClient {
 }
 
 fn request(mdn: &str, serial: u32) -> PortRequest {
-    PortRequest::new(vec![
-        PortLine::new(PhoneNumber::nanp(mdn).unwrap())
-            .with_sim(Iccid::with_check_digit(&format!("89012601234567{serial:05}")).unwrap()),
-    ])
-    .with_subscriber(Subscriber::new("John", "Doe").with_address(Address::new(
-        "123 Main St",
-        "Anytown",
-        "CA",
+    apeiron_request(
+        vec![PortLine::new(nanp(mdn)).with_sim(iccid(&format!("89012601234567{serial:05}")))],
         "90210",
-        "US",
-    )))
-    .with_authorization_name("John Doe")
-    .with_losing_account(
-        AccountNumber::new("123456789").unwrap(),
-        Pin::new("1234").unwrap(),
     )
-    .with_apeiron(ApeironOptions::with_service_plan("UTT5GB"))
 }
 
 #[tokio::test]

@@ -1,0 +1,16 @@
+//! What the crate keeps in a store: the values written and read back, a
+//! real Redis (feature `redis`) and many replicas sharing one (feature
+//! `redis`).
+
+mod support;
+
+#[cfg(feature = "redis")]
+#[path = "store/fleet.rs"]
+mod fleet;
+
+#[cfg(feature = "redis")]
+#[path = "store/redis.rs"]
+mod redis_store;
+
+#[path = "store/values.rs"]
+mod values;

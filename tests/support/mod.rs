@@ -1,0 +1,16 @@
+//! The set-up every test binary shares: who ports what ([`requests`]), the
+//! clients' test settings ([`clients`]), the mock servers' catch-all
+//! ([`mock`]), the Cellhire mock-server helpers ([`cellhire`]) and a real
+//! `redis-server` ([`redis_server`]).
+//!
+//! Each top-level file under `tests/` is a binary that declares `mod support;`
+//! and uses the part it needs.
+
+// Each test binary uses a different subset of these helpers.
+#![allow(dead_code, unused_imports)]
+
+pub mod cellhire;
+pub mod clients;
+pub mod mock;
+pub mod redis_server;
+pub mod requests;
