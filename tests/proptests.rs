@@ -897,7 +897,7 @@ proptest! {
         jitter in any::<bool>(),
         retry in prop_oneof![any::<u32>(), 0u32..70],
     ) {
-        let b = Backoff { initial, max, multiplier, jitter };
+        let b = Backoff::default().with_initial(initial).with_max(max).with_multiplier(multiplier).with_jitter(jitter);
         let base = b.base_delay(retry);
         let delay = b.delay(retry);
         prop_assert!(delay <= base, "{delay:?} > base {base:?}");
@@ -937,16 +937,18 @@ fn inumbering_listings_never_end_silently() {
         1234567890,
         "pw-1234567",
         false,
-        HttpConfig::default().with_retry(RetryPolicy {
-            max_attempts: 2,
-            backoff: Backoff {
-                initial: Duration::from_millis(1),
-                max: Duration::from_millis(1),
-                multiplier: 1.0,
-                jitter: false,
-            },
-            max_retry_after: Duration::from_millis(1),
-        }),
+        HttpConfig::default().with_retry(
+            RetryPolicy::default()
+                .with_max_attempts(2)
+                .with_backoff(
+                    Backoff::default()
+                        .with_initial(Duration::from_millis(1))
+                        .with_max(Duration::from_millis(1))
+                        .with_multiplier(1.0)
+                        .with_jitter(false),
+                )
+                .with_max_retry_after(Duration::from_millis(1)),
+        ),
     );
     let mut runner = proptest::test_runner::TestRunner::new(config(HTTP_CASES));
     runner

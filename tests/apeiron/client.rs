@@ -128,7 +128,7 @@ async fn every_optional_field_is_reachable() {
     let server = server().await;
     answer(&server, 201, json!({"port_order_id": "PO-7"})).await;
     let mut request = doc_request().with_reference("batch 7").with_apeiron(
-        ApeironOptions::with_service_plan("UTT5GB")
+        ApeironOptions::new("UTT5GB")
             .with_ticket_id("T-1001")
             .with_create_subscriber(true)
             .with_e911(
@@ -174,7 +174,10 @@ async fn a_plan_id_and_the_subscriber_address_for_e911() {
     let server = server().await;
     answer(&server, 200, json!({"data": {"order_id": 9}})).await;
     let request = doc_request().with_apeiron(
-        ApeironOptions::with_subscriber_service_plan_id("1001").with_subscriber_address_for_e911(),
+        ApeironOptions::new(numport::carrier::apeiron::ServicePlan::SubscriberPlanId(
+            "1001".into(),
+        ))
+        .with_subscriber_address_for_e911(),
     );
 
     let submission = client(&server).submit(&request).await.unwrap();
@@ -501,14 +504,14 @@ async fn the_checklist_is_enforced_before_anything_is_sent() {
     assert_eq!(refused(neither).await, ["apeiron.service_plan"]);
 
     let combined = doc_request().with_apeiron(
-        ApeironOptions::with_service_plan("UTT5GB")
+        ApeironOptions::new("UTT5GB")
             .with_subscriber_address_for_e911()
             .with_e911(e911_part(|a| a.city = Some("Springfield".into()))),
     );
     assert_eq!(refused(combined).await, ["apeiron.e911"]);
 
     let partial = doc_request().with_apeiron(
-        ApeironOptions::with_service_plan("UTT5GB")
+        ApeironOptions::new("UTT5GB")
             .with_e911(e911_part(|a| a.address1 = Some("1 Emergency Way".into()))),
     );
     assert_eq!(
@@ -520,14 +523,13 @@ async fn the_checklist_is_enforced_before_anything_is_sent() {
         ]
     );
 
-    let bad_e911 = doc_request().with_apeiron(
-        ApeironOptions::with_service_plan("UTT5GB").with_e911(E911Address::new(
+    let bad_e911 =
+        doc_request().with_apeiron(ApeironOptions::new("UTT5GB").with_e911(E911Address::new(
             "1 Way",
             "Springfield",
             "ZZ",
             "627",
-        )),
-    );
+        )));
     assert_eq!(
         refused(bad_e911).await,
         ["apeiron.e911.state", "apeiron.e911.postal_code"]
@@ -552,7 +554,7 @@ async fn the_checklist_is_enforced_before_anything_is_sent() {
         PortLine::new(PhoneNumber::nanp("4246346488").unwrap())
             .with_sim(Iccid::parse(ICCID).unwrap()),
     ])
-    .with_apeiron(ApeironOptions::with_service_plan("UTT5GB"));
+    .with_apeiron(ApeironOptions::new("UTT5GB"));
     assert_eq!(
         refused(bare).await,
         ["subscriber", "authorization_name", "account_number", "pin"]

@@ -72,10 +72,9 @@ async fn merges_into_few_creates_and_keeps_input_order() {
         request(3, 7, "GHI123456"),
         bad,
     ];
-    let options = BulkOptions {
-        max_in_flight: 2,
-        max_lines_per_order: 2,
-    };
+    let options = BulkOptions::default()
+        .with_max_in_flight(2)
+        .with_max_lines_per_order(2);
     let results = client.submit_many(&requests, &options).await;
 
     let summary: Vec<Outcome> = results

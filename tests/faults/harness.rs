@@ -79,16 +79,18 @@ pub fn http(sleeps: &Arc<RealSleep>) -> HttpConfig {
         .with_connect_timeout(Duration::from_millis(300))
         .with_request_timeout(REQUEST_TIMEOUT)
         .with_operation_deadline(DEADLINE)
-        .with_retry(RetryPolicy {
-            max_attempts: ATTEMPTS,
-            backoff: Backoff {
-                initial: Duration::from_millis(1),
-                max: Duration::from_millis(5),
-                multiplier: 2.0,
-                jitter: false,
-            },
-            max_retry_after: Duration::from_secs(1),
-        })
+        .with_retry(
+            RetryPolicy::default()
+                .with_max_attempts(ATTEMPTS)
+                .with_backoff(
+                    Backoff::default()
+                        .with_initial(Duration::from_millis(1))
+                        .with_max(Duration::from_millis(5))
+                        .with_multiplier(2.0)
+                        .with_jitter(false),
+                )
+                .with_max_retry_after(Duration::from_secs(1)),
+        )
         .with_sleep(sleeps.clone())
 }
 

@@ -1296,12 +1296,11 @@ pub fn config_rows() -> Vec<Row> {
             c
         }),
         ("backoff initial > max", |mut c| {
-            c.retry.backoff = Backoff {
-                initial: Duration::from_secs(10),
-                max: Duration::from_secs(1),
-                multiplier: 2.0,
-                jitter: false,
-            };
+            c.retry.backoff = Backoff::default()
+                .with_initial(Duration::from_secs(10))
+                .with_max(Duration::from_secs(1))
+                .with_multiplier(2.0)
+                .with_jitter(false);
             c
         }),
         ("backoff initial MAX", |mut c| {

@@ -481,7 +481,7 @@ pub fn ap_request() -> PortRequest {
         AccountNumber::new(AP_ACCOUNT).unwrap(),
         Pin::new(AP_PIN).unwrap(),
     )
-    .with_apeiron(ApeironOptions::with_service_plan("UTT5GB"))
+    .with_apeiron(ApeironOptions::new("UTT5GB"))
 }
 
 pub fn in_request() -> PortRequest {

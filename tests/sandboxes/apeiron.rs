@@ -66,7 +66,7 @@ async fn each_documented_rejection_has_a_trigger() {
     pin.pin = Some(Pin::new("0000").unwrap());
     let inactive = request("2125550000", 14);
     let pending = request("2125550140", 15);
-    let plan = request("2125550144", 16).with_apeiron(ApeironOptions::with_service_plan("UTT99"));
+    let plan = request("2125550144", 16).with_apeiron(ApeironOptions::new("UTT99"));
 
     let cases = [
         (address, RejectReason::AddressMismatch),

@@ -28,18 +28,18 @@ async fn start() -> (CellhireSandbox, CellhireClient) {
         .await
         .unwrap();
     let clock = std::sync::Arc::new(ManualClock::new("2026-05-01T09:00:00Z".parse().unwrap()));
-    let http = HttpConfig::default()
-        .with_clock(clock)
-        .with_retry(RetryPolicy {
-            max_attempts: 3,
-            backoff: Backoff {
-                jitter: false,
-                initial: Duration::from_millis(1),
-                max: Duration::from_millis(2),
-                multiplier: 2.0,
-            },
-            max_retry_after: Duration::from_secs(1),
-        });
+    let http = HttpConfig::default().with_clock(clock).with_retry(
+        RetryPolicy::default()
+            .with_max_attempts(3)
+            .with_backoff(
+                Backoff::default()
+                    .with_jitter(false)
+                    .with_initial(Duration::from_millis(1))
+                    .with_max(Duration::from_millis(2))
+                    .with_multiplier(2.0),
+            )
+            .with_max_retry_after(Duration::from_secs(1)),
+    );
     let client = CellhireClient::builder()
         .base_url(sandbox.base_url())
         .token_url(sandbox.token_url())

@@ -26,16 +26,18 @@ fn http() -> HttpConfig {
         .with_clock(Arc::new(ManualClock::new(
             "2026-05-01T09:00:00Z".parse().unwrap(),
         )))
-        .with_retry(RetryPolicy {
-            max_attempts: 2,
-            backoff: Backoff {
-                jitter: false,
-                initial: Duration::from_millis(1),
-                max: Duration::from_millis(1),
-                multiplier: 1.0,
-            },
-            max_retry_after: Duration::from_secs(1),
-        })
+        .with_retry(
+            RetryPolicy::default()
+                .with_max_attempts(2)
+                .with_backoff(
+                    Backoff::default()
+                        .with_jitter(false)
+                        .with_initial(Duration::from_millis(1))
+                        .with_max(Duration::from_millis(1))
+                        .with_multiplier(1.0),
+                )
+                .with_max_retry_after(Duration::from_secs(1)),
+        )
 }
 
 async fn cellhire() -> (CellhireSandbox, Arc<dyn PortProvider>) {
@@ -205,7 +207,7 @@ fn us_request(n: u32) -> PortRequest {
     requests::us_request(vec![
         PortLine::new(chicago(n)).with_sim(iccid(&format!("89012601234{n:08}"))),
     ])
-    .with_apeiron(ApeironOptions::with_service_plan("UTT5GB"))
+    .with_apeiron(ApeironOptions::new("UTT5GB"))
 }
 
 #[tokio::test]

@@ -130,16 +130,16 @@ impl Sleep for RecordingSleep {
 /// Three attempts, 1 ms then 2 ms (capped at 5 ms), no jitter, `Retry-After`
 /// honoured up to 2 s.
 pub fn retry_policy() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 3,
-        backoff: Backoff {
-            jitter: false,
-            initial: Duration::from_millis(1),
-            max: Duration::from_millis(5),
-            multiplier: 2.0,
-        },
-        max_retry_after: Duration::from_secs(2),
-    }
+    RetryPolicy::default()
+        .with_max_attempts(3)
+        .with_backoff(
+            Backoff::default()
+                .with_jitter(false)
+                .with_initial(Duration::from_millis(1))
+                .with_max(Duration::from_millis(5))
+                .with_multiplier(2.0),
+        )
+        .with_max_retry_after(Duration::from_secs(2))
 }
 
 /// The HTTP settings of every test client: the fixed clock, the fast retry

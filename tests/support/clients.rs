@@ -16,30 +16,30 @@ use super::cellhire::{ACCOUNT_ID, TOKEN, now};
 /// Three attempts, 1 ms then 2 ms apart (capped at 2 ms), no jitter,
 /// `Retry-After` honoured up to 1 s.
 pub fn three_attempts() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 3,
-        backoff: Backoff {
-            jitter: false,
-            initial: Duration::from_millis(1),
-            max: Duration::from_millis(2),
-            multiplier: 2.0,
-        },
-        max_retry_after: Duration::from_secs(1),
-    }
+    RetryPolicy::default()
+        .with_max_attempts(3)
+        .with_backoff(
+            Backoff::default()
+                .with_jitter(false)
+                .with_initial(Duration::from_millis(1))
+                .with_max(Duration::from_millis(2))
+                .with_multiplier(2.0),
+        )
+        .with_max_retry_after(Duration::from_secs(1))
 }
 
 /// Two attempts, 1 ms apart, no jitter, `Retry-After` honoured up to 1 s.
 pub fn two_attempts() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 2,
-        backoff: Backoff {
-            jitter: false,
-            initial: Duration::from_millis(1),
-            max: Duration::from_millis(1),
-            multiplier: 1.0,
-        },
-        max_retry_after: Duration::from_secs(1),
-    }
+    RetryPolicy::default()
+        .with_max_attempts(2)
+        .with_backoff(
+            Backoff::default()
+                .with_jitter(false)
+                .with_initial(Duration::from_millis(1))
+                .with_max(Duration::from_millis(1))
+                .with_multiplier(1.0),
+        )
+        .with_max_retry_after(Duration::from_secs(1))
 }
 
 /// The fixed clock (Friday 2026-05-01 09:00 UTC) and [`two_attempts`].

@@ -86,7 +86,7 @@ pub fn apeiron_request(lines: Vec<PortLine>, postal_code: &str) -> PortRequest {
             AccountNumber::new("123456789").unwrap(),
             Pin::new("1234").unwrap(),
         )
-        .with_apeiron(ApeironOptions::with_service_plan("UTT5GB"))
+        .with_apeiron(ApeironOptions::new("UTT5GB"))
 }
 
 /// A SIM's ICCID from its first 19 digits and the Luhn check digit.

@@ -101,7 +101,7 @@ async fn apeiron_takes_one_loa_and_one_bill_and_sends_booleans_as_text() {
         .mount(&server)
         .await;
     let one = apeiron_doc_request()
-        .with_apeiron(ApeironOptions::with_service_plan("UTT5GB").with_create_subscriber(true))
+        .with_apeiron(ApeironOptions::new("UTT5GB").with_create_subscriber(true))
         .with_document(loa("loa.pdf"));
     apeiron(&server).submit(&one).await.unwrap();
     let sent = server.received_requests().await.unwrap();

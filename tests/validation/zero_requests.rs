@@ -247,24 +247,25 @@ async fn apeiron_refuses_every_invalid_field_before_sending() {
         ),
         (
             "service plan over 255 characters",
-            apeiron_with(|r| r.apeiron = Some(ApeironOptions::with_service_plan(long()))),
+            apeiron_with(|r| r.apeiron = Some(ApeironOptions::new(long()))),
             vec!["apeiron.service_plan"],
         ),
         (
             "ticket id with a control character",
             apeiron_with(|r| {
-                r.apeiron = Some(
-                    ApeironOptions::with_service_plan("UTT5GB").with_ticket_id(format!("T{BELL}")),
-                )
+                r.apeiron = Some(ApeironOptions::new("UTT5GB").with_ticket_id(format!("T{BELL}")))
             }),
             vec!["apeiron.ticket_id"],
         ),
         (
             "E911 city with a control character",
             apeiron_with(|r| {
-                r.apeiron = Some(ApeironOptions::with_service_plan("UTT5GB").with_e911(
-                    E911Address::new("1 Main St", format!("Any{BELL}town"), "CA", "90210"),
-                ))
+                r.apeiron = Some(ApeironOptions::new("UTT5GB").with_e911(E911Address::new(
+                    "1 Main St",
+                    format!("Any{BELL}town"),
+                    "CA",
+                    "90210",
+                )))
             }),
             vec!["apeiron.e911.city"],
         ),
