@@ -107,8 +107,15 @@ impl ApeironClient {
     /// ([`CreatedPort`]).
     pub async fn create_port(&self, port: &CellularPort) -> Result<CreatedPort> {
         let mut problems = Problems::new();
-        check::check_port(port, &mut problems);
+        check::port(port, &mut problems);
         problems.finish()?;
+        self.submit_port(port).await
+    }
+
+    /// `POST /v2/cellular/port` for a port already checked (the trait's
+    /// submit checks the request it comes from): sent once, and the kept
+    /// answer scrubbed of the port's secrets.
+    pub(super) async fn submit_port(&self, port: &CellularPort) -> Result<CreatedPort> {
         let secrets = [
             port.pin.expose(),
             port.account_number.expose(),

@@ -21,7 +21,7 @@
 //! reached Apeiron.
 
 mod builder;
-pub(crate) mod check;
+mod check;
 mod client;
 mod from_wire;
 mod provider;

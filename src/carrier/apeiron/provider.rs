@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use futures::stream::{self, BoxStream, StreamExt};
 
 use super::ApeironClient;
-use super::request::ports_from_request;
+use super::{check, request};
 use crate::error::{Error, Result};
 use crate::model::{
     Amendment, LineFailure, PhoneNumber, PortId, PortOrder, PortRequest, PortSummary, Portability,
@@ -84,13 +84,15 @@ impl PortProvider for ApeironClient {
     /// else the first refusal. A failure whose outcome is unknown also
     /// appears in `failures`: its message says so.
     async fn submit(&self, request: &PortRequest) -> Result<Submission> {
-        let ports = ports_from_request(request)?;
+        check::request(request)?;
+        let ports = request::ports(request)
+            .ok_or_else(|| Error::Config("the Apeiron request could not be built".into()))?;
         let mut orders = Vec::with_capacity(ports.len());
         let mut failures = Vec::new();
         let mut first_error: Option<Error> = None;
         let mut first_unknown: Option<Error> = None;
         for port in &ports {
-            match self.create_port(port).await {
+            match self.submit_port(port).await {
                 Ok(created) => {
                     let id = order_id(created.id.as_deref(), &port.mdn);
                     orders.push(SubmittedOrder::new(id, vec![port.mdn.clone()], created.raw));

@@ -1,86 +1,65 @@
-//! The unified [`PortRequest`] onto Apeiron port-ins: one per number.
+//! The unified [`PortRequest`] onto Apeiron port-ins: one per number. A
+//! mapping only: the request is checked first ([`super::check::request`]).
 
-use super::check;
-use super::types::CellularPort;
-use crate::error::{Error, FieldError, Problems, Result};
+use super::types::{CellularPort, E911, ServicePlan};
+use crate::model::options::apeiron::{ApeironOptions, E911Address};
 use crate::model::{DocumentKind, PortRequest};
 
-/// One [`CellularPort`] per line of `request`, or every problem found in any
-/// of them, named after the request's own fields. Nothing is sent unless all
-/// lines pass.
-pub(crate) fn ports_from_request(request: &PortRequest) -> Result<Vec<CellularPort>> {
-    let mut p = Problems::new();
-    request.validate_common(&mut p);
-    check::documents(request, &mut p);
-    let Some(options) = &request.apeiron else {
-        p.add(
-            "apeiron",
-            "options are missing: set PortRequest::with_apeiron",
-        );
-        p.finish()?;
-        return Ok(Vec::new());
-    };
-    let plan = check::plan(options, &mut p);
-    let e911 = check::e911(options, &mut p);
-    let subscriber = request.subscriber.as_ref();
-    if subscriber.is_none() {
-        p.add(
-            "subscriber",
-            "is missing: Apeiron needs the subscriber's name and service address",
-        );
+/// The E911 address the options give, when they give one.
+pub(super) fn e911_parts(options: &ApeironOptions) -> Option<&E911Address> {
+    options
+        .e911
+        .as_ref()
+        .filter(|a| **a != E911Address::default())
+}
+
+/// A part of an E911 address that is set and not blank.
+pub(super) fn e911_part(value: &Option<String>) -> Option<&str> {
+    value.as_deref().filter(|v| !v.trim().is_empty())
+}
+
+/// The plan the options name, when they name exactly one.
+fn plan(options: &ApeironOptions) -> Option<ServicePlan> {
+    match (&options.service_plan, &options.subscriber_service_plan_id) {
+        (Some(code), None) => Some(ServicePlan::Code(code.clone())),
+        (None, Some(id)) => Some(ServicePlan::SubscriberPlanId(id.clone())),
+        _ => None,
     }
-    let address = subscriber.and_then(|s| s.address.as_ref());
-    if subscriber.is_some() && address.is_none() {
-        p.add(
-            "subscriber.address",
-            "is missing: Apeiron needs the service address",
-        );
+}
+
+/// The E911 choice the options make, when it is one Apeiron takes.
+fn e911(options: &ApeironOptions) -> Option<E911> {
+    let owned = |value: &Option<String>| e911_part(value).map(str::to_owned);
+    match (options.use_subscriber_address_for_e911, e911_parts(options)) {
+        (true, Some(_)) => None,
+        (true, None) => Some(E911::SubscriberAddress),
+        (false, None) => Some(E911::None),
+        (false, Some(a)) => Some(E911::Address {
+            address1: owned(&a.address1)?,
+            address2: owned(&a.address2),
+            city: owned(&a.city)?,
+            state: owned(&a.state)?,
+            postal_code: owned(&a.postal_code)?,
+        }),
     }
-    let authorization_name = request.authorization_name.as_deref();
-    if authorization_name.is_none() {
-        p.add(
-            "authorization_name",
-            "is missing: the name on the Letter of Authorization",
-        );
-    }
-    if request.account_number.is_none() {
-        p.add(
-            "account_number",
-            "is missing: the losing carrier's account number",
-        );
-    }
-    if request.pin.is_none() {
-        p.add("pin", "is missing: the losing carrier's account PIN");
-    }
-    for (i, line) in request.lines.iter().enumerate() {
-        if line.sim.is_none() {
-            p.add(
-                format!("lines[{i}].sim"),
-                "is missing: Apeiron needs the SIM's ICCID",
-            );
-        }
-    }
+}
+
+/// One [`CellularPort`] per line of `request`, in order; `None` when the
+/// request lacks something every port needs (which the check reports).
+pub(super) fn ports(request: &PortRequest) -> Option<Vec<CellularPort>> {
+    let options = request.apeiron.as_ref()?;
+    let plan = plan(options)?;
+    let e911 = e911(options)?;
+    let subscriber = request.subscriber.as_ref()?;
+    let address = subscriber.address.as_ref()?;
+    let name = request.authorization_name.as_deref()?;
+    let account = request.account_number.as_ref()?;
+    let pin = request.pin.as_ref()?;
     let document = |kind: DocumentKind| request.documents.iter().find(|d| d.kind == kind).cloned();
-    let mut ports = Vec::with_capacity(request.lines.len());
-    if let (
-        Some(subscriber),
-        Some(address),
-        Some(name),
-        Some(account),
-        Some(pin),
-        Some(plan),
-        Some(e911),
-    ) = (
-        subscriber,
-        address,
-        authorization_name,
-        &request.account_number,
-        &request.pin,
-        plan,
-        e911,
-    ) {
-        for (i, line) in request.lines.iter().enumerate() {
-            let Some(sim) = &line.sim else { continue };
+    request
+        .lines
+        .iter()
+        .map(|line| {
             let mut port = CellularPort::new(
                 line.number.clone(),
                 name,
@@ -90,7 +69,7 @@ pub(crate) fn ports_from_request(request: &PortRequest) -> Result<Vec<CellularPo
                 account.clone(),
                 pin.clone(),
                 plan.clone(),
-                sim.clone(),
+                line.sim.clone()?,
             );
             port.ticket_id = options.ticket_id.clone();
             port.reference = request.reference.clone();
@@ -99,20 +78,7 @@ pub(crate) fn ports_from_request(request: &PortRequest) -> Result<Vec<CellularPo
             port.create_subscriber = options.create_subscriber;
             port.loa = document(DocumentKind::LetterOfAuthorization);
             port.bill = document(DocumentKind::Bill);
-            let mut line_problems = Problems::new();
-            check::check_port(&port, &mut line_problems);
-            if let Err(Error::Validation(found)) = line_problems.finish() {
-                for f in found {
-                    let field = check::request_field(&f.field, i, request);
-                    // Request-wide fields are reported once, not per line.
-                    if !p.fields().any(|known| known == field) {
-                        p.push(FieldError::new(field, f.problem));
-                    }
-                }
-            }
-            ports.push(port);
-        }
-    }
-    p.finish()?;
-    Ok(ports)
+            Some(port)
+        })
+        .collect()
 }
