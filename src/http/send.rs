@@ -18,7 +18,8 @@
 //! [`Authority`] knows, the credential it sent and the call's own secrets
 //! (PINs, PACs, account numbers) removed from its texts. A create that
 //! failed after it may have left is [`Error::OutcomeUnknown`]; one that
-//! provably never left, or that the carrier refused, keeps its own error.
+//! provably never left (its credential could not be obtained, say), or
+//! that the carrier refused, keeps its own error.
 //!
 //! What a carrier brings: an [`Authority`] (how to authenticate a request,
 //! how to get a new credential) and a classifier, the `read` function of
@@ -245,9 +246,9 @@ impl Sender {
     where
         T: Send,
     {
-        let mut seen: Option<Credential> = None;
+        let mut seen = Seen::default();
         let result = self.run(&call, &read, &mut seen).await;
-        result.map_err(|e| self.finish_error(&call, e, seen.as_ref()))
+        result.map_err(|e| self.finish_error(&call, e, &seen))
     }
 
     /// Sends a read whose 2xx answer is read as it arrives. A non-2xx
@@ -259,7 +260,7 @@ impl Sender {
         call: Call<'_>,
         read: impl Fn(Reply) -> Verdict<std::convert::Infallible> + Send + Sync,
     ) -> Result<BodyStream> {
-        let mut seen: Option<Credential> = None;
+        let mut seen = Seen::default();
         let read = |answer: Answered| match answer {
             Answered::Streaming(body) => Verdict::Done(body),
             Answered::Whole(reply) => match read(reply) {
@@ -271,14 +272,14 @@ impl Sender {
             },
         };
         let result = self.run_answers(&call, &read, &mut seen, true).await;
-        result.map_err(|e| self.finish_error(&call, e, seen.as_ref()))
+        result.map_err(|e| self.finish_error(&call, e, &seen))
     }
 
     async fn run<T: Send>(
         &self,
         call: &Call<'_>,
         read: &(impl Fn(Reply) -> Verdict<T> + Send + Sync),
-        seen: &mut Option<Credential>,
+        seen: &mut Seen,
     ) -> Result<T> {
         let read = |answer: Answered| match answer {
             Answered::Whole(reply) => read(reply),
@@ -297,7 +298,7 @@ impl Sender {
         &self,
         call: &Call<'_>,
         read: &(impl Fn(Answered) -> Verdict<T> + Send + Sync),
-        seen: &mut Option<Credential>,
+        seen: &mut Seen,
         stream: bool,
     ) -> Result<T> {
         let transport = &self.transport;
@@ -308,14 +309,17 @@ impl Sender {
         let mut recovered = false;
         let mut transient: u32 = 0;
         loop {
+            // Nothing of this attempt has left until the transport has it.
+            seen.before_send = true;
             let grant = tokio::time::timeout_at(deadline, self.authority.grant(transport))
                 .await
                 .map_err(|_| transport.timeout_error(call.operation))??;
-            *seen = Some(grant.secret.clone());
+            seen.credential = Some(grant.secret.clone());
             let keyed = match call.body {
                 Body::Keyed(make, _) => Some(make(grant.secret.expose())?),
                 _ => None,
             };
+            seen.before_send = false;
             let build = |client: &Client| build(client, call, &grant, keyed.as_ref());
             let answer = transport
                 .execute_by(deadline, call.operation, call.idempotency, stream, build)
@@ -363,19 +367,32 @@ impl Sender {
     }
 
     /// Redaction and the create rule, for every error the sender returns.
-    fn finish_error(&self, call: &Call<'_>, error: Error, seen: Option<&Credential>) -> Error {
-        let error = if call.idempotency == Idempotency::CreateOnce {
+    fn finish_error(&self, call: &Call<'_>, error: Error, seen: &Seen) -> Error {
+        // A create whose attempt failed before it left (no credential, no
+        // body) was never sent: any earlier attempt was refused (401, or a
+        // refusal that asked for recovery), which creates nothing.
+        let error = if call.idempotency == Idempotency::CreateOnce && !seen.before_send {
             error.ambiguous_after_send(call.operation)
         } else {
             error
         };
         let mut all: Vec<&str> = call.secrets.to_vec();
         all.extend(self.authority.secrets());
-        if let Some(credential) = seen {
+        if let Some(credential) = &seen.credential {
             all.push(credential.expose());
         }
         error.redacting(&all)
     }
+}
+
+/// What the attempt loop saw, for the error it returns.
+#[derive(Default)]
+struct Seen {
+    /// The credential sent last, to be removed from error texts.
+    credential: Option<Credential>,
+    /// True when the error came before the attempt reached the transport:
+    /// its credential or its body could not be made.
+    before_send: bool,
 }
 
 fn build(client: &Client, call: &Call<'_>, grant: &Grant, keyed: Option<&Bytes>) -> RequestBuilder {
