@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use async_trait::async_trait;
 use reqwest::header::{ACCEPT, HeaderValue};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
@@ -20,7 +21,7 @@ use super::wire::TokenResponse;
 use crate::RejectReason;
 use crate::error::{Error, Result};
 use crate::http::error_body::{ErrorBody, error_for_status};
-use crate::http::{BaseUrl, Idempotency, Transport};
+use crate::http::{Authority, BaseUrl, Fixed, Grant, Idempotency, Transport};
 use crate::model::Credential;
 use crate::operation::{Carrier, Operation};
 use crate::redact::Runs;
@@ -55,29 +56,14 @@ pub enum CellhireAuth {
     },
 }
 
-/// A bearer token with its `Authorization` header value, made once per
-/// token rather than once per request.
-#[derive(Clone)]
-pub(super) struct Bearer {
-    /// The token.
-    pub token: Credential,
-    /// `Bearer <token>`, marked sensitive.
-    pub header: HeaderValue,
-}
-
-impl Bearer {
-    fn new(token: Credential) -> Result<Self> {
-        let mut header =
-            HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
-                Error::Config("the bearer token is not a valid HTTP header value".into())
-            })?;
-        header.set_sensitive(true);
-        Ok(Self { token, header })
-    }
+/// `Bearer <token>`, made once per token rather than once per request.
+fn bearer(token: Credential) -> Result<Grant> {
+    Grant::new("Bearer", token)
+        .map_err(|_| Error::Config("the bearer token is not a valid HTTP header value".into()))
 }
 
 struct Cached {
-    bearer: Bearer,
+    grant: Grant,
     refresh_at: Instant,
     /// The token's form in the store, for a compare-and-remove on a 401.
     stored: Vec<u8>,
@@ -85,16 +71,16 @@ struct Cached {
     runs: Runs<'static>,
 }
 
-/// The token source a client holds. Clones share the cache.
-#[derive(Clone)]
+/// The tokens of a client and its clones: the caller's static token, or
+/// client-credentials tokens fetched and cached. As an [`Authority`] it
+/// obtains them; a static token goes through [`Fixed`]
+/// ([`TokenSource::authority`]).
 pub(super) struct TokenSource {
     auth: CellhireAuth,
-    /// The static token's header, made at construction.
-    fixed: Option<Bearer>,
     /// The static token's redaction runs, made at construction.
-    fixed_runs: Option<Arc<Runs<'static>>>,
-    cache: Arc<Mutex<Option<Cached>>>,
-    grants: Arc<AtomicUsize>,
+    fixed_runs: Option<Runs<'static>>,
+    cache: Mutex<Option<Cached>>,
+    grants: AtomicUsize,
     /// The store shared by the clients of this client id (client
     /// credentials only).
     shared: Option<Shared>,
@@ -109,38 +95,34 @@ impl fmt::Debug for TokenSource {
 }
 
 impl TokenSource {
-    /// A source for `auth`; a static token that cannot be a header value is
-    /// [`Error::Config`].
-    pub fn new(auth: CellhireAuth, shared: Option<Shared>) -> Result<Self> {
-        let (fixed, fixed_runs) = match &auth {
-            CellhireAuth::Token(token) => (
-                Some(Bearer::new(token.clone())?),
-                Some(Arc::new(Runs::new([token.expose()]).into_owned())),
-            ),
-            CellhireAuth::ClientCredentials { .. } => (None, None),
+    /// A source for `auth`.
+    pub fn new(auth: CellhireAuth, shared: Option<Shared>) -> Self {
+        let fixed_runs = match &auth {
+            CellhireAuth::Token(token) => Some(Runs::new([token.expose()]).into_owned()),
+            CellhireAuth::ClientCredentials { .. } => None,
         };
-        Ok(Self {
+        Self {
             auth,
-            fixed,
             fixed_runs,
-            cache: Arc::new(Mutex::new(None)),
-            grants: Arc::new(AtomicUsize::new(0)),
+            cache: Mutex::new(None),
+            grants: AtomicUsize::new(0),
             shared,
+        }
+    }
+
+    /// The authority requests are sent with: [`Fixed`] for a static token
+    /// (a 401 is final), the source itself for client credentials. A
+    /// static token that cannot be a header value is [`Error::Config`].
+    pub fn authority(self: &Arc<Self>) -> Result<Arc<dyn Authority>> {
+        Ok(match &self.auth {
+            CellhireAuth::Token(token) => Arc::new(Fixed::new(bearer(token.clone())?, Vec::new())),
+            CellhireAuth::ClientCredentials { .. } => self.clone(),
         })
     }
 
     /// How many tokens this source has fetched.
     pub fn grants(&self) -> usize {
         self.grants.load(Ordering::Relaxed)
-    }
-
-    /// The configured secrets (static token or client secret), for
-    /// redaction.
-    pub fn secrets(&self) -> Vec<&str> {
-        match &self.auth {
-            CellhireAuth::Token(token) => vec![token.expose()],
-            CellhireAuth::ClientCredentials { client_secret, .. } => vec![client_secret.expose()],
-        }
     }
 
     /// Calls `f` with the secrets the source knows, for redaction (the
@@ -155,7 +137,7 @@ impl TokenSource {
             CellhireAuth::ClientCredentials { client_secret, .. } => {
                 let cache = self.cache.lock().await;
                 match cache.as_ref() {
-                    Some(c) => f(&c.runs, &[client_secret.expose(), c.bearer.token.expose()]),
+                    Some(c) => f(&c.runs, &[client_secret.expose(), c.grant.secret.expose()]),
                     None => f(
                         &Runs::new([client_secret.expose()]),
                         &[client_secret.expose()],
@@ -164,20 +146,15 @@ impl TokenSource {
             }
         }
     }
+}
 
-    /// True when a 401 can be answered by fetching a new token.
-    pub fn can_refresh(&self) -> bool {
-        matches!(self.auth, CellhireAuth::ClientCredentials { .. })
-    }
-
+#[async_trait]
+impl Authority for TokenSource {
     /// A valid token: the cached one, or a new one. Callers that arrive
     /// while another is fetching wait for its result instead of fetching too.
-    pub async fn token(&self, transport: &Transport) -> Result<Bearer> {
-        if let Some(fixed) = &self.fixed {
-            return Ok(fixed.clone());
-        }
+    async fn grant(&self, transport: &Transport) -> Result<Grant> {
         let (client_id, client_secret, token_url) = match &self.auth {
-            CellhireAuth::Token(token) => return Bearer::new(token.clone()),
+            CellhireAuth::Token(token) => return bearer(token.clone()),
             CellhireAuth::ClientCredentials {
                 client_id,
                 client_secret,
@@ -187,7 +164,7 @@ impl TokenSource {
         let mut cache = self.cache.lock().await;
         if let Some(cached) = cache.as_ref() {
             if Instant::now() < cached.refresh_at {
-                return Ok(cached.bearer.clone());
+                return Ok(cached.grant.clone());
             }
         }
         let grant = || async {
@@ -216,28 +193,42 @@ impl TokenSource {
             }
             None => grant().await?,
         };
-        let bearer = Bearer::new(fetched.token.clone())?;
+        let grant = bearer(fetched.token.clone())?;
         let runs = Runs::new([client_secret.expose(), fetched.token.expose()]).into_owned();
         *cache = Some(Cached {
-            bearer: bearer.clone(),
+            grant: grant.clone(),
             refresh_at: Instant::now() + fetched.lifetime(),
             stored: fetched.encode(),
             runs,
         });
-        Ok(bearer)
+        Ok(grant)
+    }
+
+    /// True for client credentials: a 401 is answered by fetching a new
+    /// token.
+    fn can_refresh(&self) -> bool {
+        matches!(self.auth, CellhireAuth::ClientCredentials { .. })
     }
 
     /// Forgets `rejected` so that the next call fetches a new token, unless
     /// another task has already replaced it.
-    pub async fn invalidate(&self, rejected: &Credential) {
+    async fn invalidate(&self, rejected: &Credential) {
         let mut cache = self.cache.lock().await;
-        let Some(cached) = cache.take_if(|c| &c.bearer.token == rejected) else {
+        let Some(cached) = cache.take_if(|c| &c.grant.secret == rejected) else {
             return;
         };
         // Removed from the store only while it still holds this very token:
         // ten replicas seeing the same 401 remove it once.
         if let Some(shared) = &self.shared {
             shared.remove_if(TOKEN_ITEM, &cached.stored).await;
+        }
+    }
+
+    /// The configured secret: the static token or the client secret.
+    fn secrets(&self) -> Vec<&str> {
+        match &self.auth {
+            CellhireAuth::Token(token) => vec![token.expose()],
+            CellhireAuth::ClientCredentials { client_secret, .. } => vec![client_secret.expose()],
         }
     }
 }

@@ -7,29 +7,26 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use futures::stream::{self, BoxStream, StreamExt};
 use reqwest::Method;
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use super::auth::{Bearer, CellhireAuth, TokenSource};
+use super::auth::{CellhireAuth, TokenSource};
 use super::builder::CellhireClientBuilder;
-use super::listing::{PageFacts, Verdict, Walk};
+use super::check::{self, CREATE};
+use super::listing::{PageFacts, Verdict as Walked, Walk};
 use super::planner::ConnectionDatePlanner;
-use super::request::{check_network, check_static};
 use super::types::{
     CreatePort, PortDetails, PortPage, PortType, PortingNetworks, RowUpdate, TargetNetwork,
 };
 use super::{MsisdnFormat, from_wire, to_wire, wire};
 use crate::error::{Error, Problems, RejectReason, Result};
 use crate::http::error_body::{ErrorBody, error_for_status};
-use crate::http::{Idempotency, Reply, Transport, decode};
-use crate::model::{Credential, PortId, PortSummary};
+use crate::http::{Body, Call, Idempotency, Reply, Sender, Transport, Verdict, decode};
+use crate::model::{PortId, PortSummary};
 use crate::operation::{Carrier, Operation};
 use crate::redact::{Runs, scrub_texts_with};
 use crate::store::{Namespace, Shared, Store};
-
-/// The largest page List Ports serves.
-pub const MAX_PAGE_SIZE: u32 = 50;
 
 /// The most pages [`CellhireClient::list_ports`] reads: 20,000 pages, a
 /// million ports at the largest page size.
@@ -55,9 +52,14 @@ pub struct CellhireClient {
 }
 
 struct Inner {
-    transport: Transport,
+    sender: Sender,
     account_id: u64,
-    tokens: TokenSource,
+    /// The tokens, also the sender's authority with client credentials.
+    tokens: Arc<TokenSource>,
+    /// `/api/porting/{account}`: Create Port and List Ports, made once.
+    ports_url: url::Url,
+    /// `/api/porting/{account}/networks`, made once.
+    networks_url: url::Url,
     msisdn: MsisdnFormat,
     timezone: chrono_tz::Tz,
     networks: Mutex<Option<(Instant, Arc<Vec<PortingNetworks>>)>>,
@@ -154,7 +156,7 @@ impl SharedNetworks {
 impl fmt::Debug for CellhireClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CellhireClient")
-            .field("base_url", self.inner.transport.base())
+            .field("base_url", self.inner.sender.transport().base())
             .field("account_id", &self.inner.account_id)
             .field("tokens", &self.inner.tokens)
             .field("msisdn", &self.inner.msisdn)
@@ -240,11 +242,17 @@ impl CellhireClient {
             ),
             store,
         );
+        let tokens = Arc::new(TokenSource::new(auth, token_shared));
+        let ports_path = format!("/api/porting/{account_id}");
+        let ports_url = transport.url(&ports_path);
+        let networks_url = transport.url(&format!("{ports_path}/networks"));
         Ok(Self {
             inner: Arc::new(Inner {
-                transport,
+                sender: Sender::new(transport, tokens.authority()?),
                 account_id,
-                tokens: TokenSource::new(auth, token_shared)?,
+                tokens,
+                ports_url,
+                networks_url,
                 msisdn,
                 timezone,
                 networks: Mutex::new(None),
@@ -270,7 +278,8 @@ impl CellhireClient {
     /// summer the UTC date is still yesterday; this is already today.
     pub fn today(&self) -> NaiveDate {
         self.inner
-            .transport
+            .sender
+            .transport()
             .config()
             .clock
             .now()
@@ -280,7 +289,7 @@ impl CellhireClient {
 
     /// The HTTP settings (timeouts, deadline, retries) this client uses.
     pub(super) fn http_config(&self) -> &crate::http::HttpConfig {
-        self.inner.transport.config()
+        self.inner.sender.transport().config()
     }
 
     /// The time zone date rules are counted in.
@@ -288,112 +297,22 @@ impl CellhireClient {
         self.inner.timezone
     }
 
-    fn path(&self, rest: &str) -> String {
-        format!("/api/porting/{}{rest}", self.inner.account_id)
+    /// `/api/porting/{account}/port/{id}`: one port.
+    fn port_url(&self, id: &PortId) -> url::Url {
+        let path = format!("/api/porting/{}/port/{id}", self.inner.account_id);
+        self.inner.sender.transport().url(&path)
     }
 
-    /// Sends one request with the bearer token; on 401 fetches a new token
-    /// once (client credentials only) and sends again. Non-2xx answers become
-    /// errors, with every secret the client knows and the request's own
-    /// `secrets` (PACs) removed from their texts; for a create, a failure
-    /// after sending is [`Error::OutcomeUnknown`].
-    #[allow(clippy::too_many_arguments)]
-    async fn send(
+    /// Sends `call` through the one authenticated send with Cellhire's
+    /// classifier ([`read`]); `ok` reads a 2xx answer.
+    async fn exchange<T: Send>(
         &self,
-        operation: Operation,
-        idempotency: Idempotency,
-        method: Method,
-        path: &str,
-        headers: &[(&'static str, String)],
-        body: Option<Vec<u8>>,
-        secrets: &[&str],
-    ) -> Result<Reply> {
-        let mut token_seen: Option<Credential> = None;
-        let result = self
-            .send_inner(
-                operation,
-                idempotency,
-                method,
-                path,
-                headers,
-                body,
-                &mut token_seen,
-            )
-            .await;
-        result.map_err(|e| {
-            let mut all: Vec<&str> = secrets.to_vec();
-            all.extend(self.inner.tokens.secrets());
-            if let Some(token) = &token_seen {
-                all.push(token.expose());
-            }
-            e.redacting(&all)
-        })
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn send_inner(
-        &self,
-        operation: Operation,
-        idempotency: Idempotency,
-        method: Method,
-        path: &str,
-        headers: &[(&'static str, String)],
-        body: Option<Vec<u8>>,
-        token_seen: &mut Option<Credential>,
-    ) -> Result<Reply> {
-        let transport = &self.inner.transport;
-        let url = transport.url(path);
-        let body = body.map(bytes::Bytes::from);
-        let mut refreshed = false;
-        loop {
-            let Bearer {
-                token,
-                header: bearer,
-            } = self.inner.tokens.token(transport).await?;
-            *token_seen = Some(token.clone());
-            let reply = transport
-                .execute(operation, idempotency, |client| {
-                    // The document's examples send this Content-Type on
-                    // every call, reads included.
-                    let mut rb = client
-                        .request(method.clone(), url.clone())
-                        .header(AUTHORIZATION, bearer.clone())
-                        .header(
-                            CONTENT_TYPE,
-                            HeaderValue::from_static("application/json;charset=UTF-8"),
-                        );
-                    for (name, value) in headers {
-                        rb = rb.header(*name, value.as_str());
-                    }
-                    if let Some(body) = &body {
-                        rb = rb.body(body.clone());
-                    }
-                    rb
-                })
-                .await?;
-            if reply.status == 401 && !refreshed && self.inner.tokens.can_refresh() {
-                tracing::debug!("401: fetching a new token and trying once more");
-                self.inner.tokens.invalidate(&token).await;
-                refreshed = true;
-                continue;
-            }
-            if reply.is_success() {
-                return Ok(reply);
-            }
-            let retry_after = reply.retry_after(transport.config());
-            let error = error_for_status(
-                CARRIER,
-                reply.status,
-                ErrorBody::parse(&reply.body),
-                retry_after,
-                reject_reason,
-            );
-            return Err(if idempotency == Idempotency::CreateOnce {
-                error.ambiguous_after_send(operation)
-            } else {
-                error
-            });
-        }
+        call: Call<'_>,
+        ok: impl Fn(Reply) -> Result<T> + Send + Sync,
+    ) -> Result<T> {
+        let config = self.http_config();
+        let read = |reply: Reply| read(config, reply, &ok);
+        self.inner.sender.send(call, read).await
     }
 
     /// Get Porting Networks: every port type with its target networks, their
@@ -423,19 +342,20 @@ impl CellhireClient {
     /// without the client's secrets, should Cellhire echo them.
     async fn fetch_networks(&self) -> Result<Vec<PortingNetworks>> {
         let op = Operation::Native("networks");
-        let reply = self
-            .send(
-                op,
-                Idempotency::Idempotent,
-                Method::GET,
-                &self.path("/networks"),
-                &[],
-                None,
-                &[],
-            )
+        let headers = json_header();
+        let mut call = Call::new(
+            op,
+            Idempotency::Idempotent,
+            Method::GET,
+            &self.inner.networks_url,
+        );
+        call.headers = &headers;
+        let mut networks = self
+            .exchange(call, |reply| {
+                let list: Vec<wire::PortTypeNetworks> = decode::json(CARRIER, op, &reply.body)?;
+                Ok(from_wire::networks(list))
+            })
             .await?;
-        let list: Vec<wire::PortTypeNetworks> = decode::json(CARRIER, op, &reply.body)?;
-        let mut networks = from_wire::networks(list);
         self.with_secrets(|runs, secrets| {
             scrub_texts_with(runs, secrets, from_wire::network_texts(&mut networks));
         })
@@ -498,38 +418,34 @@ impl CellhireClient {
     /// The target network `id` for `port_type`, from the (cached) network
     /// list. A [`Error::Validation`] on `target_network_id` when there is none.
     pub async fn target_network(&self, port_type: &PortType, id: i64) -> Result<TargetNetwork> {
-        self.with_target_network(port_type, id, TargetNetwork::clone)
-            .await
+        self.with_target_network(
+            port_type,
+            id,
+            CREATE.target_network_id,
+            TargetNetwork::clone,
+        )
+        .await
     }
 
     /// `f` of the target network `id` for `port_type`, read in place in the
-    /// cached list (no copy of its windows and holidays).
+    /// cached list (no copy of its windows and holidays). A
+    /// [`Error::Validation`] on `field` when there is none.
     pub(super) async fn with_target_network<R>(
         &self,
         port_type: &PortType,
         id: i64,
+        field: &str,
         f: impl FnOnce(&TargetNetwork) -> R,
     ) -> Result<R> {
         let list = self.cached_networks().await?;
-        let of_type = list.iter().find(|n| &n.port_type == port_type);
-        if let Some(network) = of_type.and_then(|n| n.target_networks.iter().find(|t| t.id == id)) {
-            return Ok(f(network));
+        let network = list
+            .iter()
+            .filter(|n| &n.port_type == port_type)
+            .find_map(|n| n.target_networks.iter().find(|t| t.id == id));
+        match network {
+            Some(network) => Ok(f(network)),
+            None => Err(check::unknown_target(field, port_type, id, &list)),
         }
-        let known: Vec<String> = of_type
-            .map(|n| {
-                n.target_networks
-                    .iter()
-                    .map(|t| format!("{} ({})", t.id, t.name))
-                    .collect()
-            })
-            .unwrap_or_default();
-        Err(Error::invalid(
-            "target_network_id",
-            format!(
-                "{id} is not a target network for {port_type} (known: {})",
-                known.join(", ")
-            ),
-        ))
     }
 
     /// The earliest valid connection date for a port to `target_network_id`
@@ -539,15 +455,18 @@ impl CellhireClient {
         port_type: &PortType,
         target_network_id: i64,
     ) -> Result<NaiveDate> {
-        let network = self.target_network(port_type, target_network_id).await?;
-        ConnectionDatePlanner::new(&network)
-            .earliest(self.today())
-            .ok_or_else(|| {
-                Error::invalid(
-                    "connection_date",
-                    format!("{} has no bookable working day in its window", network.name),
-                )
-            })
+        let today = self.today();
+        self.with_target_network(
+            port_type,
+            target_network_id,
+            CREATE.target_network_id,
+            |network| {
+                ConnectionDatePlanner::new(network)
+                    .earliest(today)
+                    .ok_or_else(|| check::no_bookable_day(CREATE.connection_date, network))
+            },
+        )
+        .await?
     }
 
     /// Create Port. Checks every documented rule first (names, provisioning
@@ -556,92 +475,59 @@ impl CellhireClient {
     /// Never retried once it may have reached Cellhire.
     pub async fn create_port(&self, request: &CreatePort) -> Result<PortId> {
         let mut problems = Problems::new();
-        check_static(request, &mut problems);
+        check::create(request, &mut problems);
         problems.finish()?;
         let today = self.today();
-        self.with_target_network(&request.port_type, request.target_network_id, |network| {
+        let field = CREATE.target_network_id;
+        let (port_type, id) = (&request.port_type, request.target_network_id);
+        self.with_target_network(port_type, id, field, |network| {
             let mut problems = Problems::new();
-            check_network(request, network, today, &mut problems);
+            check::create_network(request, network, today, &mut problems);
             problems.finish()
         })
         .await??;
-        self.post_create(request).await
+        self.send_create(request).await
     }
 
-    pub(super) async fn post_create(&self, request: &CreatePort) -> Result<PortId> {
+    /// Create Port for a request already checked (the trait's submit checks
+    /// the request it comes from). Sent once; a 2xx whose id cannot be read
+    /// or used is [`Error::OutcomeUnknown`]: the port exists.
+    pub(super) async fn send_create(&self, request: &CreatePort) -> Result<PortId> {
         let op = Operation::Submit;
         let body = serde_json::to_vec(&to_wire::create_port(request, &self.inner.msisdn))
             .map_err(|e| Error::Config(format!("could not encode the request: {e}")))?;
+        let body = bytes::Bytes::from(body);
         let pacs: Vec<&str> = request.rows.iter().map(|r| r.pac.expose()).collect();
-        let reply = self
-            .send(
-                op,
-                Idempotency::CreateOnce,
-                Method::POST,
-                &self.path(""),
-                &[],
-                Some(body),
-                &pacs,
-            )
-            .await?;
-        // Cellhire answered 2xx: the port exists. An id we cannot read or
-        // use leaves the caller not knowing which: an unknown outcome.
-        let unknown = |message: String| Error::OutcomeUnknown {
-            carrier: CARRIER,
-            operation: op,
-            cause: Box::new(Error::Decode {
-                carrier: CARRIER,
-                operation: op,
-                message,
-            }),
-        };
-        // A bare string as documented, else an object: read as the one its
-        // first byte says, in one pass.
-        let bare = reply.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'"');
-        let created = if bare {
-            decode::json::<String>(CARRIER, op, &reply.body)
-        } else {
-            decode::json::<wire::CreatedPort>(CARRIER, op, &reply.body).map(|c| c.port_id)
-        };
-        let id = created.map_err(|e| {
-            unknown(format!(
-                "Cellhire accepted the port (HTTP {}) but its id could not be read ({e}); \
-                 do not submit again: reconcile to find it",
-                reply.status
-            ))
-        })?;
-        PortId::new(id).map_err(|e| {
-            unknown(format!(
-                "Cellhire accepted the port (HTTP {}) but returned an unusable id ({}); \
-                 do not submit again: reconcile to find it",
-                reply.status, e.problem
-            ))
-        })
+        let mut call = Call::new(
+            op,
+            Idempotency::CreateOnce,
+            Method::POST,
+            &self.inner.ports_url,
+        );
+        call.body = Body::Bytes(&body, JSON);
+        call.secrets = &pacs;
+        self.exchange(call, |reply| created(op, &reply)).await
     }
 
     /// Get Port Details: the port and every row.
     pub async fn port_details(&self, id: &PortId) -> Result<PortDetails> {
-        check_guid(id)?;
+        check::guid(id)?;
         let op = Operation::Order;
-        let path = format!("/api/porting/{}/port/{id}", self.inner.account_id);
-        let reply = self
-            .send(
-                op,
-                Idempotency::Idempotent,
-                Method::GET,
-                &path,
-                &[],
-                None,
-                &[],
-            )
+        let url = self.port_url(id);
+        let headers = json_header();
+        let mut call = Call::new(op, Idempotency::Idempotent, Method::GET, &url);
+        call.headers = &headers;
+        let format = &self.inner.msisdn;
+        let mut details = self
+            .exchange(call, |reply| {
+                let details: wire::PortDetails = decode::json(CARRIER, op, &reply.body)?;
+                from_wire::details(details, format).map_err(|message| Error::Decode {
+                    carrier: CARRIER,
+                    operation: op,
+                    message,
+                })
+            })
             .await?;
-        let details: wire::PortDetails = decode::json(CARRIER, op, &reply.body)?;
-        let mut details =
-            from_wire::details(details, &self.inner.msisdn).map_err(|message| Error::Decode {
-                carrier: CARRIER,
-                operation: op,
-                message,
-            })?;
         // Only a port whose rows carry messages is scrubbed (most carry none).
         if from_wire::has_messages(&details) {
             self.with_secrets(|runs, secrets| {
@@ -654,66 +540,27 @@ impl CellhireClient {
 
     /// One page of List Ports (`page` from 1, `page_size` 1 to 50).
     pub async fn list_ports_page(&self, page: u32, page_size: u32) -> Result<PortPage> {
-        let mut problems = Problems::new();
-        if page == 0 {
-            problems.add("page", "starts at 1");
-        }
-        if page_size == 0 || page_size > MAX_PAGE_SIZE {
-            problems.add("page_size", format!("must be 1 to {MAX_PAGE_SIZE}"));
-        }
-        problems.finish()?;
+        check::page(page, page_size)?;
         let op = Operation::ListOrders;
         let headers = [
-            ("x-pagenumber", page.to_string()),
-            ("x-pagesize", page_size.to_string()),
+            json_header_pair(),
+            (
+                HeaderName::from_static("x-pagenumber"),
+                HeaderValue::from(page),
+            ),
+            (
+                HeaderName::from_static("x-pagesize"),
+                HeaderValue::from(page_size),
+            ),
         ];
-        let reply = self
-            .send(
-                op,
-                Idempotency::Idempotent,
-                Method::GET,
-                &self.path(""),
-                &headers,
-                None,
-                &[],
-            )
-            .await?;
-        let list: wire::PortList = decode::json(CARRIER, op, &reply.body)?;
-        let Some(data) = list.data else {
-            let said = ErrorBody::parse(&reply.body).message;
-            let e = Error::Incomplete {
-                carrier: CARRIER,
-                operation: op,
-                message: format!(
-                    "List Ports page {page} answered HTTP {} without a listing (no `data`): \
-                     {said}",
-                    reply.status
-                ),
-            };
-            return Err(e.redacting(&self.inner.tokens.secrets()));
-        };
-        let mut ports = Vec::with_capacity(data.len());
-        let mut unreadable = Vec::new();
-        let entries = data.len();
-        let mut hasher = std::hash::DefaultHasher::new();
-        for (i, item) in data.into_iter().enumerate() {
-            from_wire::hash_list_id(&item, &mut hasher);
-            match from_wire::list_entry(item) {
-                Ok(entry) => ports.push(entry),
-                Err(problem) => unreadable.push(format!(
-                    "List Ports page {page} entry {} could not be read: {problem}",
-                    i + 1
-                )),
-            }
-        }
-        Ok(PortPage {
-            total: list.total,
-            total_pages: list.total_pages,
-            ports,
-            unreadable,
-            entries,
-            fingerprint: std::hash::Hasher::finish(&hasher),
-        })
+        let mut call = Call::new(
+            op,
+            Idempotency::Idempotent,
+            Method::GET,
+            &self.inner.ports_url,
+        );
+        call.headers = &headers;
+        self.exchange(call, |reply| list_page(page, &reply)).await
     }
 
     /// Every port of the account, one page at a time as the stream is read.
@@ -773,17 +620,17 @@ impl CellhireClient {
                 Ok(page) => page,
             };
             let page_no = st.page;
-            let verdict = st.walk.page(PageFacts {
+            let walked = st.walk.page(PageFacts {
                 page: page_no,
                 total: page.total,
                 total_pages: page.total_pages,
                 entries: page.entries as u64,
                 fingerprint: page.fingerprint,
             });
-            let (keep, end) = match verdict {
-                Verdict::Next => (true, None),
-                Verdict::End => (true, Some(None)),
-                Verdict::Incomplete { keep, message } => {
+            let (keep, end) = match walked {
+                Walked::Next => (true, None),
+                Walked::End => (true, Some(None)),
+                Walked::Incomplete { keep, message } => {
                     tracing::warn!(page = page_no, %message, "List Ports is incomplete");
                     (
                         keep,
@@ -829,26 +676,17 @@ impl CellhireClient {
     /// (`Amended`) and cancelled rows (`CancellationRequested`). Retried on
     /// transient failures (it creates nothing).
     pub async fn update_port(&self, id: &PortId, updates: &[RowUpdate]) -> Result<()> {
-        let mut problems = Problems::new();
-        if let Err(e) = check_guid(id) {
-            problems.push(e.field_errors()[0].clone());
-        }
-        if updates.is_empty() {
-            problems.add("updates", "is empty: Update Port needs at least one row");
-        }
-        for (i, u) in updates.iter().enumerate() {
-            let number = row_number(u);
-            if updates[..i].iter().any(|o| row_number(o) == number) {
-                problems.add(
-                    format!("updates[{i}].msisdn"),
-                    format!("{number} is updated twice"),
-                );
-            }
-        }
-        problems.finish()?;
+        check::update(id, updates)?;
+        self.send_update(id, updates).await
+    }
+
+    /// Update Port for updates already checked (the trait's amend checks
+    /// the amendment they come from).
+    pub(super) async fn send_update(&self, id: &PortId, updates: &[RowUpdate]) -> Result<()> {
         let body = serde_json::to_vec(&to_wire::update_port(updates, &self.inner.msisdn))
             .map_err(|e| Error::Config(format!("could not encode the request: {e}")))?;
-        let path = format!("/api/porting/{}/port/{id}", self.inner.account_id);
+        let body = bytes::Bytes::from(body);
+        let url = self.port_url(id);
         let pacs: Vec<&str> = updates
             .iter()
             .filter_map(|u| match u {
@@ -856,36 +694,32 @@ impl CellhireClient {
                 RowUpdate::Cancel { .. } => None,
             })
             .collect();
-        self.send(
+        let mut call = Call::new(
             Operation::Amend,
             Idempotency::Idempotent,
             Method::PATCH,
-            &path,
-            &[],
-            Some(body),
-            &pacs,
-        )
-        .await?;
-        Ok(())
+            &url,
+        );
+        call.body = Body::Bytes(&body, JSON);
+        call.secrets = &pacs;
+        self.exchange(call, |_| Ok(())).await
     }
 
     /// Cancel Port: the whole port, before it is Locked. Immediate in
     /// PacCheckFailed; from Submitted it takes a while, and the port becomes
     /// Cancelled when done.
     pub async fn cancel_port(&self, id: &PortId) -> Result<()> {
-        check_guid(id)?;
-        let path = format!("/api/porting/{}/port/{id}", self.inner.account_id);
-        self.send(
+        check::guid(id)?;
+        let url = self.port_url(id);
+        let headers = json_header();
+        let mut call = Call::new(
             Operation::Cancel,
             Idempotency::Idempotent,
             Method::DELETE,
-            &path,
-            &[],
-            None,
-            &[],
-        )
-        .await?;
-        Ok(())
+            &url,
+        );
+        call.headers = &headers;
+        self.exchange(call, |_| Ok(())).await
     }
 }
 
@@ -918,22 +752,232 @@ impl Drop for Prefetch {
     }
 }
 
-fn row_number(u: &RowUpdate) -> &crate::model::PhoneNumber {
-    match u {
-        RowUpdate::Amend { msisdn, .. } | RowUpdate::Cancel { msisdn } => msisdn,
+/// The content type the document's examples send on every call, reads
+/// included.
+const JSON: &str = "application/json;charset=UTF-8";
+
+fn json_header_pair() -> (HeaderName, HeaderValue) {
+    (CONTENT_TYPE, HeaderValue::from_static(JSON))
+}
+
+/// [`JSON`] as the header of a call without a body.
+fn json_header() -> [(HeaderName, HeaderValue); 1] {
+    [json_header_pair()]
+}
+
+/// Cellhire's classifier, for every call: a 2xx answer is read by `ok`; a
+/// 401 may be answered with a new token; anything else is the error its
+/// status and words make.
+fn read<T>(
+    config: &crate::http::HttpConfig,
+    reply: Reply,
+    ok: impl Fn(Reply) -> Result<T>,
+) -> Verdict<T> {
+    if reply.is_success() {
+        return match ok(reply) {
+            Ok(value) => Verdict::Done(value),
+            Err(e) => Verdict::Failed(e),
+        };
+    }
+    let retry_after = reply.retry_after(config);
+    let status = reply.status;
+    let error = error_for_status(
+        CARRIER,
+        status,
+        ErrorBody::parse(&reply.body),
+        retry_after,
+        reject_reason,
+    );
+    if status == 401 {
+        Verdict::Unauthorized(error)
+    } else {
+        Verdict::Failed(error)
     }
 }
 
-/// Cellhire port ids are GUIDs; anything else would never match a port.
-fn check_guid(id: &PortId) -> Result<()> {
-    uuid::Uuid::parse_str(id.as_str())
-        .map(|_| ())
-        .map_err(|_| Error::invalid("id", format!("{id} is not a Cellhire port id (a GUID)")))
+/// The id in Create Port's 2xx answer: the port exists, so an id that
+/// cannot be read or used is a [`Error::Decode`] saying so (the sender
+/// makes it [`Error::OutcomeUnknown`], as for any create).
+fn created(op: Operation, reply: &Reply) -> Result<PortId> {
+    let unreadable = |message: String| Error::Decode {
+        carrier: CARRIER,
+        operation: op,
+        message,
+    };
+    // A bare string as documented, else an object: read as the one its
+    // first byte says, in one pass.
+    let bare = reply.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'"');
+    let created = if bare {
+        decode::json::<String>(CARRIER, op, &reply.body)
+    } else {
+        decode::json::<wire::CreatedPort>(CARRIER, op, &reply.body).map(|c| c.port_id)
+    };
+    let id = created.map_err(|e| {
+        unreadable(format!(
+            "Cellhire accepted the port (HTTP {}) but its id could not be read ({e}); \
+             do not submit again: reconcile to find it",
+            reply.status
+        ))
+    })?;
+    PortId::new(id).map_err(|e| {
+        unreadable(format!(
+            "Cellhire accepted the port (HTTP {}) but returned an unusable id ({}); \
+             do not submit again: reconcile to find it",
+            reply.status, e.problem
+        ))
+    })
+}
+
+/// A 2xx answer to List Ports page `page`: a page, or
+/// [`Error::Incomplete`] when it holds no listing.
+fn list_page(page: u32, reply: &Reply) -> Result<PortPage> {
+    let op = Operation::ListOrders;
+    let list: wire::PortList = decode::json(CARRIER, op, &reply.body)?;
+    let Some(data) = list.data else {
+        let said = ErrorBody::parse(&reply.body).message;
+        return Err(Error::Incomplete {
+            carrier: CARRIER,
+            operation: op,
+            message: format!(
+                "List Ports page {page} answered HTTP {} without a listing (no `data`): \
+                 {said}",
+                reply.status
+            ),
+        });
+    };
+    let mut ports = Vec::with_capacity(data.len());
+    let mut unreadable = Vec::new();
+    let entries = data.len();
+    let mut hasher = std::hash::DefaultHasher::new();
+    for (i, item) in data.into_iter().enumerate() {
+        from_wire::hash_list_id(&item, &mut hasher);
+        match from_wire::list_entry(item) {
+            Ok(entry) => ports.push(entry),
+            Err(problem) => unreadable.push(format!(
+                "List Ports page {page} entry {} could not be read: {problem}",
+                i + 1
+            )),
+        }
+    }
+    Ok(PortPage {
+        total: list.total,
+        total_pages: list.total_pages,
+        ports,
+        unreadable,
+        entries,
+        fingerprint: std::hash::Hasher::finish(&hasher),
+    })
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::types::CreatePortRow;
     use super::*;
+    use crate::http::{HttpConfig, RetryPolicy};
+    use crate::model::{Iccid, Pac, PhoneNumber};
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    async fn oauth_client(server: &MockServer) -> CellhireClient {
+        CellhireClient::builder()
+            .base_url(server.uri())
+            .account_id(40001)
+            .client_credentials("client-1", "secret-1")
+            .token_url(format!("{}/token", server.uri()))
+            .http_config(HttpConfig::default().with_retry(RetryPolicy::none()))
+            .build()
+            .unwrap()
+    }
+
+    fn create() -> CreatePort {
+        CreatePort {
+            name: "Example Port".into(),
+            target_network_id: 1,
+            source_network_id: 5,
+            connection_date: NaiveDate::from_ymd_opt(2026, 5, 5).unwrap(),
+            port_type: PortType::PortIn,
+            rows: vec![CreatePortRow {
+                group_name: "Group1".into(),
+                esim: false,
+                msisdn: PhoneNumber::parse("+447700900123").unwrap(),
+                serial_no: Iccid::unchecked("1234567890").unwrap(),
+                provisioning_order: Some(3630),
+                provisioning_order_name: None,
+                pac: Pac::new("ABC123456").unwrap(),
+                tariff_id: 102344,
+                bolt_ons: vec![502248],
+                services: None,
+            }],
+        }
+    }
+
+    async fn paths(server: &MockServer) -> Vec<String> {
+        let seen = server.received_requests().await.unwrap_or_default();
+        seen.iter()
+            .map(|r| format!("{} {}", r.method, r.url.path()))
+            .collect()
+    }
+
+    /// A create whose token could not be obtained never left: it keeps its
+    /// own error, never "outcome unknown".
+    #[tokio::test]
+    async fn a_create_without_a_token_is_not_an_unknown_outcome() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/token"))
+            .respond_with(ResponseTemplate::new(503))
+            .mount(&server)
+            .await;
+
+        let err = oauth_client(&server)
+            .await
+            .send_create(&create())
+            .await
+            .unwrap_err();
+
+        assert!(!err.is_outcome_unknown(), "{err:?}");
+        assert!(matches!(err, Error::Api { status: 503, .. }), "{err:?}");
+        assert_eq!(paths(&server).await, ["POST /token"]);
+    }
+
+    /// Refused with 401, a create created nothing: when the new token
+    /// cannot be obtained, the error is the token endpoint's.
+    #[tokio::test]
+    async fn a_create_refused_401_then_without_a_token_is_not_an_unknown_outcome() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/token"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(
+                serde_json::json!({"access_token": "tok-1", "token_type": "Bearer", "expires_in": 3600}),
+            ))
+            .up_to_n_times(1)
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/token"))
+            .respond_with(ResponseTemplate::new(503))
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/api/porting/40001"))
+            .respond_with(ResponseTemplate::new(401))
+            .mount(&server)
+            .await;
+
+        let err = oauth_client(&server)
+            .await
+            .send_create(&create())
+            .await
+            .unwrap_err();
+
+        assert!(!err.is_outcome_unknown(), "{err:?}");
+        assert!(matches!(err, Error::Api { status: 503, .. }), "{err:?}");
+        assert_eq!(
+            paths(&server).await,
+            ["POST /token", "POST /api/porting/40001", "POST /token"]
+        );
+    }
 
     #[test]
     fn reasons_from_cellhire_words() {

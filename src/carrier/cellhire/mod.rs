@@ -18,12 +18,14 @@
 
 mod auth;
 mod builder;
+mod check;
 mod client;
 mod from_wire;
 mod listing;
 mod msisdn;
 pub mod planner;
 mod provider;
+mod reconcile;
 mod request;
 pub mod status_map;
 mod to_wire;
@@ -33,11 +35,11 @@ mod wire;
 pub use crate::model::options::cellhire::{CellhireOptions, PortType, Service};
 pub use auth::{CellhireAuth, DEFAULT_TOKEN_URL};
 pub use builder::{CellhireClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEZONE};
-pub use client::{CellhireClient, MAX_LIST_PAGES, MAX_PAGE_SIZE};
+pub use check::{MAX_NAME, MAX_PAGE_SIZE};
+pub use client::{CellhireClient, MAX_LIST_PAGES};
 pub use from_wire::order as order_from_details;
 pub use msisdn::MsisdnFormat;
 pub use planner::{ConnectionDatePlanner, DateProblem};
-pub use request::MAX_NAME;
 pub use types::{
     CreatePort, CreatePortRow, PortDetails, PortListEntry, PortPage, PortRow, PortingNetworks,
     RowUpdate, SourceNetwork, TargetNetwork,
