@@ -402,9 +402,10 @@ mod tests {
             r.apeiron = Some(ApeironOptions::with_service_plan(" "))
         });
         edit("subscriber_service_plan_id", &|r| {
-            let mut o = ApeironOptions::default();
-            o.subscriber_service_plan_id = Some(long.clone());
-            r.apeiron = Some(o);
+            r.apeiron = Some(ApeironOptions {
+                subscriber_service_plan_id: Some(long.clone()),
+                ..ApeironOptions::default()
+            });
         });
         edit("ticket_id", &|r| {
             r.apeiron.as_mut().unwrap().ticket_id = Some("".into())

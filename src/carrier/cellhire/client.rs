@@ -918,45 +918,44 @@ mod tests {
             .collect()
     }
 
-    /// A create whose token could not be obtained never left: it keeps its
-    /// own error, never "outcome unknown".
-    #[tokio::test]
-    async fn a_create_without_a_token_is_not_an_unknown_outcome() {
-        let server = MockServer::start().await;
+    /// Create Port while the token endpoint answers 503 (after any grant
+    /// `server` already serves): the error is the token endpoint's, never
+    /// "outcome unknown", and the requests `server` saw.
+    async fn create_without_a_token(server: &MockServer) -> Vec<String> {
         Mock::given(method("POST"))
             .and(path("/token"))
             .respond_with(ResponseTemplate::new(503))
-            .mount(&server)
+            .mount(server)
             .await;
-
-        let err = oauth_client(&server)
+        let err = oauth_client(server)
             .await
             .send_create(&create())
             .await
             .unwrap_err();
-
         assert!(!err.is_outcome_unknown(), "{err:?}");
         assert!(matches!(err, Error::Api { status: 503, .. }), "{err:?}");
-        assert_eq!(paths(&server).await, ["POST /token"]);
+        paths(server).await
+    }
+
+    /// A create whose token could not be obtained never left.
+    #[tokio::test]
+    async fn a_create_without_a_token_is_not_an_unknown_outcome() {
+        let server = MockServer::start().await;
+
+        assert_eq!(create_without_a_token(&server).await, ["POST /token"]);
     }
 
     /// Refused with 401, a create created nothing: when the new token
-    /// cannot be obtained, the error is the token endpoint's.
+    /// cannot be obtained, nothing else was sent.
     #[tokio::test]
     async fn a_create_refused_401_then_without_a_token_is_not_an_unknown_outcome() {
         let server = MockServer::start().await;
+        let grant = serde_json::json!({"access_token": "tok-1", "expires_in": 3600});
         Mock::given(method("POST"))
             .and(path("/token"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(
-                serde_json::json!({"access_token": "tok-1", "token_type": "Bearer", "expires_in": 3600}),
-            ))
+            .respond_with(ResponseTemplate::new(200).set_body_json(grant))
             .up_to_n_times(1)
             .with_priority(1)
-            .mount(&server)
-            .await;
-        Mock::given(method("POST"))
-            .and(path("/token"))
-            .respond_with(ResponseTemplate::new(503))
             .mount(&server)
             .await;
         Mock::given(method("POST"))
@@ -965,16 +964,8 @@ mod tests {
             .mount(&server)
             .await;
 
-        let err = oauth_client(&server)
-            .await
-            .send_create(&create())
-            .await
-            .unwrap_err();
-
-        assert!(!err.is_outcome_unknown(), "{err:?}");
-        assert!(matches!(err, Error::Api { status: 503, .. }), "{err:?}");
         assert_eq!(
-            paths(&server).await,
+            create_without_a_token(&server).await,
             ["POST /token", "POST /api/porting/40001", "POST /token"]
         );
     }
