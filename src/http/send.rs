@@ -18,8 +18,8 @@
 //! [`Authority`] knows, the credential it sent and the call's own secrets
 //! (PINs, PACs, account numbers) removed from its texts. A create that
 //! failed after it may have left is [`Error::OutcomeUnknown`]; one that
-//! provably never left (its credential could not be obtained, say), or
-//! that the carrier refused, keeps its own error.
+//! provably never left (its credential could not be obtained, a recovery
+//! step failed), or that the carrier refused, keeps its own error.
 //!
 //! What a carrier brings: an [`Authority`] (how to authenticate a request,
 //! how to get a new credential) and a classifier, the `read` function of
@@ -32,6 +32,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use futures::future::Either;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
 use reqwest::{Client, Method, RequestBuilder};
 use tokio::time::Instant;
@@ -246,9 +247,9 @@ impl Sender {
     where
         T: Send,
     {
-        let mut seen = Seen::default();
+        let mut seen: Option<Credential> = None;
         let result = self.run(&call, &read, &mut seen).await;
-        result.map_err(|e| self.finish_error(&call, e, &seen))
+        result.map_err(|e| self.finish_error(&call, e, seen.as_ref()))
     }
 
     /// Sends a read whose 2xx answer is read as it arrives. A non-2xx
@@ -260,45 +261,74 @@ impl Sender {
         call: Call<'_>,
         read: impl Fn(Reply) -> Verdict<std::convert::Infallible> + Send + Sync,
     ) -> Result<BodyStream> {
-        let mut seen = Seen::default();
-        let read = |answer: Answered| match answer {
-            Answered::Streaming(body) => Verdict::Done(body),
-            Answered::Whole(reply) => match read(reply) {
-                Verdict::Done(never) => match never {},
-                Verdict::Failed(e) => Verdict::Failed(e),
-                Verdict::Unauthorized(e) => Verdict::Unauthorized(e),
-                Verdict::Transient(e) => Verdict::Transient(e),
-                Verdict::Recover(e) => Verdict::Recover(e),
-            },
+        self.send_opening(call, read, |body| std::future::ready(Verdict::Done(body)))
+            .await
+    }
+
+    /// [`Sender::send_streaming`] for a carrier that may report a failure
+    /// inside a 2xx body (iNumbering): `open` reads as much of a 2xx body
+    /// as it takes to tell (as little as it can), and its verdict is
+    /// followed like `read`'s (a 401 or transient words in the body: the
+    /// call is sent again). Nothing is sent again once `open` is done.
+    pub async fn send_opening<S, F>(
+        &self,
+        call: Call<'_>,
+        read: impl Fn(Reply) -> Verdict<std::convert::Infallible> + Send + Sync,
+        open: impl Fn(BodyStream) -> F + Send + Sync,
+    ) -> Result<S>
+    where
+        S: Send,
+        F: Future<Output = Verdict<S>> + Send,
+    {
+        let mut seen: Option<Credential> = None;
+        let read = |answer: Answered| {
+            let verdict = match answer {
+                Answered::Streaming(body) => return Either::Left(open(body)),
+                Answered::Whole(reply) => match read(reply) {
+                    Verdict::Done(never) => match never {},
+                    Verdict::Failed(e) => Verdict::Failed(e),
+                    Verdict::Unauthorized(e) => Verdict::Unauthorized(e),
+                    Verdict::Transient(e) => Verdict::Transient(e),
+                    Verdict::Recover(e) => Verdict::Recover(e),
+                },
+            };
+            Either::Right(std::future::ready(verdict))
         };
         let result = self.run_answers(&call, &read, &mut seen, true).await;
-        result.map_err(|e| self.finish_error(&call, e, &seen))
+        result.map_err(|e| self.finish_error(&call, e, seen.as_ref()))
     }
 
     async fn run<T: Send>(
         &self,
         call: &Call<'_>,
         read: &(impl Fn(Reply) -> Verdict<T> + Send + Sync),
-        seen: &mut Seen,
+        seen: &mut Option<Credential>,
     ) -> Result<T> {
-        let read = |answer: Answered| match answer {
-            Answered::Whole(reply) => read(reply),
-            // Not asked for: only `send_streaming` streams.
-            Answered::Streaming(_) => Verdict::Failed(Error::Config(format!(
-                "the {} answer was streamed where it was to be read whole",
-                call.operation
-            ))),
+        let read = |answer: Answered| {
+            std::future::ready(match answer {
+                Answered::Whole(reply) => read(reply),
+                // Not asked for: only `send_streaming` streams.
+                Answered::Streaming(_) => Verdict::Failed(Error::Config(format!(
+                    "the {} answer was streamed where it was to be read whole",
+                    call.operation
+                ))),
+            })
         };
         self.run_answers(call, &read, seen, false).await
     }
 
     /// The attempt loop above the transport's: credential, 401, the
     /// carrier's transient words, recovery; one deadline for all.
-    async fn run_answers<T: Send>(
+    ///
+    /// A create's failure after it may have left is made
+    /// [`Error::OutcomeUnknown`] here, where it is known to come from an
+    /// attempt; a failure to obtain the credential or of the recovery step
+    /// comes before the next attempt leaves, and is kept.
+    async fn run_answers<T: Send, F: Future<Output = Verdict<T>> + Send>(
         &self,
         call: &Call<'_>,
-        read: &(impl Fn(Answered) -> Verdict<T> + Send + Sync),
-        seen: &mut Seen,
+        read: &(impl Fn(Answered) -> F + Send + Sync),
+        seen: &mut Option<Credential>,
         stream: bool,
     ) -> Result<T> {
         let transport = &self.transport;
@@ -309,27 +339,25 @@ impl Sender {
         let mut recovered = false;
         let mut transient: u32 = 0;
         loop {
-            // Nothing of this attempt has left until the transport has it.
-            seen.before_send = true;
             let grant = tokio::time::timeout_at(deadline, self.authority.grant(transport))
                 .await
                 .map_err(|_| transport.timeout_error(call.operation))??;
-            seen.credential = Some(grant.secret.clone());
+            *seen = Some(grant.secret.clone());
             let keyed = match call.body {
                 Body::Keyed(make, _) => Some(make(grant.secret.expose())?),
                 _ => None,
             };
-            seen.before_send = false;
             let build = |client: &Client| build(client, call, &grant, keyed.as_ref());
             let answer = transport
                 .execute_by(deadline, call.operation, call.idempotency, stream, build)
-                .await?;
-            match read(answer) {
+                .await
+                .map_err(|e| after_send(call, e))?;
+            match read(answer).await {
                 Verdict::Done(value) => return Ok(value),
-                Verdict::Failed(e) => return Err(e),
+                Verdict::Failed(e) => return Err(after_send(call, e)),
                 Verdict::Unauthorized(e) => {
                     if refreshed || !self.authority.can_refresh() {
-                        return Err(e);
+                        return Err(after_send(call, e));
                     }
                     tracing::debug!("401: obtaining a new credential and sending once more");
                     self.authority.invalidate(&grant.secret).await;
@@ -342,7 +370,7 @@ impl Sender {
                         || transient + 1 >= policy.max_attempts
                         || delay >= left
                     {
-                        return Err(e);
+                        return Err(after_send(call, e));
                     }
                     transient += 1;
                     tracing::warn!(
@@ -354,7 +382,7 @@ impl Sender {
                 }
                 Verdict::Recover(e) => {
                     let Some(recover) = call.recover.filter(|_| !recovered) else {
-                        return Err(e);
+                        return Err(after_send(call, e));
                     };
                     tracing::info!(error = %e, "the carrier asked for a step first: taking it and sending once more");
                     recovered = true;
@@ -366,33 +394,25 @@ impl Sender {
         }
     }
 
-    /// Redaction and the create rule, for every error the sender returns.
-    fn finish_error(&self, call: &Call<'_>, error: Error, seen: &Seen) -> Error {
-        // A create whose attempt failed before it left (no credential, no
-        // body) was never sent: any earlier attempt was refused (401, or a
-        // refusal that asked for recovery), which creates nothing.
-        let error = if call.idempotency == Idempotency::CreateOnce && !seen.before_send {
-            error.ambiguous_after_send(call.operation)
-        } else {
-            error
-        };
+    /// Redaction, for every error the sender returns.
+    fn finish_error(&self, call: &Call<'_>, error: Error, seen: Option<&Credential>) -> Error {
         let mut all: Vec<&str> = call.secrets.to_vec();
         all.extend(self.authority.secrets());
-        if let Some(credential) = &seen.credential {
+        if let Some(credential) = seen {
             all.push(credential.expose());
         }
         error.redacting(&all)
     }
 }
 
-/// What the attempt loop saw, for the error it returns.
-#[derive(Default)]
-struct Seen {
-    /// The credential sent last, to be removed from error texts.
-    credential: Option<Credential>,
-    /// True when the error came before the attempt reached the transport:
-    /// its credential or its body could not be made.
-    before_send: bool,
+/// The create rule, for a failure of an attempt: a create that may have
+/// left is [`Error::OutcomeUnknown`] unless the failure proves otherwise.
+fn after_send(call: &Call<'_>, error: Error) -> Error {
+    if call.idempotency == Idempotency::CreateOnce {
+        error.ambiguous_after_send(call.operation)
+    } else {
+        error
+    }
 }
 
 fn build(client: &Client, call: &Call<'_>, grant: &Grant, keyed: Option<&Bytes>) -> RequestBuilder {
