@@ -9,10 +9,15 @@
 //! under the store's lock while the others wait and read its key, every
 //! exchange counts against one budget of six an hour, and a 401 removes the
 //! shared key only if it is still the one that failed.
+//!
+//! [`KeySource`] is the account's [`Authority`]: every call of the client
+//! sends through [`crate::http::Sender`], which asks it for the key and,
+//! after a 401, has it exchange again once.
 
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use async_trait::async_trait;
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
 use std::time::Duration;
 
@@ -21,7 +26,7 @@ use tokio::time::Instant;
 
 use super::{from_wire, wire};
 use crate::error::{Error, Result};
-use crate::http::{Idempotency, Transport};
+use crate::http::{Authority, Grant, Idempotency, Transport};
 use crate::model::Credential;
 use crate::operation::{Carrier, Operation};
 use crate::store::{Budget, Shared};
@@ -66,7 +71,8 @@ pub(super) struct KeySource {
 
 #[derive(Default)]
 struct Slot {
-    key: Option<Credential>,
+    /// The key, with its `Bearer` header value (made once per key).
+    key: Option<Grant>,
     /// After a 429 from the exchange: not before this instant.
     locked_until: Option<Instant>,
     /// The redaction runs of the password and `key`, made once per key
@@ -96,7 +102,7 @@ impl KeySource {
             username,
             password,
             key: Mutex::new(Slot {
-                key,
+                key: key.and_then(|key| Grant::new("Bearer", key).ok()),
                 locked_until: None,
                 runs: None,
             }),
@@ -107,7 +113,7 @@ impl KeySource {
 
     /// The key in use, if one is held.
     pub(super) async fn current(&self) -> Option<Credential> {
-        self.key.lock().await.key.clone()
+        self.key.lock().await.key.as_ref().map(|g| g.secret.clone())
     }
 
     pub(super) fn username(&self) -> u64 {
@@ -129,7 +135,7 @@ impl KeySource {
     ) {
         let mut slot = self.key.lock().await;
         let Slot { key, runs, .. } = &mut *slot;
-        let key = key.as_ref().map_or("", Credential::expose);
+        let key = key.as_ref().map_or("", |g| g.secret.expose());
         let credentials = [self.password.expose(), key];
         if extra.is_empty() {
             let runs = runs.get_or_insert_with(|| {
@@ -151,10 +157,10 @@ impl KeySource {
     /// replicas sharing a store. After the exchange was rate-limited, or
     /// once the hour's six exchanges are spent, nothing is sent until the
     /// wait is over: each refused try would lengthen the lock-out.
-    pub(super) async fn key(&self, transport: &Transport) -> Result<Credential> {
+    async fn key(&self, transport: &Transport) -> Result<Grant> {
         let mut slot = self.key.lock().await;
-        if let Some(key) = slot.key.as_ref() {
-            return Ok(key.clone());
+        if let Some(grant) = slot.key.as_ref() {
+            return Ok(grant.clone());
         }
         if let Some(until) = slot.locked_until {
             if until <= Instant::now() {
@@ -198,11 +204,11 @@ impl KeySource {
                 || self.budgeted_exchange(transport),
             )
             .await;
-        match fetched {
-            Ok(key) => {
-                slot.key = Some(key.clone());
+        match fetched.and_then(|key| Grant::new("Bearer", key)) {
+            Ok(grant) => {
+                slot.key = Some(grant.clone());
                 slot.runs = None;
-                Ok(key)
+                Ok(grant)
             }
             Err(e) => {
                 if e.is_rate_limited() && !refused_by_budget(&e) {
@@ -279,12 +285,12 @@ impl KeySource {
 
     /// Forgets `stale` here and in the store (unless another caller
     /// already replaced it).
-    pub(super) async fn invalidate(&self, stale: &Credential) {
+    async fn forget(&self, stale: &Credential) {
         let mut slot = self.key.lock().await;
         if slot
             .key
             .as_ref()
-            .is_some_and(|k| k.expose() == stale.expose())
+            .is_some_and(|k| k.secret.expose() == stale.expose())
         {
             slot.key = None;
             slot.runs = None;
@@ -330,5 +336,29 @@ impl KeySource {
                 message: "the key exchange answered without data.apikey".into(),
             })?;
         Credential::new("apikey", key).map_err(Error::from)
+    }
+}
+
+#[async_trait]
+impl Authority for KeySource {
+    /// The cached key, else the store's, else one exchanged for it, within
+    /// the hour's budget and any lock-out ([`KeySource::key`]).
+    async fn grant(&self, transport: &Transport) -> Result<Grant> {
+        self.key(transport).await
+    }
+
+    /// A 401 is answered with one more exchange.
+    fn can_refresh(&self) -> bool {
+        true
+    }
+
+    async fn invalidate(&self, rejected: &Credential) {
+        self.forget(rejected).await;
+    }
+
+    /// The password (the key in use is the credential sent, removed by the
+    /// sender).
+    fn secrets(&self) -> Vec<&str> {
+        vec![self.password.expose()]
     }
 }

@@ -1,8 +1,8 @@
-//! [`INumberingClientBuilder`].
+//! [`INumberingClientBuilder`]: the settings, checked; the client is made
+//! from them in `client.rs` (`INumberingClientBuilder::build`).
 
 use std::sync::Arc;
 
-use super::INumberingClient;
 use super::auth::KeySource;
 use crate::error::{FieldError, Problems, Result};
 use crate::http::{BaseUrl, HttpConfig, Transport, UrlSetting};
@@ -13,8 +13,8 @@ use crate::store::{Namespace, Shared, Store};
 /// iNumbering's API host.
 pub const DEFAULT_BASE_URL: &str = "https://api.voicetel.com";
 
-/// Builds an [`INumberingClient`]. Every problem is reported at once by
-/// [`INumberingClientBuilder::build`], by field.
+/// Builds an [`INumberingClient`](super::INumberingClient). Every problem
+/// is reported at once by [`INumberingClientBuilder::build`], by field.
 ///
 /// ```
 /// use numport::carrier::inumbering::INumberingClient;
@@ -60,7 +60,7 @@ impl INumberingClientBuilder {
     }
 
     /// An API key the caller already has (saved from an earlier process with
-    /// [`INumberingClient::api_key`]), used until the carrier answers 401:
+    /// [`INumberingClient::api_key`](super::INumberingClient::api_key)), used until the carrier answers 401:
     /// a restart then spends none of the six exchanges an hour.
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(Credential::new("api_key", key));
@@ -119,8 +119,8 @@ impl INumberingClientBuilder {
         Ok(b)
     }
 
-    /// Checks everything and builds the client.
-    pub fn build(self) -> Result<INumberingClient> {
+    /// Checks everything: the parts of the client.
+    pub(super) fn parts(self) -> Result<Parts> {
         let mut problems = Problems::new();
         let base = problems.take(
             "",
@@ -160,11 +160,20 @@ impl INumberingClientBuilder {
             self.store,
         );
         let transport = Transport::new(Carrier::INumbering, base, self.http)?;
-        Ok(INumberingClient::from_parts(
+        Ok(Parts {
             transport,
-            KeySource::new(username, password, api_key, shared.clone()),
-            self.admin,
+            keys: KeySource::new(username, password, api_key, shared.clone()),
+            admin: self.admin,
             shared,
-        ))
+        })
     }
+}
+
+/// What a client is made of, checked.
+pub(super) struct Parts {
+    pub transport: Transport,
+    pub keys: KeySource,
+    pub admin: bool,
+    /// The store shared with other clients of the account.
+    pub shared: Shared,
 }

@@ -1,14 +1,17 @@
 //! [`INumberingClient`]: every iNumbering porting operation, typed.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 
 use futures::StreamExt;
 use futures::stream::BoxStream;
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use reqwest::Method;
+use url::Url;
 
 use super::auth::KeySource;
-use super::builder::INumberingClientBuilder;
+use super::builder::{INumberingClientBuilder, Parts};
+use super::links::AdminLinks;
 use super::precheck::{self, Prechecks, SharedChecks};
 pub use super::summary::PORT_STATUS_PATH;
 use super::summary::{Step, SummaryReader, status_texts};
@@ -16,9 +19,10 @@ use super::types::{
     AccountPort, AccountPortCreated, AssignedPin, Availability, PinUpdate, PortInOrder,
     PortStatusEntry,
 };
+use super::to_wire::{JSON, json as encode};
 use super::{check, from_wire, to_wire, wire};
-use crate::error::{Error, Problems, Result};
-use crate::http::{Idempotency, Transport};
+use crate::error::{Error, Result};
+use crate::http::{Body, Call, Idempotency, Recovery, Sender};
 use crate::model::{Credential, PhoneNumber, Pin};
 use crate::operation::{Carrier, Operation};
 use crate::store::Shared;
@@ -53,20 +57,38 @@ pub struct INumberingClient {
 }
 
 pub(super) struct Inner {
-    pub(super) transport: Transport,
-    pub(super) keys: KeySource,
+    /// The one send path, with the key source as its authority.
+    pub(super) sender: Sender,
+    pub(super) keys: Arc<KeySource>,
+    urls: Urls,
     pub(super) admin: bool,
     pub(super) prechecks: Prechecks,
     /// The store shared with other clients of the account.
     pub(super) shared: Shared,
     /// Admin `orderId`s and the status records they were linked to.
-    pub(super) links: std::sync::Mutex<super::links::AdminLinks>,
+    links: std::sync::Mutex<AdminLinks>,
+}
+
+/// Every call's URL, made once per client.
+struct Urls {
+    availability: Url,
+    port_in_order: Url,
+    pin_update: Url,
+    account_port: Url,
+    port_status: Url,
+}
+
+impl INumberingClientBuilder {
+    /// Checks everything and builds the client.
+    pub fn build(self) -> Result<INumberingClient> {
+        Ok(INumberingClient::from_parts(self.parts()?))
+    }
 }
 
 impl fmt::Debug for INumberingClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("INumberingClient")
-            .field("base_url", self.inner.transport.base())
+            .field("base_url", self.inner.sender.transport().base())
             .field("keys", &self.inner.keys)
             .field("admin", &self.inner.admin)
             .finish()
@@ -86,16 +108,26 @@ impl INumberingClient {
         INumberingClientBuilder::from_vars(|name| std::env::var(name).ok())?.build()
     }
 
-    pub(super) fn from_parts(
-        transport: Transport,
-        keys: KeySource,
-        admin: bool,
-        shared: Shared,
-    ) -> Self {
+    fn from_parts(parts: Parts) -> Self {
+        let Parts {
+            transport,
+            keys,
+            admin,
+            shared,
+        } = parts;
+        let urls = Urls {
+            availability: transport.url(AVAILABILITY_PATH),
+            port_in_order: transport.url(PORT_IN_ORDER_PATH),
+            pin_update: transport.url(PIN_UPDATE_PATH),
+            account_port: transport.url(ACCOUNT_PORT_PATH),
+            port_status: transport.url(PORT_STATUS_PATH),
+        };
+        let keys = Arc::new(keys);
         Self {
             inner: Arc::new(Inner {
-                transport,
+                sender: Sender::new(transport, keys.clone()),
                 keys,
+                urls,
                 admin,
                 prechecks: Prechecks::default(),
                 shared,
@@ -127,101 +159,45 @@ impl INumberingClient {
         self.inner.keys.exchanges()
     }
 
-    /// POSTs the body `build` makes from the API key, with the key as Bearer
-    /// token; exchanges the key again once after a 401. A failure in the
-    /// HTTP status or in the body is an error, with every secret the client
-    /// knows and the request's own `secrets` removed from its texts; for a
-    /// create, a failure after sending is [`Error::OutcomeUnknown`].
-    async fn call<T: wire::Answer>(
+    /// A POST of `body` to `url`, authenticated with the API key (as
+    /// Bearer token; a [`Body::Keyed`] body carries it too); `secrets` are
+    /// the request's own, removed from every error text with the password
+    /// and the key.
+    fn call<'a>(
         &self,
         operation: Operation,
         idempotency: Idempotency,
-        path: &str,
-        secrets: &[&str],
-        build: impl Fn(&str) -> serde_json::Result<Vec<u8>>,
-    ) -> Result<T> {
-        let mut key_seen: Option<Credential> = None;
-        let result = self
-            .call_inner(operation, idempotency, path, &build, &mut key_seen)
-            .await;
-        result.map_err(|e| {
-            let mut all: Vec<&str> = secrets.to_vec();
-            all.push(self.inner.keys.password());
-            if let Some(key) = &key_seen {
-                all.push(key.expose());
-            }
-            e.redacting(&all)
-        })
+        url: &'a Url,
+        body: Body<'a>,
+        secrets: &'a [&'a str],
+    ) -> Call<'a> {
+        let mut call = Call::new(operation, idempotency, Method::POST, url);
+        call.body = body;
+        call.secrets = secrets;
+        call
     }
 
-    async fn call_inner<T: wire::Answer>(
+    /// Sends `call` through the one send path (401: one more exchange; a
+    /// transient failure: sent again where it may be; a create that failed
+    /// after it may have left: [`Error::OutcomeUnknown`]), each answer read
+    /// with iNumbering's classifier ([`from_wire::read`]): a success
+    /// decoded as `T`, made the call's result by `then`.
+    async fn send<T: wire::Answer, U: Send>(
         &self,
-        operation: Operation,
-        idempotency: Idempotency,
-        path: &str,
-        build: &impl Fn(&str) -> serde_json::Result<Vec<u8>>,
-        key_seen: &mut Option<Credential>,
-    ) -> Result<T> {
-        let transport = &self.inner.transport;
-        let url = transport.url(path);
-        let mut exchanged_again = false;
-        let policy = transport.config().retry;
-        let mut transient_retries = 0u32;
-        loop {
-            let key = self.inner.keys.key(transport).await?;
-            *key_seen = Some(key.clone());
-            let body = bytes::Bytes::from(
-                build(key.expose())
-                    .map_err(|e| Error::Config(format!("could not encode the request: {e}")))?,
-            );
-            let mut bearer = HeaderValue::from_str(&format!("Bearer {}", key.expose()))
-                .map_err(|_| Error::Config("the API key is not a valid header value".into()))?;
-            bearer.set_sensitive(true);
-            let reply = transport
-                .execute(operation, idempotency, |client| {
-                    client
-                        .post(url.clone())
-                        .header(AUTHORIZATION, bearer.clone())
-                        .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-                        .body(body.clone())
-                })
-                .await?;
-            let answer: Result<T> = from_wire::answer(
-                operation,
-                reply.status,
-                &reply.body,
-                reply.retry_after(transport.config()),
-            );
-            match answer {
-                Err(Error::Auth {
-                    status: Some(401), ..
-                }) if !exchanged_again => {
-                    tracing::debug!("401: exchanging the API key again, once");
-                    self.inner.keys.invalidate(&key).await;
-                    exchanged_again = true;
-                }
-                Err(error) if idempotency == Idempotency::CreateOnce => {
-                    return Err(error.ambiguous_after_send(operation));
-                }
-                // A transient failure reported in the carrier's words (a 409
-                // storage error on portStatus) is retried like a 5xx, for
-                // requests that may be repeated.
-                Err(Error::CarrierUnavailable { .. })
-                    if idempotency == Idempotency::Idempotent
-                        && transient_retries + 1 < policy.max_attempts =>
-                {
-                    let delay = policy.backoff.delay(transient_retries);
-                    transient_retries += 1;
-                    tracing::warn!(
-                        attempt = transient_retries,
-                        ?delay,
-                        "transient carrier failure: retrying"
-                    );
-                    transport.config().sleep.sleep(delay).await;
-                }
-                other => return other,
-            }
-        }
+        call: Call<'_>,
+        then: impl Fn(T) -> Result<U> + Send + Sync,
+    ) -> Result<U> {
+        let config = self.inner.sender.transport().config();
+        let operation = call.operation;
+        self.inner
+            .sender
+            .send(call, |reply| from_wire::read(config, operation, reply, &then))
+            .await
+    }
+
+    /// The clock of the HTTP config.
+    pub(super) fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.inner.sender.transport().config().clock.now()
     }
 
     /// portInAvailability: one call for every number. Each answer is
@@ -229,20 +205,22 @@ impl INumberingClient {
     /// texts (a reason, a provider's name) come back without the password
     /// or the API key, should the carrier echo them.
     pub async fn port_in_availability(&self, numbers: &[PhoneNumber]) -> Result<Vec<Availability>> {
-        let mut p = Problems::new();
-        check::numbers(&mut p, "tnList.tnItem", numbers);
-        p.finish()?;
-        let now = self.inner.transport.config().clock.now();
-        let answer: wire::AvailabilityAnswer = self
-            .call(
-                Operation::CheckPortability,
-                Idempotency::Idempotent,
-                AVAILABILITY_PATH,
-                &[],
-                |key| serde_json::to_vec(&to_wire::availability(key, numbers)),
-            )
-            .await?;
-        let mut results = from_wire::availability(answer);
+        check::availability(numbers)?;
+        self.availability(numbers).await
+    }
+
+    /// portInAvailability for numbers already checked.
+    async fn availability(&self, numbers: &[PhoneNumber]) -> Result<Vec<Availability>> {
+        let now = self.now();
+        let make = |key: &str| encode(&to_wire::availability(key, numbers));
+        let call = self.call(
+            Operation::CheckPortability,
+            Idempotency::Idempotent,
+            &self.inner.urls.availability,
+            Body::Keyed(&make, JSON),
+            &[],
+        );
+        let mut results = self.send(call, |a| Ok(from_wire::availability(a))).await?;
         self.inner
             .keys
             .scrub(&[], precheck::texts(&mut results))
@@ -262,13 +240,13 @@ impl INumberingClient {
     /// are used; otherwise one client checks while the others wait for it.
     /// The carrier's texts are kept (here and in the store) and returned
     /// without the client's credentials nor `secrets` (the secrets of the
-    /// requests in scope), whoever wrote them.
+    /// requests in scope), whoever wrote them. The numbers were checked.
     pub(super) async fn check_once(
         &self,
         numbers: &[PhoneNumber],
         secrets: &[&str],
     ) -> Result<Vec<Availability>> {
-        let clock = &self.inner.transport.config().clock;
+        let clock = &self.inner.sender.transport().config().clock;
         let digits: Vec<String> = numbers.iter().map(to_wire::digits).collect();
         let item = Self::check_item(&digits);
         let key = self.inner.keys.current().await;
@@ -285,7 +263,7 @@ impl INumberingClient {
                 |c| c.lifetime(clock.now()),
                 || async {
                     let at = clock.now();
-                    let mut results = self.port_in_availability(numbers).await?;
+                    let mut results = self.availability(numbers).await?;
                     precheck::scrub(&mut results, secrets);
                     Ok::<_, Error>(SharedChecks { at, results })
                 },
@@ -303,8 +281,7 @@ impl INumberingClient {
 
     /// The remembered result for `number`, if checked within the hour.
     pub(super) fn fresh_check(&self, number: &PhoneNumber) -> Option<Availability> {
-        let now = self.inner.transport.config().clock.now();
-        self.inner.prechecks.fresh(&to_wire::digits(number), now)
+        self.inner.prechecks.fresh(&to_wire::digits(number), self.now())
     }
 
     /// Forgets the checks of `numbers`, here and the set's in the store.
@@ -333,16 +310,15 @@ impl INumberingClient {
     /// The carrier's texts (status, message, URL) come back without the
     /// password or the API key, should the carrier echo them.
     pub async fn port_status(&self) -> Result<Vec<PortStatusEntry>> {
-        let answer: wire::StatusAnswer = self
-            .call(
-                Operation::ListOrders,
-                Idempotency::Idempotent,
-                PORT_STATUS_PATH,
-                &[],
-                |apikey| serde_json::to_vec(&wire::ApikeyOnly { apikey }),
-            )
-            .await?;
-        let mut entries = from_wire::status(answer);
+        let make = |apikey: &str| encode(&wire::ApikeyOnly { apikey });
+        let call = self.call(
+            Operation::ListOrders,
+            Idempotency::Idempotent,
+            &self.inner.urls.port_status,
+            Body::Keyed(&make, JSON),
+            &[],
+        );
+        let mut entries = self.send(call, |a| Ok(from_wire::status(a))).await?;
         let texts = entries.iter_mut().flat_map(status_texts);
         self.inner.keys.scrub(&[], texts).await;
         Ok(entries)
@@ -367,7 +343,7 @@ impl INumberingClient {
     /// the stream is first polled.
     pub fn port_status_entries(&self) -> BoxStream<'_, Result<PortStatusEntry>> {
         // Boxed: the reader is large, and the state moves on every item.
-        let reader = Box::new(SummaryReader::new(self));
+        let reader = Box::new(self.summary());
         futures::stream::unfold(Some(reader), |reader| async move {
             let mut reader = reader?;
             match reader.next().await {
@@ -380,79 +356,118 @@ impl INumberingClient {
         .boxed()
     }
 
+    /// A reading of the status summary, as it arrives; nothing is sent
+    /// before its first step.
+    pub(super) fn summary(&self) -> SummaryReader<'_> {
+        SummaryReader::new(
+            &self.inner.sender,
+            &self.inner.keys,
+            &self.inner.urls.port_status,
+        )
+    }
+
+    /// The admin `orderId`s and the records they were linked to.
+    pub(super) fn links(&self) -> std::sync::MutexGuard<'_, AdminLinks> {
+        self.inner
+            .links
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// portInOrder (administrators only): returns the `orderId`. Sent once;
     /// a 412 means a number was not checked within the hour.
     pub async fn port_in_order(&self, order: &PortInOrder) -> Result<String> {
-        let mut p = Problems::new();
-        check::port_in_order(order, &mut p);
-        p.finish()?;
+        check::port_in_order(order)?;
+        self.send_port_in_order(order, None).await
+    }
+
+    /// portInOrder for an order already checked; after a 412, `recover`
+    /// (the portability check again) runs once and the order is sent once
+    /// more.
+    pub(super) async fn send_port_in_order(
+        &self,
+        order: &PortInOrder,
+        recover: Option<Recovery<'_>>,
+    ) -> Result<String> {
         let op = Operation::Submit;
-        let secrets: Vec<&str> = order
-            .items
-            .iter()
-            .flat_map(|i| {
-                std::iter::once(i.account_number.expose())
-                    .chain(i.account_pin.as_ref().map(|p| p.expose()))
-            })
-            .collect();
-        let answer: wire::OrderAnswer = self
-            .call(
-                op,
-                Idempotency::CreateOnce,
-                PORT_IN_ORDER_PATH,
-                &secrets,
-                |key| serde_json::to_vec(&to_wire::port_in_order(key, order)),
-            )
-            .await?;
-        answer
-            .order_id
-            .as_ref()
-            .and_then(|v| match v {
-                serde_json::Value::Number(n) => Some(n.to_string()),
-                serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
-                _ => None,
-            })
-            .ok_or_else(|| not_readable(op, "orderId"))
+        let secrets = order.secrets();
+        let make = |key: &str| encode(&to_wire::port_in_order(key, order));
+        let mut call = self.call(
+            op,
+            Idempotency::CreateOnce,
+            &self.inner.urls.port_in_order,
+            Body::Keyed(&make, JSON),
+            &secrets,
+        );
+        // The call's borrows end here: the recovery is given theirs.
+        let again = recover.map(|recover| {
+            move || -> std::pin::Pin<Box<dyn Future<Output = Result<()>> + Send + '_>> { recover() }
+        });
+        call.recover = again.as_ref().map(|again| again as Recovery<'_>);
+        self.send(call, |answer: wire::OrderAnswer| {
+            answer
+                .order_id
+                .as_ref()
+                .and_then(|v| match v {
+                    serde_json::Value::Number(n) => Some(n.to_string()),
+                    serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
+                    _ => None,
+                })
+                .ok_or_else(|| unreadable_id(op, "orderId"))
+        })
+        .await
     }
 
     /// account/port: a customer port request through iNumbering's LNP
     /// review. Sent once.
     pub async fn account_port(&self, port: &AccountPort) -> Result<AccountPortCreated> {
-        let mut p = Problems::new();
-        check::account_port(port, &mut p);
-        p.finish()?;
+        check::account_port(port)?;
+        self.send_account_port(port).await
+    }
+
+    /// account/port for a request already checked.
+    pub(super) async fn send_account_port(&self, port: &AccountPort) -> Result<AccountPortCreated> {
         let op = Operation::Submit;
-        let pin = port.pin.as_ref().map_or("", |p| p.expose());
-        let secrets = [port.account_number.expose(), pin];
-        let mut raw: serde_json::Value = self
-            .call(
-                op,
-                Idempotency::CreateOnce,
-                ACCOUNT_PORT_PATH,
-                &secrets,
-                |_| serde_json::to_vec(&to_wire::account_port(port)),
-            )
+        let secrets = port.secrets();
+        let body = encode(&to_wire::account_port(port))?;
+        let call = self.call(
+            op,
+            Idempotency::CreateOnce,
+            &self.inner.urls.account_port,
+            Body::Bytes(&body, JSON),
+            &secrets,
+        );
+        let text = |v: &Option<serde_json::Value>| match v {
+            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        };
+        let (mut raw, mut data, pid) = self
+            .send(call, |raw: serde_json::Value| {
+                // Read from the parsed value in place: no second parse, no
+                // copy.
+                let answer = <wire::AccountPortAnswer as serde::Deserialize>::deserialize(&raw)
+                    .map_err(|e| Error::Decode {
+                        carrier: CARRIER,
+                        operation: op,
+                        message: format!("unexpected answer shape: {e}"),
+                    })?;
+                let data = answer.data.ok_or_else(|| unreadable_id(op, "data.pid"))?;
+                let pid = text(&data.pid)
+                    .filter(|p| !p.is_empty())
+                    .ok_or_else(|| unreadable_id(op, "data.pid"))?;
+                Ok((raw, data, pid))
+            })
             .await?;
-        // Read from the parsed value in place: no second parse, no copy.
-        let answer =
-            <wire::AccountPortAnswer as serde::Deserialize>::deserialize(&raw).map_err(|e| {
-                Error::Decode {
-                    carrier: CARRIER,
-                    operation: op,
-                    message: format!("unexpected answer shape: {e}"),
-                }
-                .ambiguous_after_send(op)
-            })?;
         // A carrier may echo the request: the kept answer must not hold the
         // account number or the PIN.
         let key = self.inner.keys.current().await;
-        let mut all = secrets.to_vec();
+        let mut all = secrets.clone();
         all.push(self.inner.keys.password());
         if let Some(key) = &key {
             all.push(key.expose());
         }
         crate::redact::Redactor::new(&all).scrub_json(&mut raw);
-        let mut data = answer.data.ok_or_else(|| not_readable(op, "data.pid"))?;
         crate::redact::scrub_texts(
             &all,
             data.message
@@ -460,14 +475,6 @@ impl INumberingClient {
                 .chain(data.loa_url.iter_mut())
                 .chain(data.port_url.iter_mut()),
         );
-        let text = |v: &Option<serde_json::Value>| match v {
-            Some(serde_json::Value::String(s)) => Some(s.clone()),
-            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-            _ => None,
-        };
-        let pid = text(&data.pid)
-            .filter(|p| !p.is_empty())
-            .ok_or_else(|| not_readable(op, "data.pid"))?;
         Ok(AccountPortCreated {
             pid,
             ticket: text(&data.ticket).and_then(|t| t.parse().ok()),
@@ -483,9 +490,8 @@ impl INumberingClient {
     /// numbers come back. Retried only when every PIN is given (a retry of
     /// a generation could assign different PINs than the first answer said).
     pub async fn port_out_pin_update(&self, updates: &[PinUpdate]) -> Result<Vec<AssignedPin>> {
-        let mut p = Problems::new();
-        check::pin_updates(updates, &mut p);
-        p.finish()?;
+        check::pin_updates(updates)?;
+        let op = Operation::Native("port_out_pin_update");
         let idempotency = if updates.iter().all(|u| u.pin.is_some()) {
             Idempotency::Idempotent
         } else {
@@ -495,60 +501,95 @@ impl INumberingClient {
             .iter()
             .filter_map(|u| u.pin.as_ref().map(Pin::expose))
             .collect();
-        let answer: wire::PinAnswer = self
-            .call(
-                Operation::Native("port_out_pin_update"),
-                idempotency,
-                PIN_UPDATE_PATH,
-                &pins,
-                |key| serde_json::to_vec(&to_wire::pin_update(key, updates)),
-            )
-            .await?;
-        // An answer without `portOutPin` does not say what was assigned:
-        // after a generation, PINs may have changed that the caller never
-        // learns.
-        let Some(list) = answer.port_out_pin else {
-            let error = Error::Decode {
+        let make = |key: &str| encode(&to_wire::pin_update(key, updates));
+        let call = self.call(
+            op,
+            idempotency,
+            &self.inner.urls.pin_update,
+            Body::Keyed(&make, JSON),
+            &pins,
+        );
+        self.send(call, |answer: wire::PinAnswer| {
+            // An answer without `portOutPin` does not say what was
+            // assigned: after a generation, PINs may have changed that the
+            // caller never learns (the send path makes it an unknown
+            // outcome).
+            let list = answer.port_out_pin.ok_or_else(|| Error::Decode {
                 carrier: CARRIER,
-                operation: Operation::Native("port_out_pin_update"),
+                operation: op,
                 message: "the answer names no portOutPin: the PINs assigned are unknown".into(),
-            };
-            return Err(if idempotency == Idempotency::CreateOnce {
-                error.ambiguous_after_send(Operation::Native("port_out_pin_update"))
-            } else {
-                error
-            });
-        };
-        let items = list.tn_list.map(|l| l.tn_item).unwrap_or_default();
-        Ok(items
-            .into_iter()
-            .filter_map(|item| {
-                let text = |v: serde_json::Value| match v {
-                    serde_json::Value::String(s) => Some(s),
-                    serde_json::Value::Number(n) => Some(n.to_string()),
-                    _ => None,
-                };
-                let number = PhoneNumber::nanp(&text(item.tn?)?).ok()?;
-                let pin = Pin::new(text(item.port_out_pin?)?).ok()?;
-                Some(AssignedPin { number, pin })
-            })
-            .collect())
+            })?;
+            let items = list.tn_list.map(|l| l.tn_item).unwrap_or_default();
+            Ok(items
+                .into_iter()
+                .filter_map(|item| {
+                    let text = |v: serde_json::Value| match v {
+                        serde_json::Value::String(s) => Some(s),
+                        serde_json::Value::Number(n) => Some(n.to_string()),
+                        _ => None,
+                    };
+                    let number = PhoneNumber::nanp(&text(item.tn?)?).ok()?;
+                    let pin = Pin::new(text(item.port_out_pin?)?).ok()?;
+                    Some(AssignedPin { number, pin })
+                })
+                .collect())
+        })
+        .await
     }
 }
 
 /// iNumbering accepted the order (2xx, no failure in the body) but its id
-/// cannot be read: the order exists, the caller cannot tell which.
-fn not_readable(op: Operation, field: &str) -> Error {
-    Error::OutcomeUnknown {
+/// cannot be read: the order exists, the caller cannot tell which (the
+/// send path makes it [`Error::OutcomeUnknown`]).
+fn unreadable_id(op: Operation, field: &str) -> Error {
+    Error::Decode {
         carrier: CARRIER,
         operation: op,
-        cause: Box::new(Error::Decode {
-            carrier: CARRIER,
-            operation: op,
-            message: format!(
-                "iNumbering accepted the order but its {field} could not be read; \
-                 do not submit again: reconcile to find it"
-            ),
-        }),
+        message: format!(
+            "iNumbering accepted the order but its {field} could not be read; \
+             do not submit again: reconcile to find it"
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    use super::*;
+
+    /// A create whose key exchange failed never left: the exchange's own
+    /// error, not an unknown outcome.
+    #[tokio::test]
+    async fn a_create_whose_key_exchange_failed_keeps_the_exchange_error() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path(super::super::APIKEY_PATH))
+            .respond_with(ResponseTemplate::new(500).set_body_string("down"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path(PIN_UPDATE_PATH))
+            .respond_with(ResponseTemplate::new(200))
+            .expect(0)
+            .mount(&server)
+            .await;
+        let client = INumberingClient::builder()
+            .base_url(server.uri())
+            .username(1234567890)
+            .password("abc1234567")
+            .build()
+            .unwrap();
+        let generate = [PinUpdate::generate(
+            PhoneNumber::nanp("3125550101").unwrap(),
+        )];
+        let err = client.port_out_pin_update(&generate).await.unwrap_err();
+        assert!(
+            matches!(err, Error::Api { status: 500, .. }),
+            "not the exchange's error: {err:?}"
+        );
+        assert_eq!(client.exchanges(), 1);
     }
 }

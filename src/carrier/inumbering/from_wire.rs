@@ -8,9 +8,10 @@ use serde_json::Value;
 
 use super::types::{Availability, PortStatusEntry};
 use super::wire;
-use crate::error::{Error, RejectReason};
+use crate::error::{Error, RejectReason, Result};
+use crate::http::{HttpConfig, Reply, Verdict};
 use crate::model::{PhoneNumber, Pin};
-use crate::operation::Carrier;
+use crate::operation::{Carrier, Operation};
 
 const CARRIER: Carrier = Carrier::INumbering;
 
@@ -93,15 +94,51 @@ pub(super) fn failure_in(
     Some(error_for_code(code, message, retry_after))
 }
 
+/// iNumbering's classifier, for every call: the answer's failure (in the
+/// HTTP status or inside a 2xx body) as the verdict its words call for
+/// ([`verdict`]); a success decoded as `T`, then made the call's result by
+/// `then`, whose error (a 2xx the call cannot use) is final.
+pub(super) fn read<T: wire::Answer, U>(
+    config: &HttpConfig,
+    operation: Operation,
+    reply: Reply,
+    then: impl FnOnce(T) -> Result<U>,
+) -> Verdict<U> {
+    let retry_after = reply.retry_after(config);
+    match answer::<T>(operation, reply.status, &reply.body, retry_after) {
+        Ok(answer) => match then(answer) {
+            Ok(done) => Verdict::Done(done),
+            Err(e) => Verdict::Failed(e),
+        },
+        Err(e) => verdict(e),
+    }
+}
+
+/// What the send path does on a failure iNumbering reported: a 401
+/// (in the status or the body) asks for a new key; a failure its words
+/// call transient (a storage or DB error, portStatus's 409) is sent again
+/// like a 5xx where the call may be repeated; a 412 ("no portability check
+/// within the hour") asks for the check first; anything else is final.
+pub(super) fn verdict<T>(error: Error) -> Verdict<T> {
+    match error {
+        Error::Auth {
+            status: Some(401), ..
+        } => Verdict::Unauthorized(error),
+        Error::CarrierUnavailable { .. } => Verdict::Transient(error),
+        Error::Precondition { .. } => Verdict::Recover(error),
+        other => Verdict::Failed(other),
+    }
+}
+
 /// Reads an answer in one pass: a failure in the HTTP status or in the
 /// body's envelope is its error; a 2xx body that does not fit `T` is
 /// [`Error::Decode`] (or the failure it reports in another shape).
 pub(super) fn answer<T: wire::Answer>(
-    operation: crate::operation::Operation,
+    operation: Operation,
     http_status: u16,
     body: &[u8],
     retry_after: Option<std::time::Duration>,
-) -> Result<T, Error> {
+) -> Result<T> {
     if !(200..300).contains(&http_status) {
         return Err(http_failure(operation, http_status, body, retry_after));
     }
@@ -123,7 +160,7 @@ pub(super) fn answer<T: wire::Answer>(
 /// The failure a non-2xx answer reports, read from its status and body as
 /// [`answer`] reads it.
 pub(super) fn http_failure(
-    operation: crate::operation::Operation,
+    operation: Operation,
     http_status: u16,
     body: &[u8],
     retry_after: Option<std::time::Duration>,
@@ -138,13 +175,13 @@ pub(super) fn http_failure(
 /// What a code means for this call: portStatus documents 409 as "Internal
 /// storage error", a transient failure of the carrier's, not a refusal of
 /// the caller's fields.
-pub(super) fn in_context(operation: crate::operation::Operation, error: Error) -> Error {
+pub(super) fn in_context(operation: Operation, error: Error) -> Error {
     match error {
         Error::Rejected {
             status: Some(409),
             message,
             ..
-        } if operation == crate::operation::Operation::ListOrders => Error::CarrierUnavailable {
+        } if operation == Operation::ListOrders => Error::CarrierUnavailable {
             carrier: CARRIER,
             status: 409,
             message,

@@ -1,16 +1,20 @@
 //! [`INumberingClient`] as a [`PortProvider`].
 
+use std::future::Future;
+use std::pin::Pin;
+
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 use futures::stream::{BoxStream, StreamExt};
 
-use super::INumberingClient;
+use super::check;
+use super::client::INumberingClient;
 use super::links::CLOCK_SKEW;
 use super::request::{account_port, port_in_order};
 use super::status_map::order_status;
-use super::summary::{Step, SummaryReader};
+use super::summary::Step;
 use super::to_wire::digits;
-use super::types::PortStatusEntry;
+use super::types::{AccountPort, PortInOrder, PortStatusEntry};
 use crate::bulk;
 use crate::error::{Error, FieldError, RejectReason, Result};
 use crate::model::{
@@ -157,8 +161,8 @@ fn summary(entry: &PortStatusEntry) -> Result<PortSummary> {
 
 enum Order {
     /// A customer order, and whether the caller asked for the check first.
-    Customer(Box<super::AccountPort>, bool),
-    Admin(super::PortInOrder),
+    Customer(Box<AccountPort>, bool),
+    Admin(PortInOrder),
 }
 
 impl Order {
@@ -166,128 +170,148 @@ impl Order {
     /// redaction of the carrier's texts about it.
     fn secrets(&self) -> Vec<&str> {
         match self {
-            Order::Customer(port, _) => std::iter::once(port.account_number.expose())
-                .chain(port.pin.as_ref().map(|p| p.expose()))
-                .collect(),
-            Order::Admin(order) => order
-                .items
-                .iter()
-                .flat_map(|i| {
-                    std::iter::once(i.account_number.expose())
-                        .chain(i.account_pin.as_ref().map(|p| p.expose()))
-                })
-                .collect(),
+            Order::Customer(port, _) => port.secrets(),
+            Order::Admin(order) => order.secrets(),
         }
     }
 }
 
-impl INumberingClient {
-    /// Checks every number not checked within the hour, in one call, and
-    /// refuses the submission when any is not portable. The carrier's
-    /// reasons are given without the client's credentials nor `secrets`
-    /// (the request's own).
-    async fn ensure_portable(&self, numbers: &[PhoneNumber], secrets: &[&str]) -> Result<()> {
-        let unchecked: Vec<PhoneNumber> = numbers
-            .iter()
-            .filter(|n| self.fresh_check(n).is_none())
-            .cloned()
-            .collect();
-        if !unchecked.is_empty() {
-            self.check_once(&unchecked, secrets)
-                .await
-                .map_err(|e| e.redacting(secrets))?;
-        }
-        let mut reasons = Vec::new();
-        for (i, number) in numbers.iter().enumerate() {
-            let reason = match self.fresh_check(number) {
-                Some(a) if a.portable => continue,
-                Some(a) => a
-                    .not_portable_reason
-                    .unwrap_or_else(|| "no reason given".to_owned()),
-                None => "portInAvailability did not report it".to_owned(),
-            };
-            reasons.push((i, number, reason));
-        }
-        if reasons.is_empty() {
-            return Ok(());
-        }
-        // A check remembered here was made for another request, perhaps:
-        // this one's secrets are removed too.
-        self.inner
-            .keys
-            .scrub(secrets, reasons.iter_mut().map(|(_, _, r)| r))
-            .await;
-        let refused: Vec<FieldError> = reasons
-            .into_iter()
-            .map(|(i, number, reason)| {
-                FieldError::new(
-                    format!("lines[{i}].number"),
-                    format!("{number} is not portable: {reason}"),
-                )
-            })
-            .collect();
-        Err(Error::Rejected {
-            carrier: CARRIER,
-            status: None,
-            reason: RejectReason::NotPortable,
-            message: refused
-                .iter()
-                .map(|f| f.problem.clone())
-                .collect::<Vec<_>>()
-                .join("; "),
-            field_errors: refused,
-        })
+/// Checks every number not checked within the hour, in one call, and
+/// refuses the submission when any is not portable. The carrier's
+/// reasons are given without the client's credentials nor `secrets`
+/// (the request's own).
+async fn ensure_portable(
+    client: &INumberingClient,
+    numbers: &[PhoneNumber],
+    secrets: &[&str],
+) -> Result<()> {
+    let unchecked: Vec<PhoneNumber> = numbers
+        .iter()
+        .filter(|n| client.fresh_check(n).is_none())
+        .cloned()
+        .collect();
+    if !unchecked.is_empty() {
+        client
+            .check_once(&unchecked, secrets)
+            .await
+            .map_err(|e| e.redacting(secrets))?;
     }
-
-    /// The check a customer asked for: a number found not portable stops the
-    /// order; a check the carrier does not offer this account (414
-    /// "Wireless not allowed for Customer") does not.
-    async fn customer_check(&self, numbers: &[PhoneNumber], secrets: &[&str]) -> Result<()> {
-        match self.ensure_portable(numbers, secrets).await {
-            Err(e) if e.reject_reason() == Some(RejectReason::CheckUnavailable) => {
-                tracing::info!(
-                    "portability check not offered to this account; ordering without it"
-                );
-                Ok(())
-            }
-            other => other,
-        }
-    }
-
-    async fn place(&self, order: &Order, numbers: &[PhoneNumber]) -> Result<SubmittedOrder> {
-        let (id, raw) = match order {
-            Order::Customer(port, _) => {
-                let created = self.account_port(port).await?;
-                (created.pid, created.raw)
-            }
-            Order::Admin(order) => {
-                let sent_at = self.inner.transport.config().clock.now();
-                let order_id = self.port_in_order(order).await?;
-                let pid = self.link_admin_order(&order_id, sent_at).await;
-                let raw = serde_json::json!({ "orderId": order_id, "pid": pid });
-                // The id the status call knows, when the record was found;
-                // else the orderId, linked on a later status read.
-                (pid.unwrap_or(order_id), raw)
-            }
+    let mut reasons = Vec::new();
+    for (i, number) in numbers.iter().enumerate() {
+        let reason = match client.fresh_check(number) {
+            Some(a) if a.portable => continue,
+            Some(a) => a
+                .not_portable_reason
+                .unwrap_or_else(|| "no reason given".to_owned()),
+            None => "portInAvailability did not report it".to_owned(),
         };
-        // iNumbering answered 2xx: the order exists. An id the crate cannot
-        // use leaves the caller not knowing which: an unknown outcome, never
-        // a validation error (which would say nothing was sent).
-        let id = PortId::new(id).map_err(|e| Error::OutcomeUnknown {
+        reasons.push((i, number, reason));
+    }
+    if reasons.is_empty() {
+        return Ok(());
+    }
+    // A check remembered here was made for another request, perhaps:
+    // this one's secrets are removed too.
+    client
+        .inner
+        .keys
+        .scrub(secrets, reasons.iter_mut().map(|(_, _, r)| r))
+        .await;
+    let refused: Vec<FieldError> = reasons
+        .into_iter()
+        .map(|(i, number, reason)| {
+            FieldError::new(
+                format!("lines[{i}].number"),
+                format!("{number} is not portable: {reason}"),
+            )
+        })
+        .collect();
+    Err(Error::Rejected {
+        carrier: CARRIER,
+        status: None,
+        reason: RejectReason::NotPortable,
+        message: refused
+            .iter()
+            .map(|f| f.problem.clone())
+            .collect::<Vec<_>>()
+            .join("; "),
+        field_errors: refused,
+    })
+}
+
+/// The check a customer asked for: a number found not portable stops the
+/// order; a check the carrier does not offer this account (414
+/// "Wireless not allowed for Customer") does not.
+async fn customer_check(
+    client: &INumberingClient,
+    numbers: &[PhoneNumber],
+    secrets: &[&str],
+) -> Result<()> {
+    match ensure_portable(client, numbers, secrets).await {
+        Err(e) if e.reject_reason() == Some(RejectReason::CheckUnavailable) => {
+            tracing::info!("portability check not offered to this account; ordering without it");
+            Ok(())
+        }
+        other => other,
+    }
+}
+
+/// Places a checked order. An admin order refused with a 412 (a number
+/// not checked within the hour, by the carrier's account) is checked
+/// again and sent once more.
+async fn place(
+    client: &INumberingClient,
+    order: &Order,
+    numbers: &[PhoneNumber],
+) -> Result<SubmittedOrder> {
+    let (id, raw) = match order {
+        Order::Customer(port, _) => {
+            let created = client.send_account_port(port).await?;
+            (created.pid, created.raw)
+        }
+        Order::Admin(order) => {
+            // When the order that was taken was sent: after a recovery, the
+            // second sending.
+            let sent_at = std::sync::Mutex::new(client.now());
+            let secrets = order.secrets();
+            let recheck = || -> Pin<Box<dyn Future<Output = Result<()>> + Send + '_>> {
+                Box::pin(async {
+                    client.forget_checks(numbers).await;
+                    ensure_portable(client, numbers, &secrets).await?;
+                    *sent_at
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) = client.now();
+                    Ok(())
+                })
+            };
+            let order_id = client.send_port_in_order(order, Some(&recheck)).await?;
+            let sent_at = *sent_at
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let pid = link_admin_order(client, &order_id, sent_at).await;
+            let raw = serde_json::json!({ "orderId": order_id, "pid": pid });
+            // The id the status call knows, when the record was found;
+            // else the orderId, linked on a later status read.
+            (pid.unwrap_or(order_id), raw)
+        }
+    };
+    // iNumbering answered 2xx: the order exists. An id the crate cannot
+    // use leaves the caller not knowing which: an unknown outcome, never
+    // a validation error (which would say nothing was sent).
+    let id = PortId::new(id).map_err(|e| Error::OutcomeUnknown {
+        carrier: CARRIER,
+        operation: Operation::Submit,
+        cause: Box::new(Error::Decode {
             carrier: CARRIER,
             operation: Operation::Submit,
-            cause: Box::new(Error::Decode {
-                carrier: CARRIER,
-                operation: Operation::Submit,
-                message: format!(
-                    "iNumbering accepted the order but returned an unusable id ({}); \
-                     do not submit again: reconcile to find it",
-                    e.problem
-                ),
-            }),
-        })?;
-        Ok(SubmittedOrder::new(id, numbers.to_vec(), raw))
-    }
+            message: format!(
+                "iNumbering accepted the order but returned an unusable id ({}); \
+                 do not submit again: reconcile to find it",
+                e.problem
+            ),
+        }),
+    })?;
+    Ok(SubmittedOrder::new(id, numbers.to_vec(), raw))
 }
 
 #[async_trait]
@@ -315,6 +339,7 @@ impl PortProvider for INumberingClient {
     /// checked within the hour by this client, or by another sharing its
     /// store, is answered from that check without a call.
     async fn check_portability(&self, numbers: &[PhoneNumber]) -> Result<Vec<Portability>> {
+        check::availability(numbers)?;
         let results = self.check_once(numbers, &[]).await?;
         Ok(numbers
             .iter()
@@ -348,9 +373,9 @@ impl PortProvider for INumberingClient {
     /// check; a check the carrier does not offer the account (414 "Wireless
     /// not allowed for Customer") never stops a customer order.
     async fn submit(&self, request: &PortRequest) -> Result<Submission> {
-        let order = self.build_order(request)?;
+        let order = build_order(self, request)?;
         let numbers: Vec<PhoneNumber> = request.lines.iter().map(|l| l.number.clone()).collect();
-        self.submit_order(&order, &numbers, true).await
+        submit_order(self, &order, &numbers, true).await
     }
 
     /// Validates every request, checks every number not checked within the
@@ -365,7 +390,7 @@ impl PortProvider for INumberingClient {
         let mut early = Vec::new();
         let mut orders: Vec<Option<Order>> = Vec::with_capacity(requests.len());
         for (i, request) in requests.iter().enumerate() {
-            match self.build_order(request) {
+            match build_order(self, request) {
                 Ok(order) => orders.push(Some(order)),
                 Err(e) => {
                     early.push((i, Err(e)));
@@ -424,7 +449,7 @@ impl PortProvider for INumberingClient {
                 let numbers: Vec<PhoneNumber> =
                     requests[i].lines.iter().map(|l| l.number.clone()).collect();
                 match &orders[i] {
-                    Some(order) => vec![self.submit_order(order, &numbers, customers_check).await],
+                    Some(order) => vec![submit_order(self, order, &numbers, customers_check).await],
                     None => Vec::new(),
                 }
             },
@@ -435,7 +460,7 @@ impl PortProvider for INumberingClient {
     /// The order where `pid` (or record id) is `id`, from portStatus. The
     /// summary carries no numbers, so the order has no lines.
     async fn order(&self, id: &PortId) -> Result<PortOrder> {
-        self.find_order(id).await
+        find_order(self, id).await
     }
 
     /// The portStatus summary read as it arrives
@@ -489,12 +514,12 @@ impl PortProvider for INumberingClient {
         request: &PortRequest,
         attempted_at: DateTime<Utc>,
     ) -> Result<Reconciliation> {
-        self.build_order(request)?;
+        check::request(request, self.is_admin())?;
         let since_at = attempted_at
             .checked_sub_signed(RECONCILE_CLOCK_SKEW)
             .unwrap_or(DateTime::<Utc>::MIN_UTC);
         let since = since_at.timestamp();
-        let mut reader = SummaryReader::new(self);
+        let mut reader = self.summary();
         let mut candidates = std::collections::BinaryHeap::new();
         let (mut recent, mut timeless, mut unnamed, mut unreadable) = (0u64, 0u64, 0u64, 0u64);
         let mut seq = 0u64;
@@ -586,154 +611,144 @@ impl PortProvider for INumberingClient {
     }
 }
 
-impl INumberingClient {
-    fn build_order(&self, request: &PortRequest) -> Result<Order> {
-        Ok(if self.is_admin() {
-            Order::Admin(port_in_order(request)?)
-        } else {
-            let check = request
-                .inumbering
-                .as_ref()
-                .is_some_and(|o| o.check_portability);
-            Order::Customer(Box::new(account_port(request)?), check)
-        })
-    }
+/// The order `request` makes for `client`, checked once (nothing is
+/// checked again on the way).
+fn build_order(client: &INumberingClient, request: &PortRequest) -> Result<Order> {
+    check::request(request, client.is_admin())?;
+    Ok(if client.is_admin() {
+        Order::Admin(port_in_order(request)?)
+    } else {
+        let check = request
+            .inumbering
+            .as_ref()
+            .is_some_and(|o| o.check_portability);
+        Order::Customer(Box::new(account_port(request)?), check)
+    })
+}
 
-    /// The pre-check where it applies, the order, and one recovery from a
-    /// 412 (admin orders).
-    async fn submit_order(
-        &self,
-        order: &Order,
-        numbers: &[PhoneNumber],
-        customers_check: bool,
-    ) -> Result<Submission> {
-        match order {
-            Order::Admin(_) => self.ensure_portable(numbers, &order.secrets()).await?,
-            Order::Customer(_, true) if customers_check => {
-                self.customer_check(numbers, &order.secrets()).await?;
-            }
-            Order::Customer(..) => {}
+/// The pre-check where it applies, and the order (with one recovery from
+/// a 412, admin orders).
+async fn submit_order(
+    client: &INumberingClient,
+    order: &Order,
+    numbers: &[PhoneNumber],
+    customers_check: bool,
+) -> Result<Submission> {
+    match order {
+        Order::Admin(_) => ensure_portable(client, numbers, &order.secrets()).await?,
+        Order::Customer(_, true) if customers_check => {
+            customer_check(client, numbers, &order.secrets()).await?;
         }
-        let placed = match self.place(order, numbers).await {
-            Err(Error::Precondition { message, .. }) if matches!(order, Order::Admin(_)) => {
-                tracing::info!(%message, "412: checking portability again and ordering once more");
-                self.forget_checks(numbers).await;
-                self.ensure_portable(numbers, &order.secrets()).await?;
-                self.place(order, numbers).await?
-            }
-            other => other?,
-        };
-        Ok(Submission::new(CARRIER, vec![placed]))
+        Order::Customer(..) => {}
     }
+    let placed = place(client, order, numbers).await?;
+    Ok(Submission::new(CARRIER, vec![placed]))
+}
 
-    /// Reads the status summary once, as it arrives, to find the record of
-    /// the admin order `order_id` sent at `sent_at`; `None` (and a pending
-    /// link, tried again on later reads) when it cannot tell: when two
-    /// unclaimed records could be it, or the summary was not read complete
-    /// and well-formed. Never fails: the order exists.
-    async fn link_admin_order(&self, order_id: &str, sent_at: DateTime<Utc>) -> Option<String> {
-        self.lock_links().remember(order_id, sent_at);
-        let fitting = match self.fitting_records(Some(sent_at), None).await {
-            Ok((fitting, _)) => fitting,
-            Err(e) => {
-                tracing::warn!(error = %e, "could not read the status summary to link an admin order");
-                return None;
-            }
-        };
-        self.lock_links().link(order_id, &fitting)
-    }
+/// Reads the status summary once, as it arrives, to find the record of
+/// the admin order `order_id` sent at `sent_at`; `None` (and a pending
+/// link, tried again on later reads) when it cannot tell: when two
+/// unclaimed records could be it, or the summary was not read complete
+/// and well-formed. Never fails: the order exists.
+async fn link_admin_order(
+    client: &INumberingClient,
+    order_id: &str,
+    sent_at: DateTime<Utc>,
+) -> Option<String> {
+    client.links().remember(order_id, sent_at);
+    let fitting = match fitting_records(client, Some(sent_at), None).await {
+        Ok((fitting, _)) => fitting,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the status summary to link an admin order");
+            return None;
+        }
+    };
+    client.links().link(order_id, &fitting)
+}
 
-    /// Reads the summary for the records that could be an admin order sent
-    /// at `sent_at`, when given (stamped at or after it, less the skew, and
-    /// claimed by no other order): at most two are kept, since a link needs
-    /// exactly one (without `wanted`, reading stops at the second). With
-    /// `wanted`, stops at the entry whose `pid` or `id` is one of them and
-    /// returns it too. Fails unless the complete, well-formed summary was
-    /// read with every entry readable (or reading stopped early).
-    async fn fitting_records(
-        &self,
-        sent_at: Option<DateTime<Utc>>,
-        wanted: Option<&[&str]>,
-    ) -> Result<(Vec<PortStatusEntry>, Option<PortStatusEntry>)> {
-        let since = sent_at.map(|at| since(at, CLOCK_SKEW));
-        let mut reader = SummaryReader::new(self);
-        let mut fitting: Vec<PortStatusEntry> = Vec::new();
-        let mut unreadable = 0u64;
-        loop {
-            match reader.next().await {
-                Step::Entry(entry) => {
-                    if wanted.is_some_and(|keys| keys.iter().any(|k| entry.is(k))) {
-                        return Ok((fitting, Some(entry)));
-                    }
-                    let Some(key) = entry.key() else { continue };
-                    if fitting.len() < 2
-                        && since.is_some_and(|s| entry.timestamp.is_some_and(|t| t >= s))
-                        && !self.lock_links().is_claimed(key)
-                    {
-                        fitting.push(entry);
-                        if fitting.len() == 2 && wanted.is_none() {
-                            // Two records could be the order: no link is
-                            // made, whatever the rest holds.
-                            return Ok((fitting, None));
-                        }
+/// Reads the summary for the records that could be an admin order sent
+/// at `sent_at`, when given (stamped at or after it, less the skew, and
+/// claimed by no other order): at most two are kept, since a link needs
+/// exactly one (without `wanted`, reading stops at the second). With
+/// `wanted`, stops at the entry whose `pid` or `id` is one of them and
+/// returns it too. Fails unless the complete, well-formed summary was
+/// read with every entry readable (or reading stopped early).
+async fn fitting_records(
+    client: &INumberingClient,
+    sent_at: Option<DateTime<Utc>>,
+    wanted: Option<&[&str]>,
+) -> Result<(Vec<PortStatusEntry>, Option<PortStatusEntry>)> {
+    let since = sent_at.map(|at| since(at, CLOCK_SKEW));
+    let mut reader = client.summary();
+    let mut fitting: Vec<PortStatusEntry> = Vec::new();
+    let mut unreadable = 0u64;
+    loop {
+        match reader.next().await {
+            Step::Entry(entry) => {
+                if wanted.is_some_and(|keys| keys.iter().any(|k| entry.is(k))) {
+                    return Ok((fitting, Some(entry)));
+                }
+                let Some(key) = entry.key() else { continue };
+                if fitting.len() < 2
+                    && since.is_some_and(|s| entry.timestamp.is_some_and(|t| t >= s))
+                    && !client.links().is_claimed(key)
+                {
+                    fitting.push(entry);
+                    if fitting.len() == 2 && wanted.is_none() {
+                        // Two records could be the order: no link is
+                        // made, whatever the rest holds.
+                        return Ok((fitting, None));
                     }
                 }
-                Step::Unreadable(_) => unreadable += 1,
-                Step::Failed(e) => return Err(e),
-                Step::Complete if unreadable > 0 => {
-                    return Err(Error::Incomplete {
-                        carrier: CARRIER,
-                        operation: Operation::ListOrders,
-                        message: format!(
-                            "{} of the status summary could not be read and may be the order",
-                            entries(unreadable)
-                        ),
-                    });
-                }
-                Step::Complete => return Ok((fitting, None)),
             }
+            Step::Unreadable(_) => unreadable += 1,
+            Step::Failed(e) => return Err(e),
+            Step::Complete if unreadable > 0 => {
+                return Err(Error::Incomplete {
+                    carrier: CARRIER,
+                    operation: Operation::ListOrders,
+                    message: format!(
+                        "{} of the status summary could not be read and may be the order",
+                        entries(unreadable)
+                    ),
+                });
+            }
+            Step::Complete => return Ok((fitting, None)),
         }
     }
+}
 
-    fn lock_links(&self) -> std::sync::MutexGuard<'_, super::links::AdminLinks> {
-        self.inner
-            .links
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+/// The order `id`: a record's `pid` or `id`, or an admin `orderId` this
+/// client linked (or links now) to its record. The summary is read as
+/// it arrives and reading stops at the match; [`Error::NotFound`] only
+/// after the complete, well-formed summary was read with every entry
+/// readable (else the error that ended it, or [`Error::Incomplete`]).
+async fn find_order(client: &INumberingClient, id: &PortId) -> Result<PortOrder> {
+    let linked = client.links().link(id.as_str(), &[]);
+    let pending = match linked {
+        Some(_) => None,
+        None => client.links().pending_since(id.as_str()),
+    };
+    let mut wanted = vec![id.as_str()];
+    if let Some(key) = linked.as_deref() {
+        wanted.push(key);
     }
-
-    /// The order `id`: a record's `pid` or `id`, or an admin `orderId` this
-    /// client linked (or links now) to its record. The summary is read as
-    /// it arrives and reading stops at the match; [`Error::NotFound`] only
-    /// after the complete, well-formed summary was read with every entry
-    /// readable (else the error that ended it, or [`Error::Incomplete`]).
-    async fn find_order(&self, id: &PortId) -> Result<PortOrder> {
-        let linked = self.lock_links().link(id.as_str(), &[]);
-        let pending = match linked {
-            Some(_) => None,
-            None => self.lock_links().pending_since(id.as_str()),
-        };
-        let mut wanted = vec![id.as_str()];
-        if let Some(key) = linked.as_deref() {
-            wanted.push(key);
-        }
-        // An admin order not linked yet: the one unclaimed record stamped
-        // after it was sent is its record.
-        let (fitting, found) = self.fitting_records(pending, Some(&wanted)).await?;
-        if let Some(entry) = found {
+    // An admin order not linked yet: the one unclaimed record stamped
+    // after it was sent is its record.
+    let (fitting, found) = fitting_records(client, pending, Some(&wanted)).await?;
+    if let Some(entry) = found {
+        return Ok(order_of(id.clone(), &entry));
+    }
+    if pending.is_some() {
+        let key = client.links().link(id.as_str(), &fitting);
+        if let Some(entry) = key.and_then(|key| fitting.into_iter().find(|e| e.is(&key))) {
             return Ok(order_of(id.clone(), &entry));
         }
-        if pending.is_some() {
-            let key = self.lock_links().link(id.as_str(), &fitting);
-            if let Some(entry) = key.and_then(|key| fitting.into_iter().find(|e| e.is(&key))) {
-                return Ok(order_of(id.clone(), &entry));
-            }
-        }
-        Err(Error::NotFound {
-            carrier: CARRIER,
-            message: format!("no port order {id} in the account's port status summary"),
-        })
     }
+    Err(Error::NotFound {
+        carrier: CARRIER,
+        message: format!("no port order {id} in the account's port status summary"),
+    })
 }
 
 /// True when a customer order asked for the portability check.

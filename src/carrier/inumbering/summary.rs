@@ -13,7 +13,9 @@
 //!   fields come, classified as a whole-body read classifies it (a 409
 //!   storage error is [`Error::CarrierUnavailable`]); a failure seen before
 //!   any entry is retried as that read retries it (a 401 once after a new
-//!   key exchange, a transient failure up to the retry policy's attempts);
+//!   key exchange, a transient failure up to the retry policy's attempts):
+//!   the request goes through [`Sender::send_opening`], which reads each
+//!   2xx answer up to its first entry (or its end) before it is taken;
 //! - [`Error::Incomplete`] for an answer without the listing (`{}`,
 //!   `{"status":"Success"}`, `{"message":"maintenance"}`, a listing that is
 //!   not an array or that comes twice), a body cut, malformed (an entry that
@@ -27,16 +29,20 @@
 //! Every error has the password and the API key removed.
 
 use std::collections::VecDeque;
+use std::sync::Mutex;
 
 use bytes::Bytes;
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use reqwest::Method;
 use serde_json::Value;
+use url::Url;
 
+use super::auth::KeySource;
+use super::to_wire::{JSON, json};
 use super::types::PortStatusEntry;
-use super::{INumberingClient, from_wire, wire};
+use super::{from_wire, wire};
 use crate::error::Error;
 use crate::http::json_stream::{Event, Fields, Listing, SplitError, Splitter, validate};
-use crate::http::{Answered, BodyStream};
+use crate::http::{Body, BodyStream, Call, HttpConfig, Idempotency, Reply, Sender, Verdict};
 use crate::model::Credential;
 use crate::operation::{Carrier, Operation};
 
@@ -101,48 +107,32 @@ pub(super) enum Step {
 
 /// Reads one portStatus answer as it arrives.
 pub(super) struct SummaryReader<'a> {
-    client: &'a INumberingClient,
-    body: Option<BodyStream>,
-    splitter: Splitter,
-    events: VecDeque<Event>,
-    /// Scratch for [`Splitter::feed`].
-    found: Vec<Event>,
-    /// The splitter's refusal, reported once the events before it are.
-    refused: Option<SplitError>,
-    /// The envelope fields that came before the listing (read then).
-    before_listing: Option<Vec<Option<Bytes>>>,
+    sender: &'a Sender,
+    keys: &'a KeySource,
+    url: &'a Url,
+    /// The answer being read, once one was taken.
+    answer: Option<Answer>,
     /// The key the request carried (for redaction).
     key: Option<Credential>,
     /// The search for the password and `key` in the carrier's texts, made
     /// at the first entry (the key is known by then).
     runs: Option<crate::redact::Runs<'static>>,
-    exchanged_again: bool,
-    transient_retries: u32,
-    /// Entries reported, readable or not.
-    entries: u64,
-    /// The first entry that was not well-formed JSON: the answer is not.
-    malformed: Option<u64>,
     /// How the reading ended, once it has.
     ended: Option<Result<(), Error>>,
 }
 
 impl<'a> SummaryReader<'a> {
-    /// A reader; nothing is sent before the first [`SummaryReader::next`].
-    pub(super) fn new(client: &'a INumberingClient) -> Self {
+    /// A reader of the summary at `url`, sent through `sender` (whose
+    /// authority is `keys`); nothing is sent before the first
+    /// [`SummaryReader::next`].
+    pub(super) fn new(sender: &'a Sender, keys: &'a KeySource, url: &'a Url) -> Self {
         Self {
-            client,
-            body: None,
-            splitter: Splitter::new(FIELDS),
-            events: VecDeque::new(),
-            found: Vec::new(),
-            refused: None,
-            before_listing: None,
+            sender,
+            keys,
+            url,
+            answer: None,
             key: None,
             runs: None,
-            exchanged_again: false,
-            transient_retries: 0,
-            entries: 0,
-            malformed: None,
             ended: None,
         }
     }
@@ -170,11 +160,11 @@ impl<'a> SummaryReader<'a> {
         match &step {
             Step::Complete => {
                 self.ended = Some(Ok(()));
-                self.body = None;
+                self.answer = None;
             }
             Step::Failed(e) => {
                 self.ended = Some(Err(e.clone()));
-                self.body = None;
+                self.answer = None;
             }
             _ => {}
         }
@@ -184,7 +174,7 @@ impl<'a> SummaryReader<'a> {
     /// Removes the password and the key the request carried from the
     /// entry's texts; the search for them is made once per reading.
     fn scrub(&mut self, entry: &mut PortStatusEntry) {
-        let password = self.client.inner.keys.password();
+        let password = self.keys.password();
         let key = self.key.as_ref().map_or("", Credential::expose);
         let credentials = [password, key];
         let runs = self.runs.get_or_insert_with(|| {
@@ -194,7 +184,7 @@ impl<'a> SummaryReader<'a> {
     }
 
     fn redact(&self, e: Error) -> Error {
-        let mut secrets = vec![self.client.inner.keys.password()];
+        let mut secrets = vec![self.keys.password()];
         if let Some(key) = &self.key {
             secrets.push(key.expose());
         }
@@ -202,19 +192,139 @@ impl<'a> SummaryReader<'a> {
     }
 
     async fn step(&mut self) -> Step {
+        if self.answer.is_none() {
+            if let Err(e) = self.start().await {
+                return Step::Failed(e);
+            }
+        }
+        let config = self.sender.transport().config();
+        match self.answer.as_mut() {
+            Some(answer) => answer.step(config).await,
+            None => Step::Failed(Error::Config("the status summary was not read".into())),
+        }
+    }
+
+    /// Sends the request through the one send path until an answer can be
+    /// read: a non-2xx answer, or a failure a 2xx body reports before its
+    /// first entry, is classified (and retried) as a whole-body read would
+    /// be.
+    async fn start(&mut self) -> Result<(), Error> {
+        // The key the request carried, for the entries' texts.
+        let sent: Mutex<Option<Credential>> = Mutex::new(None);
+        let make = |apikey: &str| {
+            if let Ok(key) = Credential::new("apikey", apikey) {
+                *sent.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(key);
+            }
+            json(&wire::ApikeyOnly { apikey })
+        };
+        let mut call = Call::new(OPERATION, Idempotency::Idempotent, Method::POST, self.url);
+        call.body = Body::Keyed(&make, JSON);
+        let config = self.sender.transport().config();
+        let answer = self
+            .sender
+            .send_opening(
+                call,
+                |reply: Reply| {
+                    let retry_after = reply.retry_after(config);
+                    from_wire::verdict(from_wire::http_failure(
+                        OPERATION,
+                        reply.status,
+                        &reply.body,
+                        retry_after,
+                    ))
+                },
+                |body| Answer::new(body).open(config),
+            )
+            .await?;
+        self.key = sent
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.runs = None;
+        self.answer = Some(answer);
+        Ok(())
+    }
+}
+
+/// One answer, its body read as it arrives, split entry by entry.
+struct Answer {
+    body: BodyStream,
+    splitter: Splitter,
+    events: VecDeque<Event>,
+    /// Scratch for [`Splitter::feed`].
+    found: Vec<Event>,
+    /// The splitter's refusal, reported once the events before it are.
+    refused: Option<SplitError>,
+    /// The envelope fields that came before the listing (read then).
+    before_listing: Option<Vec<Option<Bytes>>>,
+    /// Entries reported, readable or not.
+    entries: u64,
+    /// The first entry that was not well-formed JSON: the answer is not.
+    malformed: Option<u64>,
+}
+
+impl Answer {
+    fn new(body: BodyStream) -> Self {
+        Self {
+            body,
+            splitter: Splitter::new(FIELDS),
+            events: VecDeque::new(),
+            found: Vec::new(),
+            refused: None,
+            before_listing: None,
+            entries: 0,
+            malformed: None,
+        }
+    }
+
+    /// Reads the answer up to its first entry (or its end, or a refusal),
+    /// and what a failure it reports before then calls for
+    /// ([`from_wire::verdict`]: the send path sends again after a 401 or
+    /// transient words); else the answer, to be read on.
+    async fn open(mut self, config: &HttpConfig) -> Verdict<Self> {
+        loop {
+            while let Some(event) = self.events.pop_front() {
+                if let Event::ListingOpened(before) = event {
+                    let failure = self.failure(&before, config);
+                    self.before_listing = Some(before);
+                    if let Some(error) = failure {
+                        return from_wire::verdict(error);
+                    }
+                } else {
+                    self.events.push_front(event);
+                    return Verdict::Done(self);
+                }
+            }
+            if self.refused.is_some() {
+                return Verdict::Done(self);
+            }
+            match self.body.chunk().await {
+                Ok(Some(chunk)) => self.feed(&chunk),
+                Ok(None) => {
+                    // Read again at the end of the reading: the splitter
+                    // answers the same.
+                    if let Ok(done) = self.splitter.finish() {
+                        if let Some(error) = self.failure_after(&done.captured, config) {
+                            return from_wire::verdict(error);
+                        }
+                    }
+                    return Verdict::Done(self);
+                }
+                Err(e) => return Verdict::Failed(self.read_error(e)),
+            }
+        }
+    }
+
+    async fn step(&mut self, config: &HttpConfig) -> Step {
         loop {
             if let Some(event) = self.events.pop_front() {
                 match event {
                     Event::ListingOpened(before) => {
-                        // A failure reported before the listing ends the
-                        // reading before any entry is taken for one.
-                        let failure = self.envelope_failure(&before);
+                        // A failure reported before a listing that comes
+                        // after entries ends the reading.
+                        let failure = self.failure(&before, config);
                         self.before_listing = Some(before);
                         if let Some(error) = failure {
-                            match self.retry_or_fail(error).await {
-                                Some(step) => return step,
-                                None => continue,
-                            }
+                            return Step::Failed(error);
                         }
                     }
                     Event::Element(bytes) => {
@@ -239,57 +349,35 @@ impl<'a> SummaryReader<'a> {
             if let Some(refused) = self.refused.take() {
                 return Step::Failed(self.refusal(&refused));
             }
-            if self.body.is_none() {
-                if let Err(e) = self.start().await {
-                    return Step::Failed(e);
-                }
-            }
-            let Some(body) = self.body.as_mut() else {
-                continue;
-            };
-            match body.chunk().await {
+            match self.body.chunk().await {
                 Ok(Some(chunk)) => self.feed(&chunk),
-                Ok(None) => match self.splitter.finish() {
-                    Ok(done) => {
-                        // Read again only when fields came after the listing.
-                        let read = self.before_listing.as_ref() == Some(&done.captured);
-                        let failure = if read {
-                            None
-                        } else {
-                            self.envelope_failure(&done.captured)
-                        };
-                        if let Some(error) = failure {
-                            match self.retry_or_fail(error).await {
-                                Some(step) => return step,
-                                None => continue,
-                            }
-                        }
-                        let missing = match (done.listing, done.listing_fields) {
-                            (Listing::Array, 1) => match self.malformed {
-                                None => return Step::Complete,
-                                Some(n) => format!(
-                                    "entry {n} of portStatusSummary is not well-formed JSON"
-                                ),
-                            },
-                            (Listing::Absent, _) => "the answer holds no portStatusSummary".into(),
-                            (_, n) if n > 1 => {
-                                format!("the answer names portStatusSummary {n} times")
-                            }
-                            _ => "the answer's portStatusSummary is not a list".into(),
-                        };
-                        return Step::Failed(self.incomplete(&missing));
-                    }
-                    Err(refused) => return Step::Failed(self.refusal(&refused)),
-                },
-                Err(Error::ResponseTooLarge { limit, .. }) => {
-                    return Step::Failed(self.incomplete(&format!(
-                        "the answer is larger than the {limit}-byte listing bound \
-                         (HttpConfig::max_listing_bytes); reading stopped there"
-                    )));
-                }
-                Err(e) => return Step::Failed(e),
+                Ok(None) => return self.end(config),
+                Err(e) => return Step::Failed(self.read_error(e)),
             }
         }
+    }
+
+    /// The end of the body: complete, or why not.
+    fn end(&mut self, config: &HttpConfig) -> Step {
+        let done = match self.splitter.finish() {
+            Ok(done) => done,
+            Err(refused) => return Step::Failed(self.refusal(&refused)),
+        };
+        if let Some(error) = self.failure_after(&done.captured, config) {
+            return Step::Failed(error);
+        }
+        let missing = match (done.listing, done.listing_fields) {
+            (Listing::Array, 1) => match self.malformed {
+                None => return Step::Complete,
+                Some(n) => format!("entry {n} of portStatusSummary is not well-formed JSON"),
+            },
+            (Listing::Absent, _) => "the answer holds no portStatusSummary".into(),
+            (_, n) if n > 1 => {
+                format!("the answer names portStatusSummary {n} times")
+            }
+            _ => "the answer's portStatusSummary is not a list".into(),
+        };
+        Step::Failed(self.incomplete(&missing))
     }
 
     fn feed(&mut self, chunk: &Bytes) {
@@ -297,6 +385,18 @@ impl<'a> SummaryReader<'a> {
         self.events.extend(self.found.drain(..));
         if let Err(refused) = result {
             self.refused = Some(refused);
+        }
+    }
+
+    /// A failure to read the body as an error: a body over the listing
+    /// bound is [`Error::Incomplete`].
+    fn read_error(&self, e: Error) -> Error {
+        match e {
+            Error::ResponseTooLarge { limit, .. } => self.incomplete(&format!(
+                "the answer is larger than the {limit}-byte listing bound \
+                 (HttpConfig::max_listing_bytes); reading stopped there"
+            )),
+            other => other,
         }
     }
 
@@ -333,9 +433,18 @@ impl<'a> SummaryReader<'a> {
         })
     }
 
+    /// The failure the envelope fields at the end of the body report, when
+    /// fields came after the listing (those before it were read then).
+    fn failure_after(&self, captured: &[Option<Bytes>], config: &HttpConfig) -> Option<Error> {
+        if self.before_listing.as_deref() == Some(captured) {
+            return None;
+        }
+        self.failure(captured, config)
+    }
+
     /// The failure the envelope fields `captured` (in [`ENVELOPE`]'s
     /// order) report, if any.
-    fn envelope_failure(&self, captured: &[Option<Bytes>]) -> Option<Error> {
+    fn failure(&self, captured: &[Option<Bytes>], config: &HttpConfig) -> Option<Error> {
         // The documented success, `"status": "Success"` and `"statusCode":
         // "200"` alone (or neither), reports nothing: known without parsing.
         let plain = |i: usize, ok: &[&[u8]]| {
@@ -343,10 +452,7 @@ impl<'a> SummaryReader<'a> {
                 .get(i)
                 .is_none_or(|f| f.as_ref().is_none_or(|b| ok.contains(&b.as_ref())))
         };
-        let success = self
-            .body
-            .as_ref()
-            .is_none_or(|b| (200..300).contains(&b.status));
+        let success = (200..300).contains(&self.body.status);
         if success
             && plain(0, &[b"\"Success\"", b"\"success\""])
             && plain(1, &[b"\"200\""])
@@ -364,109 +470,9 @@ impl<'a> SummaryReader<'a> {
             exception: field(4),
             detail: field(5),
         };
-        let config = self.client.inner.transport.config();
-        let retry_after = self.body.as_ref().and_then(|b| b.retry_after(config));
-        let status = self.body.as_ref().map_or(200, |b| b.status);
-        from_wire::failure_in(status, Some(&envelope), &[], retry_after)
+        let retry_after = self.body.retry_after(config);
+        from_wire::failure_in(self.body.status, Some(&envelope), &[], retry_after)
             .map(|e| from_wire::in_context(OPERATION, e))
-    }
-
-    /// A failure the carrier reported: asked again, as a whole-body read
-    /// would be, when no entry was reported yet (`None`), else the end.
-    async fn retry_or_fail(&mut self, error: Error) -> Option<Step> {
-        if self.entries > 0 {
-            return Some(Step::Failed(error));
-        }
-        let policy = self.client.inner.transport.config().retry;
-        match error {
-            Error::Auth {
-                status: Some(401), ..
-            } if !self.exchanged_again => {
-                tracing::debug!("401: exchanging the API key again, once");
-                if let Some(key) = &self.key {
-                    self.client.inner.keys.invalidate(key).await;
-                }
-                self.exchanged_again = true;
-            }
-            Error::CarrierUnavailable { .. }
-                if self.transient_retries + 1 < policy.max_attempts =>
-            {
-                let delay = policy.backoff.delay(self.transient_retries);
-                self.transient_retries += 1;
-                tracing::warn!(
-                    attempt = self.transient_retries,
-                    ?delay,
-                    "transient carrier failure: retrying"
-                );
-                self.client
-                    .inner
-                    .transport
-                    .config()
-                    .sleep
-                    .sleep(delay)
-                    .await;
-            }
-            other => return Some(Step::Failed(other)),
-        }
-        self.restart();
-        None
-    }
-
-    fn restart(&mut self) {
-        self.body = None;
-        self.splitter = Splitter::new(FIELDS);
-        self.events.clear();
-        self.refused = None;
-        self.before_listing = None;
-        self.malformed = None;
-    }
-
-    /// Sends the request until an answer's body can be read: a non-2xx
-    /// answer is classified (and retried) as a whole-body read would be.
-    async fn start(&mut self) -> Result<(), Error> {
-        let client = self.client;
-        let transport = &client.inner.transport;
-        let url = transport.url(PORT_STATUS_PATH);
-        loop {
-            let key = client.inner.keys.key(transport).await?;
-            self.key = Some(key.clone());
-            self.runs = None;
-            let body = Bytes::from(
-                serde_json::to_vec(&wire::ApikeyOnly {
-                    apikey: key.expose(),
-                })
-                .map_err(|e| Error::Config(format!("could not encode the request: {e}")))?,
-            );
-            let mut bearer = HeaderValue::from_str(&format!("Bearer {}", key.expose()))
-                .map_err(|_| Error::Config("the API key is not a valid header value".into()))?;
-            bearer.set_sensitive(true);
-            let answer = transport
-                .execute_streaming(OPERATION, |client| {
-                    client
-                        .post(url.clone())
-                        .header(AUTHORIZATION, bearer.clone())
-                        .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-                        .body(body.clone())
-                })
-                .await?;
-            match answer {
-                Answered::Streaming(stream) => {
-                    self.body = Some(stream);
-                    return Ok(());
-                }
-                Answered::Whole(reply) => {
-                    let error = from_wire::http_failure(
-                        OPERATION,
-                        reply.status,
-                        &reply.body,
-                        reply.retry_after(transport.config()),
-                    );
-                    if let Some(Step::Failed(e)) = self.retry_or_fail(error).await {
-                        return Err(e);
-                    }
-                }
-            }
-        }
     }
 
     fn incomplete(&self, what: &str) -> Error {

@@ -1,10 +1,23 @@
 //! Typed iNumbering requests onto the exact wire JSON. Secrets are exposed
 //! here and only here.
 
+use bytes::Bytes;
+
 use super::types::{AccountPort, PinUpdate, PortInOrder};
 use super::wire;
+use crate::error::{Error, Result};
 use crate::model::PhoneNumber;
 use crate::model::options::inumbering::StreetParts;
+
+/// Every body iNumbering takes is JSON.
+pub(super) const JSON: &str = "application/json";
+
+/// A request body.
+pub(super) fn json(value: &impl serde::Serialize) -> Result<Bytes> {
+    serde_json::to_vec(value)
+        .map(Bytes::from)
+        .map_err(|e| Error::Config(format!("could not encode the request: {e}")))
+}
 
 /// The 10 NANP digits (checked before this is called).
 pub(super) fn digits(number: &PhoneNumber) -> String {

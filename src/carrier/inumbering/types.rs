@@ -212,3 +212,27 @@ pub struct AssignedPin {
     /// Its port-out PIN.
     pub pin: Pin,
 }
+
+impl AccountPort {
+    /// The request's own secrets (the account number, the PIN), removed
+    /// from every error text and from the carrier's texts about it.
+    pub(super) fn secrets(&self) -> Vec<&str> {
+        std::iter::once(self.account_number.expose())
+            .chain(self.pin.as_ref().map(Pin::expose))
+            .collect()
+    }
+}
+
+impl PortInOrder {
+    /// The order's own secrets (every item's account number and PIN),
+    /// removed from every error text and from the carrier's texts about it.
+    pub(super) fn secrets(&self) -> Vec<&str> {
+        self.items
+            .iter()
+            .flat_map(|i| {
+                std::iter::once(i.account_number.expose())
+                    .chain(i.account_pin.as_ref().map(Pin::expose))
+            })
+            .collect()
+    }
+}
