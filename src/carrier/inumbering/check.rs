@@ -163,7 +163,10 @@ pub(super) fn request(request: &PortRequest, admin: bool) -> Result<()> {
             "is missing: iNumbering needs the name and service address",
         ),
         (Some(s), NameType::Business) => {
-            if s.business_name.as_deref().is_none_or(|n| n.trim().is_empty()) {
+            if s.business_name
+                .as_deref()
+                .is_none_or(|n| n.trim().is_empty())
+            {
                 p.add(
                     "subscriber.business_name",
                     "is missing: a business port needs it",
@@ -407,81 +410,73 @@ mod tests {
         INumberingOptions::new().with_street(parts)
     }
 
+    /// A street with a building, a floor, a room and the `unit` given.
+    fn located(building: &str, unit: Option<&str>) -> INumberingOptions {
+        street(|s| {
+            s.building = Some(building.into());
+            s.floor = Some("2".into());
+            s.room = Some("7".into());
+            s.unit = unit.map(Into::into);
+        })
+    }
+
     /// Requests that pass or fail the checks at their edges: each field
     /// the typed checks read, at values the request's own rules alone let
     /// through.
     fn variants() -> Vec<PortRequest> {
-        let edits: Vec<Box<dyn Fn(&mut PortRequest)>> = vec![
-            Box::new(|_| {}),
-            Box::new(|r| address(r).state = "ZZ".into()),
-            Box::new(|r| address(r).state = "DC".into()),
-            Box::new(|r| address(r).state = "il".into()),
-            Box::new(|r| address(r).postal_code = "ABCDE".into()),
-            Box::new(|r| address(r).postal_code = "60606-1234".into()),
-            Box::new(|r| address(r).postal_code = " 60606".into()),
-            Box::new(|r| address(r).postal_code = "6060".into()),
-            Box::new(|r| address(r).country = " ".into()),
-            Box::new(|r| address(r).line1 = "12 n. Main Street sw".into()),
-            Box::new(|r| address(r).line1 = "12 N Main St".into()),
-            Box::new(|r| address(r).line1 = "12 Main".into()),
-            Box::new(|r| address(r).line1 = "1 St".into()),
-            Box::new(|r| address(r).line1 = "PO Box 7".into()),
-            Box::new(|r| address(r).line2 = Some("STE 200".into())),
-            Box::new(|r| address(r).line2 = Some("  ".into())),
+        let mut edits: Vec<Box<dyn Fn(&mut PortRequest)>> = vec![Box::new(|_| {})];
+        for state in ["ZZ", "DC", "il"] {
+            edits.push(Box::new(move |r| address(r).state = state.into()));
+        }
+        for zip in ["ABCDE", "60606-1234", " 60606", "6060"] {
+            edits.push(Box::new(move |r| address(r).postal_code = zip.into()));
+        }
+        let lines = [
+            "12 n. Main Street sw",
+            "12 N Main St",
+            "12 Main",
+            "1 St",
+            "PO Box 7",
+        ];
+        for line1 in lines {
+            edits.push(Box::new(move |r| address(r).line1 = line1.into()));
+        }
+        for line2 in ["STE 200", "  "] {
+            edits.push(Box::new(move |r| address(r).line2 = Some(line2.into())));
+        }
+        let business = || INumberingOptions::new().with_name_type(NameType::Business);
+        let uk = || PhoneNumber::parse("+447700900123").unwrap();
+        let options = [
+            business(),
+            street(|s| s.prefix = "NE".into()),
+            street(|s| s.suffix = "Q".into()),
+            street(|s| s.name = " ".into()),
+            located("B", None),
+            located("B", Some("STE 200")),
+            located(" ", Some("STE 200")),
+            INumberingOptions::new().with_lidb_name("MARIA"),
+            INumberingOptions::new().with_lidb_name(" "),
+            INumberingOptions::new().with_billing_number(uk()),
+        ];
+        for o in options {
+            edits.push(Box::new(move |r| r.inumbering = Some(o.clone())));
+        }
+        edits.extend([
+            Box::new(|r: &mut PortRequest| address(r).country = " ".into()) as Box<dyn Fn(_)>,
             Box::new(|r| {
                 r.subscriber.as_mut().unwrap().first_name = " ".into();
                 r.subscriber.as_mut().unwrap().last_name = "Lopez".into();
             }),
             Box::new(|r| r.subscriber.as_mut().unwrap().first_name = "M".repeat(200)),
-            Box::new(|r| {
-                r.inumbering = Some(INumberingOptions::new().with_name_type(NameType::Business))
-            }),
-            Box::new(|r| {
+            Box::new(move |r| {
                 r.subscriber.as_mut().unwrap().business_name = Some("Acme".into());
-                r.inumbering = Some(INumberingOptions::new().with_name_type(NameType::Business));
+                r.inumbering = Some(business());
             }),
-            Box::new(|r| r.inumbering = Some(street(|s| s.prefix = "NE".into()))),
-            Box::new(|r| r.inumbering = Some(street(|s| s.suffix = "Q".into()))),
-            Box::new(|r| r.inumbering = Some(street(|s| s.name = " ".into()))),
-            Box::new(|r| {
-                r.inumbering = Some(street(|s| {
-                    s.building = Some("B".into());
-                    s.floor = Some("2".into());
-                    s.room = Some("7".into());
-                }))
-            }),
-            Box::new(|r| {
-                r.inumbering = Some(street(|s| {
-                    s.building = Some("B".into());
-                    s.floor = Some("2".into());
-                    s.room = Some("7".into());
-                    s.unit = Some("STE 200".into());
-                }))
-            }),
-            Box::new(|r| {
-                r.inumbering = Some(street(|s| {
-                    s.building = Some(" ".into());
-                    s.floor = Some("2".into());
-                    s.room = Some("7".into());
-                    s.unit = Some("STE 200".into());
-                }))
-            }),
-            Box::new(|r| r.inumbering = Some(INumberingOptions::new().with_lidb_name("MARIA"))),
-            Box::new(|r| r.inumbering = Some(INumberingOptions::new().with_lidb_name(" "))),
-            Box::new(|r| {
-                r.inumbering = Some(
-                    INumberingOptions::new()
-                        .with_billing_number(PhoneNumber::parse("+447700900123").unwrap()),
-                )
-            }),
-            Box::new(|r| {
-                r.lines
-                    .push(PortLine::new(PhoneNumber::parse("+447700900123").unwrap()))
-            }),
+            Box::new(move |r| r.lines.push(PortLine::new(uk()))),
             Box::new(|r| r.lines.clear()),
             Box::new(|r| r.authorization_name = Some(" ".into())),
             Box::new(|r| r.desired_date = None),
-        ];
+        ]);
         edits
             .iter()
             .map(|edit| {
@@ -553,12 +548,7 @@ mod tests {
         );
         // Four locations fit a customer request, not an admin order.
         let mut r = valid();
-        r.inumbering = Some(street(|s| {
-            s.building = Some("B".into());
-            s.floor = Some("2".into());
-            s.room = Some("7".into());
-            s.unit = Some("STE 200".into());
-        }));
+        r.inumbering = Some(located("B", Some("STE 200")));
         assert_eq!(fields(request(&r, false)), Vec::<String>::new());
         assert_eq!(fields(request(&r, true)), ["inumbering.street"]);
     }

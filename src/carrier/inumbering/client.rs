@@ -15,11 +15,11 @@ use super::links::AdminLinks;
 use super::precheck::{self, Prechecks, SharedChecks};
 pub use super::summary::PORT_STATUS_PATH;
 use super::summary::{Step, SummaryReader, status_texts};
+use super::to_wire::{JSON, json as encode};
 use super::types::{
     AccountPort, AccountPortCreated, AssignedPin, Availability, PinUpdate, PortInOrder,
     PortStatusEntry,
 };
-use super::to_wire::{JSON, json as encode};
 use super::{check, from_wire, to_wire, wire};
 use crate::error::{Error, Result};
 use crate::http::{Body, Call, Idempotency, Recovery, Sender};
@@ -191,8 +191,24 @@ impl INumberingClient {
         let operation = call.operation;
         self.inner
             .sender
-            .send(call, |reply| from_wire::read(config, operation, reply, &then))
+            .send(call, |reply| {
+                from_wire::read(config, operation, reply, &then)
+            })
             .await
+    }
+
+    /// A read whose body `make` makes from the key, sent like
+    /// [`INumberingClient::send`].
+    async fn read<T: wire::Answer, U: Send>(
+        &self,
+        operation: Operation,
+        url: &Url,
+        make: &(dyn Fn(&str) -> Result<bytes::Bytes> + Send + Sync),
+        then: impl Fn(T) -> Result<U> + Send + Sync,
+    ) -> Result<U> {
+        let body = Body::Keyed(make, JSON);
+        let call = self.call(operation, Idempotency::Idempotent, url, body, &[]);
+        self.send(call, then).await
     }
 
     /// The clock of the HTTP config.
@@ -213,14 +229,12 @@ impl INumberingClient {
     async fn availability(&self, numbers: &[PhoneNumber]) -> Result<Vec<Availability>> {
         let now = self.now();
         let make = |key: &str| encode(&to_wire::availability(key, numbers));
-        let call = self.call(
-            Operation::CheckPortability,
-            Idempotency::Idempotent,
-            &self.inner.urls.availability,
-            Body::Keyed(&make, JSON),
-            &[],
-        );
-        let mut results = self.send(call, |a| Ok(from_wire::availability(a))).await?;
+        let url = &self.inner.urls.availability;
+        let mut results = self
+            .read(Operation::CheckPortability, url, &make, |a| {
+                Ok(from_wire::availability(a))
+            })
+            .await?;
         self.inner
             .keys
             .scrub(&[], precheck::texts(&mut results))
@@ -281,7 +295,9 @@ impl INumberingClient {
 
     /// The remembered result for `number`, if checked within the hour.
     pub(super) fn fresh_check(&self, number: &PhoneNumber) -> Option<Availability> {
-        self.inner.prechecks.fresh(&to_wire::digits(number), self.now())
+        self.inner
+            .prechecks
+            .fresh(&to_wire::digits(number), self.now())
     }
 
     /// Forgets the checks of `numbers`, here and the set's in the store.
@@ -311,14 +327,12 @@ impl INumberingClient {
     /// password or the API key, should the carrier echo them.
     pub async fn port_status(&self) -> Result<Vec<PortStatusEntry>> {
         let make = |apikey: &str| encode(&wire::ApikeyOnly { apikey });
-        let call = self.call(
-            Operation::ListOrders,
-            Idempotency::Idempotent,
-            &self.inner.urls.port_status,
-            Body::Keyed(&make, JSON),
-            &[],
-        );
-        let mut entries = self.send(call, |a| Ok(from_wire::status(a))).await?;
+        let url = &self.inner.urls.port_status;
+        let mut entries = self
+            .read(Operation::ListOrders, url, &make, |a| {
+                Ok(from_wire::status(a))
+            })
+            .await?;
         let texts = entries.iter_mut().flat_map(status_texts);
         self.inner.keys.scrub(&[], texts).await;
         Ok(entries)

@@ -213,7 +213,9 @@ impl<'a> SummaryReader<'a> {
         let sent: Mutex<Option<Credential>> = Mutex::new(None);
         let make = |apikey: &str| {
             if let Ok(key) = Credential::new("apikey", apikey) {
-                *sent.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(key);
+                *sent
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(key);
             }
             json(&wire::ApikeyOnly { apikey })
         };
