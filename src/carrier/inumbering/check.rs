@@ -461,8 +461,8 @@ mod tests {
         for o in options {
             edits.push(Box::new(move |r| r.inumbering = Some(o.clone())));
         }
-        edits.extend([
-            Box::new(|r: &mut PortRequest| address(r).country = " ".into()) as Box<dyn Fn(_)>,
+        let more: [Box<dyn Fn(&mut PortRequest)>; 8] = [
+            Box::new(|r| address(r).country = " ".into()),
             Box::new(|r| {
                 r.subscriber.as_mut().unwrap().first_name = " ".into();
                 r.subscriber.as_mut().unwrap().last_name = "Lopez".into();
@@ -476,7 +476,8 @@ mod tests {
             Box::new(|r| r.lines.clear()),
             Box::new(|r| r.authorization_name = Some(" ".into())),
             Box::new(|r| r.desired_date = None),
-        ]);
+        ];
+        edits.extend(more);
         edits
             .iter()
             .map(|edit| {
