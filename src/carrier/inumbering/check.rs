@@ -420,11 +420,14 @@ mod tests {
         })
     }
 
+    /// A change to the valid request.
+    type Edit = Box<dyn Fn(&mut PortRequest)>;
+
     /// Requests that pass or fail the checks at their edges: each field
     /// the typed checks read, at values the request's own rules alone let
     /// through.
     fn variants() -> Vec<PortRequest> {
-        let mut edits: Vec<Box<dyn Fn(&mut PortRequest)>> = vec![Box::new(|_| {})];
+        let mut edits: Vec<Edit> = vec![Box::new(|_| {})];
         for state in ["ZZ", "DC", "il"] {
             edits.push(Box::new(move |r| address(r).state = state.into()));
         }
@@ -461,7 +464,7 @@ mod tests {
         for o in options {
             edits.push(Box::new(move |r| r.inumbering = Some(o.clone())));
         }
-        let more: [Box<dyn Fn(&mut PortRequest)>; 8] = [
+        let more: [Edit; 8] = [
             Box::new(|r| address(r).country = " ".into()),
             Box::new(|r| {
                 r.subscriber.as_mut().unwrap().first_name = " ".into();
