@@ -274,7 +274,7 @@ async fn place(
             // second sending.
             let sent_at = std::sync::Mutex::new(client.now());
             let secrets = order.secrets();
-            let recheck = || -> Pin<Box<dyn Future<Output = Result<()>> + Send + '_>> {
+            let check_again = || -> Pin<Box<dyn Future<Output = Result<()>> + Send + '_>> {
                 Box::pin(async {
                     client.forget_checks(numbers).await;
                     ensure_portable(client, numbers, &secrets).await?;
@@ -284,7 +284,7 @@ async fn place(
                     Ok(())
                 })
             };
-            let order_id = client.send_port_in_order(order, Some(&recheck)).await?;
+            let order_id = client.send_port_in_order(order, Some(&check_again)).await?;
             let sent_at = *sent_at
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
