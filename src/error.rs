@@ -90,11 +90,13 @@ impl Problems {
     }
 
     /// The fields recorded so far, in order.
+    #[cfg(test)]
     pub fn fields(&self) -> impl Iterator<Item = &str> {
         self.0.iter().map(|e| e.field.as_str())
     }
 
     /// True when nothing was recorded.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -106,11 +108,6 @@ impl Problems {
         } else {
             Err(Error::Validation(self.0))
         }
-    }
-
-    /// The problems recorded so far.
-    pub fn into_vec(self) -> Vec<FieldError> {
-        self.0
     }
 }
 

@@ -186,12 +186,47 @@ fn layer(node: &str) -> Option<usize> {
         .position(|l| l.contains(&node) || l.contains(&top))
 }
 
+/// The items a folder's `mod.rs` re-exports from its own files, by the
+/// file that defines them: `pub use client::{A, B as C};` maps `A` and `C`
+/// to `client`.
+fn re_exports(src: &Path, folder: &str) -> BTreeMap<String, String> {
+    let file = src.join(folder.replace("::", "/")).join("mod.rs");
+    let text = code(&fs::read_to_string(file).unwrap_or_default());
+    let mut out = BTreeMap::new();
+    for statement in text.split(';') {
+        let statement = statement.trim();
+        let Some(rest) = ["pub use ", "pub(crate) use ", "pub(super) use "]
+            .iter()
+            .find_map(|p| statement.strip_prefix(p))
+        else {
+            continue;
+        };
+        let Some((file, items)) = rest.split_once("::") else {
+            continue;
+        };
+        if file == "crate" || file == "super" {
+            continue;
+        }
+        let items = items.trim().trim_start_matches('{').trim_end_matches('}');
+        for item in items.split(',') {
+            let name = item.split(" as ").last().unwrap_or(item).trim();
+            if !name.is_empty() {
+                out.insert(name.to_owned(), file.trim().to_owned());
+            }
+        }
+    }
+    out
+}
+
 /// Edges between nodes (`depth` 1), or between files (`depth` > 1) inside
 /// the given folder.
 fn graph(depth_in: Option<&str>) -> BTreeMap<String, BTreeSet<String>> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
+    let exported = depth_in
+        .map(|folder| re_exports(&src, folder))
+        .unwrap_or_default();
     let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for file in files {
         let module = module_of(&src, &file);
@@ -210,10 +245,11 @@ fn graph(depth_in: Option<&str>) -> BTreeMap<String, BTreeSet<String>> {
                     if !inside(&module) || !inside(&path) {
                         continue;
                     }
-                    (
-                        Some(module[prefix.len()].clone()),
-                        Some(path[prefix.len()].clone()),
-                    )
+                    // An item named through the folder's re-exports is an
+                    // arrow to the file that defines it.
+                    let to = &path[prefix.len()];
+                    let to = exported.get(to).unwrap_or(to);
+                    (Some(module[prefix.len()].clone()), Some(to.clone()))
                 }
             };
             if let (Some(from), Some(to)) = (from, to) {

@@ -1,5 +1,5 @@
 //! The one authenticated send: every carrier request that carries a
-//! credential goes through [`Sender::send`] (or [`Sender::send_streaming`]
+//! credential goes through [`Sender::send`] (or [`Sender::send_opening`]
 //! for a listing read as it arrives). One place to read to know when numport
 //! sends again:
 //!
@@ -40,7 +40,7 @@ use tokio::time::Instant;
 use crate::error::{Error, Result};
 use crate::http::{Answered, BodyStream, Idempotency, Reply, Transport};
 use crate::model::Credential;
-use crate::operation::{Carrier, Operation};
+use crate::operation::Operation;
 
 /// A credential and the `Authorization` value that carries it.
 #[derive(Clone)]
@@ -227,16 +227,6 @@ impl Sender {
         &self.transport
     }
 
-    /// The authority.
-    pub fn authority(&self) -> &dyn Authority {
-        self.authority.as_ref()
-    }
-
-    /// The carrier.
-    pub fn carrier(&self) -> Carrier {
-        self.transport.carrier()
-    }
-
     /// Sends `call` and reads each answer with `read`, the carrier's
     /// classifier, following the rules of this module.
     pub async fn send<T>(
@@ -254,19 +244,12 @@ impl Sender {
 
     /// Sends a read whose 2xx answer is read as it arrives. A non-2xx
     /// answer is read whole and given to `read`, like [`Sender::send`]
-    /// (whose rules apply, 401 included); a 2xx head is returned at once,
-    /// and nothing is sent again once it arrived.
-    pub async fn send_streaming(
-        &self,
-        call: Call<'_>,
-        read: impl Fn(Reply) -> Verdict<std::convert::Infallible> + Send + Sync,
-    ) -> Result<BodyStream> {
-        self.send_opening(call, read, |body| std::future::ready(Verdict::Done(body)))
-            .await
-    }
-
-    /// [`Sender::send_streaming`] for a carrier that may report a failure
-    /// inside a 2xx body (iNumbering): `open` reads as much of a 2xx body
+    /// (whose rules apply, 401 included). A 2xx head goes to `open`, which
+    /// reads as much of the body as it takes to tell whether the carrier
+    /// reported a failure inside the 200 (iNumbering does; as little as it
+    /// can); its verdict is followed like `read`'s (a 401 or transient words
+    /// in the body: the call is sent again). Nothing is sent again once
+    /// `open` is done. For reads only. as much of a 2xx body
     /// as it takes to tell (as little as it can), and its verdict is
     /// followed like `read`'s (a 401 or transient words in the body: the
     /// call is sent again). Nothing is sent again once `open` is done.
@@ -307,7 +290,7 @@ impl Sender {
         let read = |answer: Answered| {
             std::future::ready(match answer {
                 Answered::Whole(reply) => read(reply),
-                // Not asked for: only `send_streaming` streams.
+                // Not asked for: only `send_opening` streams.
                 Answered::Streaming(_) => Verdict::Failed(Error::Config(format!(
                     "the {} answer was streamed where it was to be read whole",
                     call.operation

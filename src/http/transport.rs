@@ -5,7 +5,7 @@
 //!   origin that was asked: a credential or a subscriber's secret reaches
 //!   no host but the configured one. A 3xx is [`Error::Redirect`].
 //! - Every body is read with a size limit ([`HttpConfig::max_body_bytes`]);
-//!   a 2xx listing read as it arrives ([`Transport::execute_streaming`]) has
+//!   a 2xx listing read as it arrives ([`Transport::execute_by`] with `stream`) has
 //!   its own, larger one ([`HttpConfig::max_listing_bytes`]).
 //! - One deadline bounds the whole call ([`HttpConfig::operation_deadline`]):
 //!   attempts, back-off sleeps, `Retry-After` waits and body reading, a
@@ -117,7 +117,7 @@ impl BodyStream {
     }
 }
 
-/// What [`Transport::execute_streaming`] answered.
+/// What [`Transport::execute_by`] answered.
 #[derive(Debug)]
 pub(crate) enum Answered {
     /// A non-2xx answer, read whole within [`HttpConfig::max_body_bytes`].
@@ -242,7 +242,7 @@ impl Transport {
         {
             Ok(Answered::Whole(reply)) => Ok(reply),
             // Not asked for: a streamed answer comes only from
-            // `execute_streaming`.
+            // `execute_by` with `stream`.
             Ok(Answered::Streaming(_)) => Err(Error::Config(format!(
                 "the {operation} answer was streamed where it was to be read whole"
             ))),
@@ -253,25 +253,8 @@ impl Transport {
         }
     }
 
-    /// Sends the request `build` makes like [`Transport::execute`], with
-    /// the same origin check, redirect refusal, deadline and retries; a
-    /// non-2xx answer is read whole within [`HttpConfig::max_body_bytes`]
-    /// (and retried as `execute` retries it), while a 2xx answer is
-    /// returned as soon as its head arrives, its body to be read with
-    /// [`BodyStream::chunk`] within [`HttpConfig::max_listing_bytes`] (a
-    /// declared length over it is [`Error::ResponseTooLarge`] at once).
-    /// Nothing is retried once a 2xx head has arrived. For reads only.
-    pub async fn execute_streaming<F>(&self, operation: Operation, build: F) -> Result<Answered>
-    where
-        F: Fn(&Client) -> RequestBuilder + Send + Sync,
-    {
-        let deadline = Instant::now() + self.inner.config.operation_deadline;
-        self.execute_by(deadline, operation, Idempotency::Idempotent, true, build)
-            .await
-    }
-
-    /// Sends like [`Transport::execute`] (or, with `stream`,
-    /// [`Transport::execute_streaming`]) within a deadline the caller set,
+    /// Sends like [`Transport::execute`] (or, with `stream`, returning a
+    /// 2xx answer's body unread, as a [`BodyStream`]) within a deadline the caller set,
     /// which bounds the attempts, back-off sleeps and body reading. For the
     /// authenticated send ([`super::Sender`]), whose own steps share the
     /// deadline. A create's failure is returned as it is: the caller maps it.
@@ -302,11 +285,6 @@ impl Transport {
                 .instrument(span)
                 .await
         }
-    }
-
-    /// The carrier this transport sends for.
-    pub fn carrier(&self) -> Carrier {
-        self.inner.carrier
     }
 
     /// [`Error::Timeout`] for `operation`: the deadline passed.

@@ -125,3 +125,16 @@ impl ApeironClientBuilder {
         ApeironClient::from_parts(transport, username, token)
     }
 }
+
+impl ApeironClient {
+    /// A builder.
+    pub fn builder() -> ApeironClientBuilder {
+        ApeironClientBuilder::default()
+    }
+
+    /// A client configured from `APEIRON_BASE_URL` (optional),
+    /// `APEIRON_USERNAME` and `APEIRON_API_TOKEN`.
+    pub fn from_env() -> Result<Self> {
+        ApeironClientBuilder::from_vars(|name| std::env::var(name).ok())?.build()
+    }
+}

@@ -346,7 +346,7 @@ mod tests {
             AccountNumber::new("123456789").unwrap(),
             crate::model::Pin::new("1234").unwrap(),
         )
-        .with_apeiron(ApeironOptions::with_service_plan("UTT5GB"))
+        .with_apeiron(ApeironOptions::new("UTT5GB"))
     }
 
     /// Whether the native checklist refuses a port the request maps to.
@@ -399,7 +399,7 @@ mod tests {
             sub(r).address.as_mut().unwrap().postal_code = "123".into()
         });
         edit("service_plan", &|r| {
-            r.apeiron = Some(ApeironOptions::with_service_plan(" "))
+            r.apeiron = Some(ApeironOptions::new(" "))
         });
         edit("subscriber_service_plan_id", &|r| {
             r.apeiron = Some(ApeironOptions {

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use base64::Engine;
 use reqwest::Method;
 
-use super::builder::ApeironClientBuilder;
 use super::types::{CellularPort, CreatedPort};
 use super::{check, from_wire, to_wire};
 use crate::error::{Error, Problems, RejectReason, Result};
@@ -55,17 +54,6 @@ impl fmt::Debug for ApeironClient {
 }
 
 impl ApeironClient {
-    /// A builder.
-    pub fn builder() -> ApeironClientBuilder {
-        ApeironClientBuilder::default()
-    }
-
-    /// A client configured from `APEIRON_BASE_URL` (optional),
-    /// `APEIRON_USERNAME` and `APEIRON_API_TOKEN`.
-    pub fn from_env() -> Result<Self> {
-        ApeironClientBuilder::from_vars(|name| std::env::var(name).ok())?.build()
-    }
-
     pub(super) fn from_parts(
         transport: Transport,
         username: String,

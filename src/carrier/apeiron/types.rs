@@ -5,6 +5,7 @@ use crate::model::{AccountNumber, Document, Iccid, PhoneNumber, Pin};
 
 /// Where the E911 address comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum E911 {
     /// No E911 fields are sent.
     #[default]

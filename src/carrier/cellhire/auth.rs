@@ -42,6 +42,7 @@ const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
 
 /// How a [`super::CellhireClient`] authenticates.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub enum CellhireAuth {
     /// A bearer token the caller obtained; used as is, never refreshed.
     Token(Credential),

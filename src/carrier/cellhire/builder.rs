@@ -234,3 +234,17 @@ impl CellhireClientBuilder {
         )
     }
 }
+
+impl CellhireClient {
+    /// A builder.
+    pub fn builder() -> CellhireClientBuilder {
+        CellhireClientBuilder::default()
+    }
+
+    /// A client configured from `CELLHIRE_BASE_URL` (optional),
+    /// `CELLHIRE_ACCOUNT_ID`, and `CELLHIRE_TOKEN` or `CELLHIRE_CLIENT_ID` +
+    /// `CELLHIRE_CLIENT_SECRET` (token endpoint `CELLHIRE_AUTH_URL`, optional).
+    pub fn from_env() -> Result<Self> {
+        CellhireClientBuilder::from_vars(|name| std::env::var(name).ok())?.build()
+    }
+}

@@ -12,7 +12,6 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use super::auth::{CellhireAuth, TokenSource};
-use super::builder::CellhireClientBuilder;
 use super::check::{self, CREATE};
 use super::listing::{PageFacts, Verdict as Walked, Walk};
 use super::planner::ConnectionDatePlanner;
@@ -204,18 +203,6 @@ pub(super) fn reject_reason(text: &str) -> RejectReason {
 }
 
 impl CellhireClient {
-    /// A builder.
-    pub fn builder() -> CellhireClientBuilder {
-        CellhireClientBuilder::default()
-    }
-
-    /// A client configured from `CELLHIRE_BASE_URL` (optional),
-    /// `CELLHIRE_ACCOUNT_ID`, and `CELLHIRE_TOKEN` or `CELLHIRE_CLIENT_ID` +
-    /// `CELLHIRE_CLIENT_SECRET` (token endpoint `CELLHIRE_AUTH_URL`, optional).
-    pub fn from_env() -> Result<Self> {
-        CellhireClientBuilder::from_vars(|name| std::env::var(name).ok())?.build()
-    }
-
     pub(super) fn from_parts(
         transport: Transport,
         account_id: u64,

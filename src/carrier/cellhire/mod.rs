@@ -23,7 +23,7 @@ mod client;
 mod from_wire;
 mod listing;
 mod msisdn;
-pub mod planner;
+mod planner;
 mod provider;
 mod reconcile;
 mod request;
@@ -37,9 +37,9 @@ pub use auth::{CellhireAuth, DEFAULT_TOKEN_URL};
 pub use builder::{CellhireClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEZONE};
 pub use check::{MAX_NAME, MAX_PAGE_SIZE};
 pub use client::{CellhireClient, MAX_LIST_PAGES};
-pub use from_wire::order as order_from_details;
+pub(crate) use from_wire::order as order_from_details;
 pub use msisdn::MsisdnFormat;
-pub use planner::{ConnectionDatePlanner, DateProblem};
+pub use planner::{ConnectionDatePlanner, DateProblem, MAX_HOLIDAYS, MAX_PORT_DAYS};
 pub use types::{
     CreatePort, CreatePortRow, PortDetails, PortListEntry, PortPage, PortRow, PortingNetworks,
     RowUpdate, SourceNetwork, TargetNetwork,

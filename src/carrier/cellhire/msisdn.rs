@@ -10,6 +10,7 @@ use crate::model::PhoneNumber;
 /// that country is sent as `07700900123`, a number elsewhere in international
 /// digits (`33612345678`). Numbers read back are parsed the same way.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum MsisdnFormat {
     /// National form with a trunk `0` for numbers in this country code.
     National {
