@@ -151,7 +151,7 @@ pub fn apeiron(c: &mut Cells<'_>, number: Option<PhoneNumber>, base: &Path) -> O
 fn apeiron_options(c: &mut Cells<'_>) -> Option<ApeironOptions> {
     let mut options = match (c.text("service_plan"), c.text("service_plan_id")) {
         (Some(code), None) => ApeironOptions::new(code),
-        (None, Some(id)) => ApeironOptions::new(ServicePlan::SubscriberPlanId(id.into())),
+        (None, Some(id)) => ApeironOptions::new(ServicePlan::SubscriberPlanId(id)),
         (Some(_), Some(_)) => {
             c.problem(
                 "service_plan_id",
