@@ -24,6 +24,9 @@
 //!
 //! Goals are in `benches/README.md`.
 
+#[path = "overhead/instructions.rs"]
+mod instructions;
+
 use std::future::Future;
 use std::hint::black_box;
 use std::net::SocketAddr;
@@ -39,7 +42,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::serve::ListenerExt;
 use base64::Engine;
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDate;
 use futures::StreamExt;
 use numport::carrier::apeiron::{ApeironClient, CellularPort, ServicePlan};
 use numport::carrier::cellhire::{CellhireClient, CreatePort, CreatePortRow, PortType, Service};
@@ -413,12 +416,15 @@ fn ratio(a: Duration, b: Duration) -> f64 {
 // ---------------------------------------------------------------------------
 // Raw reqwest clients, written as one would by hand
 
-/// The raw client: reqwest with the transport's settings (no redirects,
-/// the same User-Agent, connect timeout 10 s, request timeout 30 s).
+/// The per-request timeout, set on every request as numport sets its own.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The raw client, configured as numport's: no redirects, connect timeout
+/// 10 s, numport's User-Agent (client-wide); the 30 s request timeout is
+/// set on each request ([`REQUEST_TIMEOUT`]), as numport does.
 fn raw_http() -> reqwest::Client {
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(30))
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(USER_AGENT_VALUE)
         .build()
@@ -480,7 +486,8 @@ struct RawPortRow {
     services: Option<Vec<RawService>>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[allow(dead_code)]
+#[derive(Debug, Deserialize)]
 struct RawService {
     name: String,
     value: String,
@@ -509,7 +516,13 @@ struct RawCreatePortRow<'a> {
     pac: &'a str,
     tariff_id: i64,
     bolt_ons: &'a [i64],
-    services: Option<Vec<RawService>>,
+    services: Option<Vec<RawServiceOut<'a>>>,
+}
+
+#[derive(Serialize)]
+struct RawServiceOut<'a> {
+    name: &'a str,
+    value: &'a str,
 }
 
 #[allow(dead_code)]
@@ -524,6 +537,9 @@ struct RawList {
     data: Vec<RawListItem>,
 }
 
+/// A List Ports entry with the fields of numport's `PortSummary` (id,
+/// status id and name, name, date, row count), as a user would decode it:
+/// text as text, no mapping.
 #[allow(dead_code)]
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -531,69 +547,9 @@ struct RawListItem {
     id: String,
     name: Option<String>,
     connection_date: Option<String>,
-    port_type: Option<i64>,
-    port_type_name: Option<String>,
     row_count: Option<u32>,
     status: Option<i64>,
     status_name: Option<String>,
-}
-
-#[allow(dead_code)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum RawStatus {
-    Received,
-    ActionRequired,
-    Submitted,
-    Scheduled,
-    Ported,
-    Provisioning,
-    Complete,
-    Cancelled,
-    Unknown,
-}
-
-#[allow(dead_code)]
-#[derive(Debug)]
-struct RawSummary {
-    id: uuid::Uuid,
-    name: Option<String>,
-    status: RawStatus,
-    status_id: Option<i64>,
-    port_date: Option<NaiveDate>,
-    rows: Option<u32>,
-}
-
-fn raw_status(name: &str) -> RawStatus {
-    match name {
-        "Created" => RawStatus::Received,
-        "Pac Check Failed" | "PacCheckFailed" => RawStatus::ActionRequired,
-        "Submitted" => RawStatus::Submitted,
-        "Locked" => RawStatus::Scheduled,
-        "Ported" => RawStatus::Ported,
-        "Awaiting Serial"
-        | "Create RA"
-        | "Awaiting RA"
-        | "Create Configuration"
-        | "Awaiting Configuration" => RawStatus::Provisioning,
-        "Complete" => RawStatus::Complete,
-        "Cancelled" => RawStatus::Cancelled,
-        _ => RawStatus::Unknown,
-    }
-}
-
-fn raw_summary(item: RawListItem) -> RawSummary {
-    RawSummary {
-        id: uuid::Uuid::parse_str(&item.id).expect("a GUID"),
-        status: raw_status(item.status_name.as_deref().unwrap_or("")),
-        status_id: item.status,
-        port_date: item
-            .connection_date
-            .as_deref()
-            .and_then(|d| d.parse::<NaiveDateTime>().ok())
-            .map(|d| d.date()),
-        rows: item.row_count,
-        name: item.name,
-    }
 }
 
 impl RawCellhire {
@@ -612,6 +568,7 @@ impl RawCellhire {
                 "{}/api/porting/{}/port/{id}",
                 self.base, self.account
             ))
+            .timeout(REQUEST_TIMEOUT)
             .header(AUTHORIZATION, self.auth.clone())
             .header(CONTENT_TYPE, CELLHIRE_JSON)
             .send()
@@ -622,12 +579,12 @@ impl RawCellhire {
     }
 
     async fn create_port(&self, port: &RawCreatePort<'_>) -> reqwest::Result<String> {
-        let body = serde_json::to_vec(port).expect("encodable");
         self.http
             .post(format!("{}/api/porting/{}", self.base, self.account))
+            .timeout(REQUEST_TIMEOUT)
             .header(AUTHORIZATION, self.auth.clone())
             .header(CONTENT_TYPE, CELLHIRE_JSON)
-            .body(body)
+            .json(port)
             .send()
             .await?
             .error_for_status()?
@@ -638,6 +595,7 @@ impl RawCellhire {
     async fn list_page(&self, page: u64, size: u32) -> reqwest::Result<RawList> {
         self.http
             .get(format!("{}/api/porting/{}", self.base, self.account))
+            .timeout(REQUEST_TIMEOUT)
             .header(AUTHORIZATION, self.auth.clone())
             .header(CONTENT_TYPE, CELLHIRE_JSON)
             .header("x-pagenumber", page.to_string())
@@ -681,13 +639,25 @@ struct RawApeiron {
 }
 
 impl RawApeiron {
+    fn new(base: &str) -> Self {
+        Self {
+            http: raw_http(),
+            url: format!("{base}/v2/cellular/port"),
+            auth: sensitive(format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD
+                    .encode(format!("{APEIRON_USER}:{APEIRON_TOKEN}"))
+            )),
+        }
+    }
+
     async fn create_port(&self, port: &RawApeironPort<'_>) -> reqwest::Result<RawApeironCreated> {
-        let body = serde_json::to_vec(port).expect("encodable");
+        // `json` sets `Content-Type: application/json`, as numport sends.
         self.http
             .post(&self.url)
+            .timeout(REQUEST_TIMEOUT)
             .header(AUTHORIZATION, self.auth.clone())
-            .header(CONTENT_TYPE, JSON)
-            .body(body)
+            .json(port)
             .send()
             .await?
             .error_for_status()?
@@ -740,14 +710,23 @@ struct RawINumbering {
 }
 
 impl RawINumbering {
+    /// The client after the key exchange (made once, before measuring).
+    fn new(base: &str) -> Self {
+        Self {
+            http: raw_http(),
+            url: format!("{base}/v2.1/iNumbering/portStatus/"),
+            key: APIKEY.to_owned(),
+            auth: sensitive(format!("Bearer {APIKEY}")),
+        }
+    }
+
     async fn port_status(&self) -> reqwest::Result<RawStatusAnswer> {
-        let body = serde_json::to_vec(&RawApikeyOnly { apikey: &self.key }).expect("encodable");
         let answer: RawStatusAnswer = self
             .http
             .post(&self.url)
+            .timeout(REQUEST_TIMEOUT)
             .header(AUTHORIZATION, self.auth.clone())
-            .header(CONTENT_TYPE, JSON)
-            .body(body)
+            .json(&RawApikeyOnly { apikey: &self.key })
             .send()
             .await?
             .error_for_status()?
@@ -945,6 +924,107 @@ fn cellhire_create(date: NaiveDate) -> CreatePort {
     }
 }
 
+fn apeiron_client(base: &str) -> ApeironClient {
+    ApeironClient::builder()
+        .base_url(base)
+        .username(APEIRON_USER)
+        .api_token(APEIRON_TOKEN)
+        .http_config(HttpConfig::default())
+        .build()
+        .unwrap()
+}
+
+/// The document's JSON example.
+fn apeiron_port() -> CellularPort {
+    CellularPort::new(
+        PhoneNumber::nanp("4246346488").unwrap(),
+        "John Doe",
+        "John",
+        "Doe",
+        &Address::new("123 Main St", "Anytown", "CA", "12345", "US"),
+        AccountNumber::new("123456789").unwrap(),
+        Pin::new("1234").unwrap(),
+        ServicePlan::Code("UTT5GB".into()),
+        Iccid::parse("89012601234567000010").unwrap(),
+    )
+}
+
+/// The same port as [`apeiron_port`], as the raw client sends it.
+fn raw_apeiron_port() -> RawApeironPort<'static> {
+    RawApeironPort {
+        mdn: "4246346488",
+        authorization_name: "John Doe",
+        first_name: "John",
+        last_name: "Doe",
+        address1: "123 Main St",
+        address2: "",
+        city: "Anytown",
+        state: "CA",
+        postal_code: "12345",
+        account_number: "123456789",
+        pin: "1234",
+        service_plan: "UTT5GB",
+        iccid: "89012601234567000010",
+    }
+}
+
+fn inumbering_client(base: &str) -> INumberingClient {
+    INumberingClient::builder()
+        .base_url(base)
+        .username(INUMBERING_USER)
+        .password(INUMBERING_PASSWORD)
+        .http_config(HttpConfig::default())
+        .build()
+        .unwrap()
+}
+
+/// Create Port's `connectionDate` as the raw client writes it.
+fn raw_date_text(date: NaiveDate) -> String {
+    format!("{}T00:00:00.000Z", date.format("%Y-%m-%d"))
+}
+
+const RAW_BOLT_ONS: [i64; 1] = [502248];
+
+/// The raw Create Port body of [`cellhire_create`], built from the data the
+/// raw client holds (numbers in national form, as numport sends them).
+fn raw_create_port(date_text: &str) -> RawCreatePort<'_> {
+    let rows = [
+        ("07700900123", "1234567890", "ABC123456"),
+        ("07700900124", "1234567891", "DEF654321"),
+    ];
+    RawCreatePort {
+        name: "Example Port",
+        target_network_id: 1,
+        source_network_id: 5,
+        connection_date: date_text.to_owned(),
+        port_type: "PortIn",
+        rows: rows
+            .iter()
+            .map(|&(msisdn, serial_no, pac)| RawCreatePortRow {
+                group_name: "Group1",
+                esim: false,
+                msisdn,
+                serial_no,
+                provisioning_order: Some(3630),
+                provisioning_order_name: None,
+                pac,
+                tariff_id: 102344,
+                bolt_ons: &RAW_BOLT_ONS,
+                services: Some(vec![
+                    RawServiceOut {
+                        name: "voice",
+                        value: "true",
+                    },
+                    RawServiceOut {
+                        name: "voiceRoaming",
+                        value: "true",
+                    },
+                ]),
+            })
+            .collect(),
+    }
+}
+
 async fn run_rows(base: String, rounds: usize, batch: usize) -> Vec<RowResult> {
     let seq = Mode::Sequential(batch);
     let mut rows = Vec::new();
@@ -978,48 +1058,10 @@ async fn run_rows(base: String, rounds: usize, batch: usize) -> Vec<RowResult> {
     );
 
     // Apeiron create_port (JSON).
-    let apeiron = ApeironClient::builder()
-        .base_url(&base)
-        .username(APEIRON_USER)
-        .api_token(APEIRON_TOKEN)
-        .http_config(HttpConfig::default())
-        .build()
-        .unwrap();
-    let port = CellularPort::new(
-        PhoneNumber::nanp("4246346488").unwrap(),
-        "John Doe",
-        "John",
-        "Doe",
-        &Address::new("123 Main St", "Anytown", "CA", "12345", "US"),
-        AccountNumber::new("123456789").unwrap(),
-        Pin::new("1234").unwrap(),
-        ServicePlan::Code("UTT5GB".into()),
-        Iccid::parse("89012601234567000010").unwrap(),
-    );
-    let raw_apeiron = RawApeiron {
-        http: raw_http(),
-        url: format!("{base}/v2/cellular/port"),
-        auth: sensitive(format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD
-                .encode(format!("{APEIRON_USER}:{APEIRON_TOKEN}"))
-        )),
-    };
-    let raw_port = RawApeironPort {
-        mdn: "4246346488",
-        authorization_name: "John Doe",
-        first_name: "John",
-        last_name: "Doe",
-        address1: "123 Main St",
-        address2: "",
-        city: "Anytown",
-        state: "CA",
-        postal_code: "12345",
-        account_number: "123456789",
-        pin: "1234",
-        service_plan: "UTT5GB",
-        iccid: "89012601234567000010",
-    };
+    let apeiron = apeiron_client(&base);
+    let port = apeiron_port();
+    let raw_apeiron = RawApeiron::new(&base);
+    let raw_port = raw_apeiron_port();
     {
         let n = apeiron.create_port(&port).await.unwrap();
         let r = raw_apeiron.create_port(&raw_port).await.unwrap();
@@ -1048,52 +1090,16 @@ async fn run_rows(base: String, rounds: usize, batch: usize) -> Vec<RowResult> {
         .await
         .unwrap();
     let create = cellhire_create(date);
-    let raw_services = || {
-        Some(vec![
-            RawService {
-                name: "voice".into(),
-                value: "true".into(),
-            },
-            RawService {
-                name: "voiceRoaming".into(),
-                value: "true".into(),
-            },
-        ])
-    };
-    let bolt_ons = [502248_i64];
-    let raw_row =
-        |msisdn: &'static str, serial: &'static str, pac: &'static str| (msisdn, serial, pac);
-    let raw_rows = [
-        raw_row("07700900123", "1234567890", "ABC123456"),
-        raw_row("07700900124", "1234567891", "DEF654321"),
-    ];
-    let date_text = format!("{}T00:00:00.000Z", date.format("%Y-%m-%d"));
+    let date_text = raw_date_text(date);
     // The hand-written client builds its wire struct per call from the data
     // it holds, as numport does from `CreatePort`.
     let raw_create = || async {
-        let body = RawCreatePort {
-            name: "Example Port",
-            target_network_id: 1,
-            source_network_id: 5,
-            connection_date: date_text.clone(),
-            port_type: "PortIn",
-            rows: raw_rows
-                .iter()
-                .map(|(msisdn, serial, pac)| RawCreatePortRow {
-                    group_name: "Group1",
-                    esim: false,
-                    msisdn,
-                    serial_no: serial,
-                    provisioning_order: Some(3630),
-                    provisioning_order_name: None,
-                    pac,
-                    tariff_id: 102344,
-                    bolt_ons: &bolt_ons,
-                    services: raw_services(),
-                })
-                .collect(),
-        };
-        black_box(raw_cellhire.create_port(&body).await.unwrap());
+        black_box(
+            raw_cellhire
+                .create_port(&raw_create_port(&date_text))
+                .await
+                .unwrap(),
+        );
     };
     {
         let n = cellhire.create_port(&create).await.unwrap();
@@ -1115,19 +1121,8 @@ async fn run_rows(base: String, rounds: usize, batch: usize) -> Vec<RowResult> {
     );
 
     // iNumbering port_status; the key is exchanged once, before measuring.
-    let inumbering = INumberingClient::builder()
-        .base_url(&base)
-        .username(INUMBERING_USER)
-        .password(INUMBERING_PASSWORD)
-        .http_config(HttpConfig::default())
-        .build()
-        .unwrap();
-    let raw_inumbering = RawINumbering {
-        http: raw_http(),
-        url: format!("{base}/v2.1/iNumbering/portStatus/"),
-        key: APIKEY.to_owned(),
-        auth: sensitive(format!("Bearer {APIKEY}")),
-    };
+    let inumbering = inumbering_client(&base);
+    let raw_inumbering = RawINumbering::new(&base);
     {
         let n = inumbering.port_status().await.unwrap();
         let r = raw_inumbering.port_status().await.unwrap();
@@ -1219,6 +1214,38 @@ async fn run_rows(base: String, rounds: usize, batch: usize) -> Vec<RowResult> {
 // ---------------------------------------------------------------------------
 // List Ports, one child process per run
 
+/// Reads `client.list_ports` to the end; returns the number of ports.
+async fn numport_list(client: &CellhireClient) -> u64 {
+    let mut stream = client.list_ports(LIST_PAGE_SIZE);
+    let mut count = 0u64;
+    while let Some(item) = stream.next().await {
+        black_box(item.unwrap());
+        count += 1;
+    }
+    count
+}
+
+/// The hand-written paging loop: pages of 50 until `totalPages`.
+async fn raw_list(client: &RawCellhire) -> u64 {
+    let mut count = 0u64;
+    let mut page = 1u64;
+    loop {
+        let list = client.list_page(page, LIST_PAGE_SIZE).await.unwrap();
+        if list.data.is_empty() {
+            break;
+        }
+        for item in list.data {
+            black_box(item);
+            count += 1;
+        }
+        if page >= list.total_pages {
+            break;
+        }
+        page += 1;
+    }
+    count
+}
+
 /// In the child: lists `total` ports and prints
 /// `LIST <count> <cpu ns> <wall ns> <VmHWM KiB>`.
 fn child_main(mode: &str, total: u64, base: &str) {
@@ -1232,12 +1259,7 @@ fn child_main(mode: &str, total: u64, base: &str) {
                 let client = cellhire_client(base, total);
                 let cpu = process_cpu();
                 let wall = Instant::now();
-                let mut stream = client.list_ports(LIST_PAGE_SIZE);
-                let mut count = 0u64;
-                while let Some(item) = stream.next().await {
-                    black_box(item.unwrap());
-                    count += 1;
-                }
+                let count = numport_list(&client).await;
                 let sample = Sample {
                     cpu: process_cpu() - cpu,
                     wall: wall.elapsed(),
@@ -1248,22 +1270,7 @@ fn child_main(mode: &str, total: u64, base: &str) {
                 let client = RawCellhire::new(raw_http(), base, total);
                 let cpu = process_cpu();
                 let wall = Instant::now();
-                let mut count = 0u64;
-                let mut page = 1u64;
-                loop {
-                    let list = client.list_page(page, LIST_PAGE_SIZE).await.unwrap();
-                    if list.data.is_empty() {
-                        break;
-                    }
-                    for item in list.data {
-                        black_box(raw_summary(item));
-                        count += 1;
-                    }
-                    if page >= list.total_pages {
-                        break;
-                    }
-                    page += 1;
-                }
+                let count = raw_list(&client).await;
                 let sample = Sample {
                     cpu: process_cpu() - cpu,
                     wall: wall.elapsed(),
@@ -1376,6 +1383,19 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some(CHILD_FLAG) {
         child_main(&args[2], args[3].parse().unwrap(), &args[4]);
+        return;
+    }
+    if args.get(1).map(String::as_str) == Some(instructions::FLAG) {
+        instructions::child(
+            args[2].parse().unwrap(),
+            &args[3],
+            args[4].parse().unwrap(),
+            &args[5],
+        );
+        return;
+    }
+    if std::env::var("OVERHEAD_MODE").is_ok_and(|m| m.trim() == "instructions") {
+        instructions::run();
         return;
     }
     let rounds: usize = env_or("OVERHEAD_ROUNDS", 15).max(1);
