@@ -16,10 +16,14 @@ use crate::status::CarrierStatus;
 /// Reads Cellhire's dates: `2024-07-18T00:00:00`, with or without a
 /// fraction, a `Z` or an offset, or a bare `2024-07-18`.
 pub(super) fn date(text: &str) -> Option<NaiveDate> {
-    let text = text.trim();
     // The document's form, `2026-05-05T00:00:00`, read without a format
     // parser: it is on every listed port. The date part of every accepted
-    // form is its first ten characters, in the text's own frame.
+    // form is its first ten characters, in the text's own frame. Text the
+    // fast reading accepts has no white space to trim.
+    if let Some(d) = fast_date(text) {
+        return Some(d);
+    }
+    let text = text.trim();
     if let Some(d) = fast_date(text) {
         return Some(d);
     }
@@ -37,25 +41,37 @@ pub(super) fn date(text: &str) -> Option<NaiveDate> {
 /// `YYYY-MM-DD`, optionally followed by `T` and a time made only of digits,
 /// `:` and `.` (the document's form); `None` for anything else.
 fn fast_date(text: &str) -> Option<NaiveDate> {
-    let b = text.as_bytes();
-    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+    fast_date_bytes(text.as_bytes())
+}
+
+/// [`fast_date`] on text's bytes (what it accepts is ASCII).
+pub(super) fn fast_date_bytes(b: &[u8]) -> Option<NaiveDate> {
+    let head: &[u8; 10] = b.get(..10)?.try_into().ok()?;
+    if head[4] != b'-' || head[7] != b'-' {
         return None;
     }
     let rest = &b[10..];
-    if !rest.is_empty()
-        && (rest[0] != b'T'
-            || !rest[1..]
+    if let Some((&first, time)) = rest.split_first() {
+        if first != b'T'
+            || !time
                 .iter()
-                .all(|c| c.is_ascii_digit() || *c == b':' || *c == b'.'))
-    {
+                .all(|c| c.is_ascii_digit() || *c == b':' || *c == b'.')
+        {
+            return None;
+        }
+    }
+    // Each digit's value; a byte that is not a digit is over 9.
+    let d = |i: usize| u32::from(head[i].wrapping_sub(b'0'));
+    let digits = [d(0), d(1), d(2), d(3), d(5), d(6), d(8), d(9)];
+    if digits.iter().any(|&v| v > 9) {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        b[r.clone()].iter().try_fold(0u32, |acc, c| {
-            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
-        })
-    };
-    NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)
+    let year = digits[0] * 1000 + digits[1] * 100 + digits[2] * 10 + digits[3];
+    NaiveDate::from_ymd_opt(
+        i32::try_from(year).ok()?,
+        digits[4] * 10 + digits[5],
+        digits[6] * 10 + digits[7],
+    )
 }
 
 fn raw_status(name: Option<String>, id: Option<i64>) -> CarrierStatus {
@@ -93,30 +109,54 @@ pub(super) fn networks(list: Vec<wire::PortTypeNetworks>) -> Vec<PortingNetworks
         .collect()
 }
 
-/// Feeds a List Ports entry's id, as sent, to `hasher` (no copy).
+/// Feeds a List Ports entry's id, as sent, to `hasher` (no copy): text
+/// folded to one word first, so that the page's hash costs a few
+/// instructions per entry. The fingerprint only tells a page that repeats
+/// the previous one; two pages that fold alike end the listing as
+/// incomplete, never as complete.
 pub(super) fn hash_list_id(entry: &wire::ListEntry, hasher: &mut impl std::hash::Hasher) {
     use std::hash::Hash;
     match entry {
         wire::ListEntry::Port(item) => match &item.id {
-            serde_json::Value::String(s) => s.hash(hasher),
-            other => other.to_string().hash(hasher),
+            wire::ListId::Text(s) => hasher.write_u64(fold(s.as_bytes())),
+            wire::ListId::Null => hasher.write_u64(fold(b"null")),
+            wire::ListId::Other(other) => other.to_string().hash(hasher),
         },
         wire::ListEntry::Other(kind) => kind.hash(hasher),
     }
 }
 
+/// `bytes` folded to one word, eight bytes at a time (FxHash's step), with
+/// the length mixed in.
+fn fold(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let step = |h: u64, w: u64| (h.rotate_left(5) ^ w).wrapping_mul(K);
+    let mut chunks = bytes.chunks_exact(8);
+    let mut h = step(0, bytes.len() as u64);
+    for c in &mut chunks {
+        let word: [u8; 8] = c.try_into().unwrap_or_default();
+        h = step(h, u64::from_le_bytes(word));
+    }
+    let tail = chunks
+        .remainder()
+        .iter()
+        .rev()
+        .fold(0u64, |w, &b| (w << 8) | u64::from(b));
+    step(h, tail)
+}
+
 /// A List Ports entry, or what is wrong with its id.
 pub(super) fn list_entry(entry: wire::ListEntry) -> Result<PortListEntry, String> {
-    let mut item = match entry {
+    let item = match entry {
         wire::ListEntry::Port(item) => item,
         wire::ListEntry::Other(kind) => return Err(format!("it is {kind}, not an object")),
     };
-    let id = match std::mem::take(&mut item.id) {
-        serde_json::Value::String(text) => {
+    let id = match item.id {
+        wire::ListId::Text(text) => {
             PortId::new(text).map_err(|e| format!("its id {}", e.problem))?
         }
-        serde_json::Value::Null => return Err("it has no id".into()),
-        _ => return Err("its id is not a string".into()),
+        wire::ListId::Null => return Err("it has no id".into()),
+        wire::ListId::Other(_) => return Err("its id is not a string".into()),
     };
     let status = order_status(item.status_name.as_deref().unwrap_or_default());
     let mut s = PortSummary::new(
@@ -126,11 +166,11 @@ pub(super) fn list_entry(entry: wire::ListEntry) -> Result<PortListEntry, String
         raw_status(item.status_name, item.status),
     );
     s.name = item.name;
-    s.port_date = item.connection_date.as_deref().and_then(date);
+    s.port_date = item.connection_date;
     s.line_count = item.row_count;
     Ok(PortListEntry {
         summary: s,
-        port_type: item.port_type_name.as_deref().map(PortType::from_name),
+        port_type: item.port_type_name,
         port_type_id: item.port_type,
     })
 }
@@ -297,5 +337,30 @@ mod tests {
         assert_eq!(date("2024-13-01T00:00:00"), None);
         assert_eq!(date("2024-07-18Tgarbage"), None);
         assert_eq!(date("2024-07-18T00:00:00"), want);
+        assert_eq!(date(" 2024-07-18T00:00:00 "), want);
+        assert_eq!(date("2024-07-18T"), want);
+        assert_eq!(date("2024-02-30"), None);
+    }
+
+    #[test]
+    fn the_page_fingerprint_tells_ids_apart() {
+        let ids = [
+            "93949676-932c-4c43-140f-08dca4c4f4e2",
+            "93949676-932c-4c43-140f-08dca4c4f4e3",
+            "03949676-932c-4c43-140f-08dca4c4f4e2",
+            "93949676-932c-4c43-140f-08dca4c4f4e",
+            "93949676-932c-4c43-140f-08dca4c4f4e2 ",
+            "",
+            "a",
+            "a\0",
+        ];
+        let folds: Vec<u64> = ids.iter().map(|id| fold(id.as_bytes())).collect();
+        for (i, a) in folds.iter().enumerate() {
+            for b in &folds[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+        // A trailing zero byte is not the same text as none.
+        assert_ne!(fold(b"abc"), fold(b"abc\0"));
     }
 }

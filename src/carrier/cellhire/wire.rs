@@ -56,7 +56,51 @@ pub(super) struct PortList {
     pub total_pages: u64,
     /// Absent in an answer that holds no listing (`{}`, a message): that is
     /// not an empty listing.
+    #[serde(default, deserialize_with = "entries")]
     pub data: Option<Vec<ListEntry>>,
+}
+
+/// The most entries a page is asked for (List Ports serves at most 50): room
+/// for them is made at once rather than grown to.
+const PAGE_ENTRIES: usize = 50;
+
+/// `data`: null or absent is `None`, an array is read with room for a full
+/// page made beforehand.
+fn entries<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<ListEntry>>, D::Error> {
+    struct Entries;
+
+    impl<'de> serde::de::Visitor<'de> for Entries {
+        type Value = Option<Vec<ListEntry>>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a sequence")
+        }
+
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_seq(self)
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::with_capacity(PAGE_ENTRIES);
+            while let Some(entry) = seq.next_element()? {
+                out.push(entry);
+            }
+            Ok(Some(out))
+        }
+    }
+
+    d.deserialize_option(Entries)
 }
 
 /// One entry of List Ports' `data`: an object is read as a port; anything
@@ -85,8 +129,7 @@ impl<'de> serde::de::Visitor<'de> for EntryVisitor {
     }
 
     fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<ListEntry, A::Error> {
-        PortListItem::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-            .map(ListEntry::Port)
+        ItemVisitor.visit_map(map).map(ListEntry::Port)
     }
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<ListEntry, A::Error> {
@@ -123,20 +166,273 @@ impl<'de> serde::de::Visitor<'de> for EntryVisitor {
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// One port of List Ports, read in one pass straight into what the listing
+/// keeps ([`ItemVisitor`]): the date and the port type are read from the
+/// text as it lies in the body (no copy of it is kept), and the id is kept
+/// as text unless it is something else. Unknown fields are ignored.
+#[derive(Debug, Default)]
 pub(super) struct PortListItem {
     /// A GUID as documented; read as any JSON value so that one odd entry
     /// does not make the whole page unreadable.
-    #[serde(default)]
-    pub id: serde_json::Value,
+    pub id: ListId,
     pub name: Option<String>,
-    pub connection_date: Option<String>,
+    /// `connectionDate`: text (or null) as documented, read as a date; text
+    /// that is not one reads as `None`; anything but text or null is an
+    /// error, as for any text field.
+    pub connection_date: Option<chrono::NaiveDate>,
     pub port_type: Option<i64>,
-    pub port_type_name: Option<String>,
+    /// `portTypeName`, read as a [`super::types::PortType`].
+    pub port_type_name: Option<super::types::PortType>,
     pub row_count: Option<u32>,
     pub status: Option<i64>,
     pub status_name: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for PortListItem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(ItemVisitor)
+    }
+}
+
+/// The fields of [`PortListItem`], in the document's casing.
+const ITEM_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "connectionDate",
+    "portType",
+    "portTypeName",
+    "rowCount",
+    "status",
+    "statusName",
+];
+
+/// A key of a List Ports entry: the index of a field of [`ITEM_FIELDS`], or
+/// `None` for a key that is not one. Matched on the key's bytes as they lie
+/// in the body; a key that matches no field is checked to be text (as a
+/// derived reader checks every key) before being ignored.
+struct ItemKey(Option<usize>);
+
+impl<'de> Deserialize<'de> for ItemKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_bytes(ItemKeyVisitor)
+    }
+}
+
+struct ItemKeyVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ItemKeyVisitor {
+    type Value = ItemKey;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<ItemKey, E> {
+        let found = ITEM_FIELDS.iter().position(|f| f.as_bytes() == v);
+        if found.is_none() && std::str::from_utf8(v).is_err() {
+            return Err(E::invalid_value(serde::de::Unexpected::Bytes(v), &self));
+        }
+        Ok(ItemKey(found))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ItemKey, E> {
+        Ok(ItemKey(ITEM_FIELDS.iter().position(|f| *f == v)))
+    }
+}
+
+/// Reads a List Ports entry's fields from a JSON object, as a derived
+/// reader would (every field optional, a field given twice an error,
+/// unknown ones ignored).
+pub(super) struct ItemVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ItemVisitor {
+    type Value = PortListItem;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a List Ports entry")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<PortListItem, A::Error> {
+        let mut item = PortListItem::default();
+        let mut seen = 0u16;
+        while let Some(ItemKey(key)) = map.next_key()? {
+            let Some(field) = key else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+                continue;
+            };
+            if seen & (1 << field) != 0 {
+                return Err(serde::de::Error::duplicate_field(ITEM_FIELDS[field]));
+            }
+            seen |= 1 << field;
+            match field {
+                0 => item.id = map.next_value::<IdField>()?.0,
+                1 => item.name = map.next_value()?,
+                2 => item.connection_date = map.next_value::<DateField>()?.0,
+                3 => item.port_type = map.next_value()?,
+                4 => item.port_type_name = map.next_value::<PortTypeField>()?.0,
+                5 => item.row_count = map.next_value()?,
+                6 => item.status = map.next_value()?,
+                _ => item.status_name = map.next_value()?,
+            }
+        }
+        Ok(item)
+    }
+}
+
+struct IdField(ListId);
+
+impl<'de> Deserialize<'de> for IdField {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ListIdVisitor).map(IdField)
+    }
+}
+
+/// A List Ports entry's `id`: text as documented, or what came instead.
+#[derive(Debug, Default)]
+pub(super) enum ListId {
+    /// Text.
+    Text(String),
+    /// `null`, or no `id` at all.
+    #[default]
+    Null,
+    /// Any other JSON value.
+    Other(serde_json::Value),
+}
+
+struct ListIdVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ListIdVisitor {
+    type Value = ListId;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<ListId, E> {
+        Ok(ListId::Text(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<ListId, E> {
+        Ok(ListId::Text(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<ListId, E> {
+        Ok(ListId::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<ListId, E> {
+        Ok(ListId::Null)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<ListId, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<ListId, E> {
+        Ok(ListId::Other(serde_json::Value::Bool(v)))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<ListId, E> {
+        Ok(ListId::Other(v.into()))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<ListId, E> {
+        Ok(ListId::Other(v.into()))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<ListId, E> {
+        Ok(ListId::Other(v.into()))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<ListId, A::Error> {
+        serde_json::Value::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+            .map(ListId::Other)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<ListId, A::Error> {
+        serde_json::Value::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            .map(ListId::Other)
+    }
+}
+
+/// Text or null, as an `Option<String>` field reads it (anything else is an
+/// error, text that is not UTF-8 too), handed to `read` as the bytes that
+/// lie in the body: `read` answers `Err(())` when it needs the text checked
+/// as UTF-8 and read again as text with `text`.
+struct TextWith<R, T> {
+    read: R,
+    text: T,
+}
+
+impl<'de, V, R, T> serde::de::Visitor<'de> for TextWith<R, T>
+where
+    R: FnOnce(&[u8]) -> Result<Option<V>, ()>,
+    T: FnOnce(&str) -> Option<V>,
+{
+    type Value = Option<V>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Option<V>, E> {
+        match (self.read)(v) {
+            Ok(value) => Ok(value),
+            Err(()) => match std::str::from_utf8(v) {
+                Ok(text) => Ok((self.text)(text)),
+                Err(_) => Err(E::invalid_value(
+                    serde::de::Unexpected::Bytes(v),
+                    &"a string",
+                )),
+            },
+        }
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Option<V>, E> {
+        Ok((self.text)(v))
+    }
+
+    fn visit_none<E>(self) -> Result<Option<V>, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E>(self) -> Result<Option<V>, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Option<V>, D::Error> {
+        d.deserialize_bytes(self)
+    }
+}
+
+struct DateField(Option<chrono::NaiveDate>);
+
+impl<'de> Deserialize<'de> for DateField {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_option(TextWith {
+            // The document's form is ASCII: read without a UTF-8 check.
+            read: |bytes: &[u8]| super::from_wire::fast_date_bytes(bytes).map(Some).ok_or(()),
+            text: super::from_wire::date,
+        })
+        .map(DateField)
+    }
+}
+
+struct PortTypeField(Option<super::types::PortType>);
+
+impl<'de> Deserialize<'de> for PortTypeField {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use super::types::PortType;
+        d.deserialize_option(TextWith {
+            // The documented name as it is; any other through `from_name`.
+            read: |bytes: &[u8]| match bytes {
+                b"PortIn" => Ok(Some(PortType::PortIn)),
+                _ => Err(()),
+            },
+            text: |name: &str| Some(PortType::from_name(name)),
+        })
+        .map(PortTypeField)
+    }
 }
 
 /// `GET /api/porting/{accountId}/port/{portId}`.
@@ -258,4 +554,131 @@ pub(super) struct TokenResponse {
     pub expires_in: Option<u64>,
     #[serde(default)]
     pub token_type: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::carrier::cellhire::types::PortType;
+
+    fn item(json: &str) -> Result<PortListItem, serde_json::Error> {
+        match serde_json::from_str::<ListEntry>(json)? {
+            ListEntry::Port(item) => Ok(item),
+            ListEntry::Other(kind) => panic!("read as {kind}"),
+        }
+    }
+
+    #[test]
+    fn a_documented_entry_is_read_field_by_field() {
+        let it = item(
+            r#"{"id":"93949676-932c-4c43-140f-08dca4c4f4e2","name":"Port 1",
+                "connectionDate":"2026-05-05T00:00:00","portType":2,"portTypeName":"PortIn",
+                "rowCount":3,"status":4,"statusName":"Submitted","extra":{"a":[1]}}"#,
+        )
+        .unwrap();
+        assert!(matches!(&it.id, ListId::Text(t) if t == "93949676-932c-4c43-140f-08dca4c4f4e2"));
+        assert_eq!(it.name.as_deref(), Some("Port 1"));
+        assert_eq!(
+            it.connection_date,
+            chrono::NaiveDate::from_ymd_opt(2026, 5, 5)
+        );
+        assert_eq!(it.port_type, Some(2));
+        assert_eq!(it.port_type_name, Some(PortType::PortIn));
+        assert_eq!(it.row_count, Some(3));
+        assert_eq!(it.status, Some(4));
+        assert_eq!(it.status_name.as_deref(), Some("Submitted"));
+    }
+
+    #[test]
+    fn every_field_may_be_missing_or_null() {
+        let it = item("{}").unwrap();
+        assert!(matches!(it.id, ListId::Null));
+        assert_eq!(
+            (it.name, it.connection_date, it.port_type_name, it.status),
+            (None, None, None, None)
+        );
+        let it = item(
+            r#"{"id":null,"name":null,"connectionDate":null,"portTypeName":null,"statusName":null}"#,
+        )
+        .unwrap();
+        assert!(matches!(it.id, ListId::Null));
+        assert_eq!((it.connection_date, it.port_type_name), (None, None));
+    }
+
+    #[test]
+    fn an_id_that_is_not_text_is_kept_as_what_it_was() {
+        for (json, want) in [
+            (r#"{"id":41}"#, serde_json::json!(41)),
+            (r#"{"id":-1.5}"#, serde_json::json!(-1.5)),
+            (r#"{"id":true}"#, serde_json::json!(true)),
+            (r#"{"id":[1,"a"]}"#, serde_json::json!([1, "a"])),
+            (r#"{"id":{"guid":"x"}}"#, serde_json::json!({"guid": "x"})),
+        ] {
+            assert!(
+                matches!(item(json).unwrap().id, ListId::Other(ref v) if *v == want),
+                "{json}"
+            );
+        }
+    }
+
+    #[test]
+    fn text_is_read_whatever_its_escapes_and_other_forms() {
+        // Escaped text goes through the UTF-8 check and the full readers.
+        let it = item(
+            r#"{"connectionDate":"2026\u002d05-05T00:00:00","portTypeName":"P\u006frt","id":"a\u00e9"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            it.connection_date,
+            chrono::NaiveDate::from_ymd_opt(2026, 5, 5)
+        );
+        assert_eq!(it.port_type_name, Some(PortType::PortIn));
+        assert!(matches!(&it.id, ListId::Text(t) if t == "a\u{e9}"));
+        let it = item(r#"{"connectionDate":" 2026-05-05 ","portTypeName":"MigrateIn"}"#).unwrap();
+        assert_eq!(
+            it.connection_date,
+            chrono::NaiveDate::from_ymd_opt(2026, 5, 5)
+        );
+        assert_eq!(it.port_type_name, Some(PortType::MigrateIn));
+        let it = item(r#"{"connectionDate":"soon","portTypeName":"Teleport"}"#).unwrap();
+        assert_eq!(it.connection_date, None);
+        assert_eq!(it.port_type_name, Some(PortType::Other("Teleport".into())));
+    }
+
+    #[test]
+    fn what_a_text_field_refuses_is_refused() {
+        // As an `Option<String>` field would: anything but text or null, a
+        // field given twice, text or a key that is not UTF-8.
+        for json in [
+            r#"{"connectionDate":20260505}"#,
+            r#"{"portTypeName":["PortIn"]}"#,
+            r#"{"name":1}"#,
+            r#"{"statusName":{}}"#,
+            r#"{"rowCount":"3"}"#,
+            r#"{"id":"a","id":"b"}"#,
+            r#"{"statusName":"a","statusName":"a"}"#,
+        ] {
+            assert!(item(json).is_err(), "{json}");
+        }
+        for bytes in [
+            &b"{\"connectionDate\":\"2026-05-05\xff\"}"[..],
+            &b"{\"portTypeName\":\"\xc3\"}"[..],
+            &b"{\"k\xff\":1}"[..],
+        ] {
+            assert!(serde_json::from_slice::<ListEntry>(bytes).is_err());
+        }
+    }
+
+    #[test]
+    fn a_listing_is_absent_only_when_data_is_null_or_missing() {
+        let list: PortList = serde_json::from_str(r#"{"total":1,"totalPages":1}"#).unwrap();
+        assert!(list.data.is_none());
+        let list: PortList = serde_json::from_str(r#"{"data":null}"#).unwrap();
+        assert!(list.data.is_none());
+        let list: PortList = serde_json::from_str(r#"{"data":[]}"#).unwrap();
+        assert_eq!(list.data.map(|d| d.len()), Some(0));
+        let list: PortList = serde_json::from_str(r#"{"data":[{"id":"a"},7,null]}"#).unwrap();
+        assert_eq!(list.data.map(|d| d.len()), Some(3));
+        assert!(serde_json::from_str::<PortList>(r#"{"data":{"id":"a"}}"#).is_err());
+    }
 }
