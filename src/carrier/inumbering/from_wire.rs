@@ -297,9 +297,19 @@ pub(super) fn availability(answer: wire::AvailabilityAnswer) -> Vec<Availability
         .collect()
 }
 
+/// `text` without white space around it; text that starts and ends with a
+/// visible ASCII character (every field iNumbering documents) is returned
+/// as it is, without the Unicode search.
+fn trim(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => text,
+        _ => text.trim(),
+    }
+}
+
 /// `YYYYMMDD`, with the sentinel read as no date.
 pub(super) fn foc(raw: &str) -> Option<NaiveDate> {
-    let raw = raw.trim();
+    let raw = trim(raw);
     if raw == NO_FOC {
         return None;
     }
@@ -333,18 +343,10 @@ pub(super) fn status_entry(item: wire::StatusItem) -> PortStatusEntry {
         status: v.status.unwrap_or_default(),
         message: v.message,
         foc: v.foc.as_deref().and_then(foc),
-        notify: v.notify.as_deref().is_some_and(|n| n.trim() == "1"),
+        notify: v.notify.as_deref().is_some_and(|n| trim(n) == "1"),
         url: v.url,
         pin: v.pin.and_then(|p| Pin::new(p).ok()),
-        timestamp: item
-            .key
-            .as_ref()
-            .and_then(|k| k.get(1))
-            .and_then(|t| match t {
-                Value::Number(n) => n.as_i64(),
-                Value::String(s) => s.trim().parse().ok(),
-                _ => None,
-            }),
+        timestamp: item.timestamp,
     }
 }
 
@@ -417,9 +419,46 @@ mod tests {
     }
 
     #[test]
+    fn the_timestamp_is_the_second_element_of_key_whatever_its_form() {
+        let stamp = |key: &str| {
+            serde_json::from_str::<wire::StatusItem>(&format!(r#"{{"id":"a"{key}}}"#))
+                .map(|item| status_entry(item).timestamp)
+        };
+        assert_eq!(
+            stamp(r#","key":["1",1746000000]"#).unwrap(),
+            Some(1746000000)
+        );
+        assert_eq!(
+            stamp(r#","key":[1," 1746000000 ",{"x":[1]}]"#).unwrap(),
+            Some(1746000000)
+        );
+        assert_eq!(stamp(r#","key":["1",-5]"#).unwrap(), Some(-5));
+        for none in [
+            "",
+            r#","key":null"#,
+            r#","key":[]"#,
+            r#","key":["1"]"#,
+            r#","key":["1",1.5]"#,
+            r#","key":["1",18446744073709551615]"#,
+            r#","key":["1","soon"]"#,
+            r#","key":["1",{"t":1}]"#,
+            r#","key":["1",[1]]"#,
+            r#","key":["1",true]"#,
+            r#","key":["1",null]"#,
+        ] {
+            assert_eq!(stamp(none).unwrap(), None, "{none}");
+        }
+        // `key` is an array, as before: anything else is not this entry.
+        assert!(stamp(r#","key":"1746000000""#).is_err());
+        assert!(stamp(r#","key":{"1":1}"#).is_err());
+    }
+
+    #[test]
     fn foc_sentinel_means_none() {
         assert_eq!(foc("19750715"), None);
         assert_eq!(foc("20261204"), NaiveDate::from_ymd_opt(2026, 12, 4));
         assert_eq!(foc("soon"), None);
+        assert_eq!(foc(" 20261204\n"), NaiveDate::from_ymd_opt(2026, 12, 4));
+        assert_eq!(foc(" 19750715 "), None);
     }
 }

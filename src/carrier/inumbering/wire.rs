@@ -223,12 +223,129 @@ impl<'de> serde::de::Visitor<'de> for LenientText {
     }
 }
 
+/// `key`, an array, read for its second element only.
+fn key_timestamp<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    struct Key;
+
+    impl<'de> serde::de::Visitor<'de> for Key {
+        type Value = Option<i64>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a sequence")
+        }
+
+        fn visit_none<E>(self) -> Result<Option<i64>, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E>(self) -> Result<Option<i64>, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Option<i64>, D::Error> {
+            d.deserialize_seq(self)
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Option<i64>, A::Error> {
+            if seq.next_element::<serde::de::IgnoredAny>()?.is_none() {
+                return Ok(None);
+            }
+            let stamp = seq.next_element::<Timestamp>()?.and_then(|t| t.0);
+            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+            Ok(stamp)
+        }
+    }
+
+    d.deserialize_option(Key)
+}
+
+/// A timestamp: an integer that fits an `i64`, or text holding one (white
+/// space around it allowed); anything else (a fraction, an object) is
+/// `None`, read whole.
+struct Timestamp(Option<i64>);
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Stamp;
+
+        impl<'de> serde::de::Visitor<'de> for Stamp {
+            type Value = Option<i64>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a timestamp")
+            }
+
+            fn visit_i64<E>(self, v: i64) -> Result<Option<i64>, E> {
+                Ok(Some(v))
+            }
+
+            fn visit_u64<E>(self, v: u64) -> Result<Option<i64>, E> {
+                Ok(i64::try_from(v).ok())
+            }
+
+            fn visit_f64<E>(self, _: f64) -> Result<Option<i64>, E> {
+                Ok(None)
+            }
+
+            fn visit_str<E>(self, v: &str) -> Result<Option<i64>, E> {
+                Ok(v.trim().parse().ok())
+            }
+
+            fn visit_bool<E>(self, _: bool) -> Result<Option<i64>, E> {
+                Ok(None)
+            }
+
+            fn visit_unit<E>(self) -> Result<Option<i64>, E> {
+                Ok(None)
+            }
+
+            fn visit_none<E>(self) -> Result<Option<i64>, E> {
+                Ok(None)
+            }
+
+            fn visit_some<D: serde::Deserializer<'de>>(
+                self,
+                d: D,
+            ) -> Result<Option<i64>, D::Error> {
+                d.deserialize_any(self)
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Option<i64>, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(None)
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Option<i64>, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(None)
+            }
+        }
+
+        d.deserialize_any(Stamp).map(Timestamp)
+    }
+}
+
 #[derive(Deserialize)]
 pub(super) struct StatusItem {
     #[serde(default, deserialize_with = "lenient_text")]
     pub id: Option<String>,
-    #[serde(default)]
-    pub key: Option<Vec<serde_json::Value>>,
+    /// `key[1]`: the record's Unix timestamp, a number or text holding
+    /// one; anything else there reads as `None`. `key` itself is an array
+    /// (or null, or absent); its other elements are skipped unread.
+    #[serde(default, rename = "key", deserialize_with = "key_timestamp")]
+    pub timestamp: Option<i64>,
     #[serde(default)]
     pub value: Option<StatusValue>,
 }
