@@ -52,8 +52,14 @@ impl BaseUrl {
     /// path prefix the base has.
     pub fn join(&self, path: &str) -> Url {
         let mut url = self.0.clone();
-        let prefix = url.path().trim_end_matches('/').to_owned();
-        url.set_path(&format!("{prefix}{path}"));
+        let prefix = url.path().trim_end_matches('/');
+        if prefix.is_empty() {
+            // The usual base, a bare origin: no prefix to copy.
+            url.set_path(path);
+        } else {
+            let full = format!("{prefix}{path}");
+            url.set_path(&full);
+        }
         url
     }
 
@@ -153,5 +159,12 @@ mod tests {
         );
         let b = BaseUrl::parse("u", "https://h.example").unwrap();
         assert_eq!(b.join("/v2/x/").as_str(), "https://h.example/v2/x/");
+        let b = BaseUrl::parse("u", "http://127.0.0.1:8080/").unwrap();
+        assert_eq!(
+            b.join("/v2.1/iNumbering/portStatus/").as_str(),
+            "http://127.0.0.1:8080/v2.1/iNumbering/portStatus/"
+        );
+        let b = BaseUrl::parse("u", "https://h.example/a/b//").unwrap();
+        assert_eq!(b.join("/c").as_str(), "https://h.example/a/b/c");
     }
 }
