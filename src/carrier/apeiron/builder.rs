@@ -33,29 +33,19 @@ pub struct ApeironClientBuilder {
 }
 
 impl ApeironClientBuilder {
-    /// The API base URL (default `https://api.apeiron.io`); `http://` only
-    /// for loopback hosts.
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(UrlSetting(url.into()));
-        self
-    }
+    setters! {
+        /// The API base URL (default `https://api.apeiron.io`); `http://` only
+        /// for loopback hosts.
+        base_url(url: impl Into<String>) => base_url = Some(UrlSetting(url.into()));
 
-    /// The account e-mail, the Basic-auth user name (required).
-    pub fn username(mut self, username: impl Into<String>) -> Self {
-        self.username = Some(username.into());
-        self
-    }
+        /// The account e-mail, the Basic-auth user name (required).
+        username(username: impl Into<String>) => username = Some(username.into());
 
-    /// The API token, the Basic-auth password (required).
-    pub fn api_token(mut self, token: impl Into<String>) -> Self {
-        self.api_token = Some(Credential::new("api_token", token));
-        self
-    }
+        /// The API token, the Basic-auth password (required).
+        api_token(token: impl Into<String>) => api_token = Some(Credential::new("api_token", token));
 
-    /// Timeouts, retries, clock and HTTP client.
-    pub fn http_config(mut self, http: HttpConfig) -> Self {
-        self.http = http;
-        self
+        /// Timeouts, retries, clock and HTTP client.
+        http_config(http: HttpConfig) => http = http;
     }
 
     /// A builder from variables named as in the environment:

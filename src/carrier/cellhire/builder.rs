@@ -47,23 +47,16 @@ pub struct CellhireClientBuilder {
 }
 
 impl CellhireClientBuilder {
-    /// The API base URL (default `https://api.cellhire.com`); `http://` only
-    /// for loopback hosts.
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(UrlSetting(url.into()));
-        self
-    }
+    setters! {
+        /// The API base URL (default `https://api.cellhire.com`); `http://` only
+        /// for loopback hosts.
+        base_url(url: impl Into<String>) => base_url = Some(UrlSetting(url.into()));
 
-    /// The Cellhire account number (required).
-    pub fn account_id(mut self, id: u64) -> Self {
-        self.account_id = Some(id);
-        self
-    }
+        /// The Cellhire account number (required).
+        account_id(id: u64) => account_id = Some(id);
 
-    /// Authenticate with this bearer token, as is.
-    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
-        self.token = Some(Credential::new("token", token));
-        self
+        /// Authenticate with this bearer token, as is.
+        bearer_token(token: impl Into<String>) => token = Some(Credential::new("token", token));
     }
 
     /// Authenticate with OAuth2 client credentials.
@@ -77,32 +70,22 @@ impl CellhireClientBuilder {
         self
     }
 
-    /// The token endpoint (default `https://auth.cellhire.com/connect/token`).
-    pub fn token_url(mut self, url: impl Into<String>) -> Self {
-        self.token_url = Some(UrlSetting(url.into()));
-        self
-    }
+    setters! {
+        /// The token endpoint (default `https://auth.cellhire.com/connect/token`).
+        token_url(url: impl Into<String>) => token_url = Some(UrlSetting(url.into()));
 
-    /// Where OAuth tokens and the networks list are kept (default: this
-    /// client's memory). Give every replica of a service the same shared
-    /// store (`RedisStore`, feature `redis`) so that the fleet spends one
-    /// token grant and one networks read where one client would. See
-    /// [`crate::store`].
-    pub fn store(mut self, store: Arc<dyn Store>) -> Self {
-        self.store = Some(store);
-        self
-    }
+        /// Where OAuth tokens and the networks list are kept (default: this
+        /// client's memory). Give every replica of a service the same shared
+        /// store (`RedisStore`, feature `redis`) so that the fleet spends one
+        /// token grant and one networks read where one client would. See
+        /// [`crate::store`].
+        store(store: Arc<dyn Store>) => store = Some(store);
 
-    /// Timeouts, retries, clock and HTTP client.
-    pub fn http_config(mut self, http: HttpConfig) -> Self {
-        self.http = http;
-        self
-    }
+        /// Timeouts, retries, clock and HTTP client.
+        http_config(http: HttpConfig) => http = http;
 
-    /// How numbers are written on the wire (default national UK form).
-    pub fn msisdn_format(mut self, format: MsisdnFormat) -> Self {
-        self.msisdn = format;
-        self
+        /// How numbers are written on the wire (default national UK form).
+        msisdn_format(format: MsisdnFormat) => msisdn = format;
     }
 
     /// A builder from variables named as in the environment: `CELLHIRE_BASE_URL`,

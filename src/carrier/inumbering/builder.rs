@@ -40,55 +40,36 @@ pub struct INumberingClientBuilder {
 }
 
 impl INumberingClientBuilder {
-    /// The API base URL (default `https://api.voicetel.com`); `http://`
-    /// only for loopback hosts.
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(UrlSetting(url.into()));
-        self
-    }
+    setters! {
+        /// The API base URL (default `https://api.voicetel.com`); `http://`
+        /// only for loopback hosts.
+        base_url(url: impl Into<String>) => base_url = Some(UrlSetting(url.into()));
 
-    /// The account username, a number (required).
-    pub fn username(mut self, username: u64) -> Self {
-        self.username = Some(username);
-        self
-    }
+        /// The account username, a number (required).
+        username(username: u64) => username = Some(username);
 
-    /// The account password (required), exchanged once for an API key.
-    pub fn password(mut self, password: impl Into<String>) -> Self {
-        self.password = Some(Credential::new("password", password));
-        self
-    }
+        /// The account password (required), exchanged once for an API key.
+        password(password: impl Into<String>) => password = Some(Credential::new("password", password));
 
-    /// An API key the caller already has (saved from an earlier process with
-    /// [`INumberingClient::api_key`](super::INumberingClient::api_key)), used until the carrier answers 401:
-    /// a restart then spends none of the six exchanges an hour.
-    pub fn api_key(mut self, key: impl Into<String>) -> Self {
-        self.api_key = Some(Credential::new("api_key", key));
-        self
-    }
+        /// An API key the caller already has (saved from an earlier process with
+        /// [`INumberingClient::api_key`](super::INumberingClient::api_key)), used until the carrier answers 401:
+        /// a restart then spends none of the six exchanges an hour.
+        api_key(key: impl Into<String>) => api_key = Some(Credential::new("api_key", key));
 
-    /// Submit orders with the admin `portInOrder` call instead of the
-    /// customer `account/port` request (default `false`).
-    pub fn admin(mut self, admin: bool) -> Self {
-        self.admin = admin;
-        self
-    }
+        /// Submit orders with the admin `portInOrder` call instead of the
+        /// customer `account/port` request (default `false`).
+        admin(admin: bool) => admin = admin;
 
-    /// Where the API key, the hour's exchange budget and portability
-    /// results are kept (default: this client's memory). Give every replica
-    /// of a service the same shared store (`RedisStore`, feature `redis`) so
-    /// that the fleet spends one exchange and one check where one client
-    /// would. See [`crate::store`].
-    pub fn store(mut self, store: Arc<dyn Store>) -> Self {
-        self.store = Some(store);
-        self
-    }
+        /// Where the API key, the hour's exchange budget and portability
+        /// results are kept (default: this client's memory). Give every replica
+        /// of a service the same shared store (`RedisStore`, feature `redis`) so
+        /// that the fleet spends one exchange and one check where one client
+        /// would. See [`crate::store`].
+        store(store: Arc<dyn Store>) => store = Some(store);
 
-    /// Timeouts, retries, clock (which also times the one-hour portability
-    /// checks) and HTTP client.
-    pub fn http_config(mut self, http: HttpConfig) -> Self {
-        self.http = http;
-        self
+        /// Timeouts, retries, clock (which also times the one-hour portability
+        /// checks) and HTTP client.
+        http_config(http: HttpConfig) => http = http;
     }
 
     /// A builder from variables named as in the environment:

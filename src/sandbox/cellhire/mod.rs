@@ -112,16 +112,12 @@ impl Default for CellhireSandboxConfig {
 }
 
 impl CellhireSandboxConfig {
-    /// The defaults with `today` fixed.
-    pub fn with_today(mut self, today: NaiveDate) -> Self {
-        self.today = Some(today);
-        self
-    }
+    setters! {
+        /// The defaults with `today` fixed.
+        with_today(today: NaiveDate) => today = Some(today);
 
-    /// The defaults with these numbers on the stock records.
-    pub fn with_stock(mut self, stock: Vec<String>) -> Self {
-        self.stock = stock;
-        self
+        /// The defaults with these numbers on the stock records.
+        with_stock(stock: Vec<String>) => stock = stock;
     }
 }
 
