@@ -135,6 +135,11 @@ impl BulkOptions {
     }
 }
 
+/// [`Error::Unsupported`]: what a default method answers, sending nothing.
+fn unsupported(carrier: Carrier, operation: Operation) -> Error {
+    Error::Unsupported { carrier, operation }
+}
+
 /// A carrier that ports numbers in.
 ///
 /// Dyn-compatible: hold adapters as `Arc<dyn PortProvider>` and route requests
@@ -188,23 +193,44 @@ pub trait PortProvider: Send + Sync + fmt::Debug {
         attempted_at: DateTime<Utc>,
     ) -> Result<Reconciliation> {
         let _ = (request, attempted_at);
-        Err(Error::Unsupported {
-            carrier: self.carrier(),
-            operation: Operation::Reconcile,
-        })
+        Err(unsupported(self.carrier(), Operation::Reconcile))
     }
 
     /// One order with its lines.
-    async fn order(&self, id: &PortId) -> Result<PortOrder>;
+    ///
+    /// The default, for a carrier with no such call, is
+    /// [`Error::Unsupported`], sending nothing.
+    async fn order(&self, id: &PortId) -> Result<PortOrder> {
+        let _ = id;
+        Err(unsupported(self.carrier(), Operation::Order))
+    }
 
     /// Every order of the account, walking every page as the stream is read.
-    fn orders(&self) -> BoxStream<'_, Result<PortSummary>>;
+    ///
+    /// The default, for a carrier with no listing, is one
+    /// [`Error::Unsupported`], sending nothing.
+    fn orders(&self) -> BoxStream<'_, Result<PortSummary>> {
+        let error = unsupported(self.carrier(), Operation::ListOrders);
+        stream::once(async move { Err(error) }).boxed()
+    }
 
     /// Changes lines of an existing order (a new PAC, a line cancelled).
-    async fn amend(&self, id: &PortId, amendment: &Amendment) -> Result<()>;
+    ///
+    /// The default, for a carrier with no such call, is
+    /// [`Error::Unsupported`], sending nothing.
+    async fn amend(&self, id: &PortId, amendment: &Amendment) -> Result<()> {
+        let _ = (id, amendment);
+        Err(unsupported(self.carrier(), Operation::Amend))
+    }
 
     /// Asks the carrier to cancel a whole order.
-    async fn cancel(&self, id: &PortId) -> Result<()>;
+    ///
+    /// The default, for a carrier with no such call, is
+    /// [`Error::Unsupported`], sending nothing.
+    async fn cancel(&self, id: &PortId) -> Result<()> {
+        let _ = id;
+        Err(unsupported(self.carrier(), Operation::Cancel))
+    }
 
     /// How this carrier's orders can be followed in bulk by
     /// [`crate::PortProviderExt::watch_many`]. The default follows each order

@@ -2,14 +2,13 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use futures::stream::{self, BoxStream, StreamExt};
 
 use super::ApeironClient;
 use super::{check, request};
 use crate::error::{Error, Result};
 use crate::model::{
-    Amendment, LineFailure, PhoneNumber, PortId, PortOrder, PortRequest, PortSummary, Portability,
-    Reconciliation, Submission, SubmittedOrder,
+    LineFailure, PhoneNumber, PortId, PortRequest, Portability, Reconciliation, Submission,
+    SubmittedOrder,
 };
 use crate::operation::{Carrier, Operation};
 use crate::provider::{Capabilities, PortProvider};
@@ -114,22 +113,6 @@ impl PortProvider for ApeironClient {
         let mut submission = Submission::new(Carrier::Apeiron, orders);
         submission.failures = failures;
         Ok(submission)
-    }
-
-    async fn order(&self, _id: &PortId) -> Result<PortOrder> {
-        Err(unsupported(Operation::Order))
-    }
-
-    fn orders(&self) -> BoxStream<'_, Result<PortSummary>> {
-        stream::once(async { Err(unsupported(Operation::ListOrders)) }).boxed()
-    }
-
-    async fn amend(&self, _id: &PortId, _amendment: &Amendment) -> Result<()> {
-        Err(unsupported(Operation::Amend))
-    }
-
-    async fn cancel(&self, _id: &PortId) -> Result<()> {
-        Err(unsupported(Operation::Cancel))
     }
 
     /// Always [`Error::Unsupported`] ([`Operation::Reconcile`]), without

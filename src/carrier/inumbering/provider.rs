@@ -18,8 +18,8 @@ use super::types::{AccountPort, PortInOrder, PortStatusEntry};
 use crate::bulk;
 use crate::error::{Error, FieldError, RejectReason, Result};
 use crate::model::{
-    Amendment, PhoneNumber, PortId, PortOrder, PortRequest, PortSummary, Portability,
-    Reconciliation, Submission, SubmittedOrder,
+    PhoneNumber, PortId, PortOrder, PortRequest, PortSummary, Portability, Reconciliation,
+    Submission, SubmittedOrder,
 };
 use crate::operation::{Carrier, Operation};
 use crate::provider::BulkOptions;
@@ -102,13 +102,6 @@ impl PartialOrd for Candidate {
 impl Ord for Candidate {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         (self.rank, self.seq).cmp(&(other.rank, other.seq))
-    }
-}
-
-fn unsupported(operation: Operation) -> Error {
-    Error::Unsupported {
-        carrier: CARRIER,
-        operation,
     }
 }
 
@@ -476,14 +469,6 @@ impl PortProvider for INumberingClient {
         self.port_status_entries()
             .map(|entry| entry.and_then(|e| summary(&e)))
             .boxed()
-    }
-
-    async fn amend(&self, _id: &PortId, _amendment: &Amendment) -> Result<()> {
-        Err(unsupported(Operation::Amend))
-    }
-
-    async fn cancel(&self, _id: &PortId) -> Result<()> {
-        Err(unsupported(Operation::Cancel))
     }
 
     /// Reads the port status summary once, as it arrives (every order of
