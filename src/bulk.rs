@@ -18,6 +18,28 @@ use crate::model::Submission;
 /// Groups input indices into batches: inputs with the same `Some` key go
 /// together, in input order, in chunks of at most `max_lines` lines (an input
 /// larger than that goes alone); a `None` key goes alone.
+/// Each request prepared by `prepare` (checked and mapped), in input
+/// order: `None` where it failed, that failure kept as an early result at
+/// its index.
+#[allow(clippy::type_complexity)]
+pub(crate) fn prepare_each<'a, R, T>(
+    requests: &'a [R],
+    mut prepare: impl FnMut(&'a R) -> Result<T>,
+) -> (Vec<Option<T>>, Vec<(usize, Result<Submission>)>) {
+    let mut early = Vec::new();
+    let mut prepared = Vec::with_capacity(requests.len());
+    for (i, request) in requests.iter().enumerate() {
+        match prepare(request) {
+            Ok(ok) => prepared.push(Some(ok)),
+            Err(e) => {
+                early.push((i, Err(e)));
+                prepared.push(None);
+            }
+        }
+    }
+    (prepared, early)
+}
+
 pub(crate) fn batches<K: Ord>(
     keys: Vec<Option<K>>,
     lines: &[usize],

@@ -329,6 +329,17 @@ mod tests {
     #[derive(Debug, Default)]
     struct Recorder(Mutex<Vec<Duration>>);
 
+    /// The waits `sleep` was asked for, in whole seconds.
+    fn slept(sleep: &Recorder) -> Vec<u64> {
+        sleep
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(Duration::as_secs)
+            .collect()
+    }
+
     impl Sleep for Recorder {
         fn sleep(&self, d: Duration) -> BoxFuture<'static, ()> {
             self.0.lock().unwrap().push(d);
@@ -381,13 +392,7 @@ mod tests {
                 (Some(Scheduled), Complete, true),
             ]
         );
-        let secs: Vec<u64> = sleep
-            .0
-            .lock()
-            .unwrap()
-            .iter()
-            .map(Duration::as_secs)
-            .collect();
+        let secs = slept(&sleep);
         // 1 after the first change; doubled while unchanged or failing (2, 4, capped 4);
         // back to 1 after each change.
         assert_eq!(secs, vec![1, 2, 4, 4, 1, 1]);
@@ -435,13 +440,7 @@ mod tests {
         let out: Vec<_> = provider.watch(&id, options(sleep.clone())).collect().await;
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].as_ref().unwrap().to, PortStatus::Complete);
-        let secs: Vec<u64> = sleep
-            .0
-            .lock()
-            .unwrap()
-            .iter()
-            .map(Duration::as_secs)
-            .collect();
+        let secs = slept(&sleep);
         // 2 after the incomplete answer; then the day asked for, bounded to
         // the hour.
         assert_eq!(secs, vec![2, 3600]);

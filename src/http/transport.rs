@@ -454,33 +454,12 @@ impl Transport {
                 location_host: response.url().host_str().map(str::to_owned),
             });
         }
-        if stream && (200..300).contains(&status) {
-            let limit = self.inner.config.max_listing_bytes;
-            let declared = response
-                .headers()
-                .get(CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<u64>().ok());
-            if declared.is_some_and(|n| n > limit as u64) {
-                return Err(Error::ResponseTooLarge {
-                    carrier,
-                    operation,
-                    limit,
-                });
-            }
-            let mut response = response;
-            let headers = std::mem::take(response.headers_mut());
-            return Ok(Answered::Streaming(BodyStream {
-                carrier,
-                operation,
-                status,
-                headers,
-                response: Some(Box::new(response)),
-                read: 0,
-                limit,
-            }));
-        }
-        let limit = self.inner.config.max_body_bytes;
+        let streamed = stream && (200..300).contains(&status);
+        let limit = if streamed {
+            self.inner.config.max_listing_bytes
+        } else {
+            self.inner.config.max_body_bytes
+        };
         let too_large = || Error::ResponseTooLarge {
             carrier,
             operation,
@@ -493,6 +472,19 @@ impl Transport {
             .and_then(|v| v.parse::<u64>().ok());
         if declared.is_some_and(|n| n > limit as u64) {
             return Err(too_large());
+        }
+        if streamed {
+            let mut response = response;
+            let headers = std::mem::take(response.headers_mut());
+            return Ok(Answered::Streaming(BodyStream {
+                carrier,
+                operation,
+                status,
+                headers,
+                response: Some(Box::new(response)),
+                read: 0,
+                limit,
+            }));
         }
         let mut response = response;
         let headers = std::mem::take(response.headers_mut());

@@ -46,19 +46,19 @@
 //! second port of the same MDN is refused.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State as Shared;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::post;
 use base64::Engine;
 use serde_json::{Value, json};
 
 use super::multipart;
-use super::server::Server;
+use super::server::{self, Server, lock};
 use super::us::{is_state, is_zip};
 use crate::error::Result;
 
@@ -169,17 +169,8 @@ impl ApeironSandbox {
     }
 }
 
-fn lock(db: &Db) -> MutexGuard<'_, State> {
-    db.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 fn answer(status: StatusCode, body: Value) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
-    )
-        .into_response()
+    server::json_answer(status, "application/json", &body)
 }
 
 /// A refusal: the status and the DRF-style body.

@@ -77,7 +77,7 @@
 //!   tests of retries.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -85,12 +85,12 @@ use axum::body::Bytes;
 use axum::extract::State as Shared;
 use axum::http::Uri;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::post;
 use chrono::{Days, Utc};
 use serde_json::{Value, json};
 
-use super::server::Server;
+use super::server::{self, Server, lock};
 use super::us::{is_state, is_zip};
 use crate::error::Result;
 
@@ -312,17 +312,8 @@ impl State {
     }
 }
 
-fn lock(db: &Db) -> MutexGuard<'_, State> {
-    db.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 fn answer(status: StatusCode, body: Value) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
-    )
-        .into_response()
+    server::json_answer(status, "application/json", &body)
 }
 
 /// A v2 failure: `status` "Error", `statusCode` as a string.

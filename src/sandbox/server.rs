@@ -42,3 +42,24 @@ impl Drop for Server {
         self.task.abort();
     }
 }
+
+/// The sandbox's state, locked. A handler never panics while holding the
+/// lock; a poisoned lock is recovered anyway.
+pub(crate) fn lock<T>(state: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    state.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A JSON answer with `content_type` (each carrier names its own).
+pub(crate) fn json_answer(
+    status: axum::http::StatusCode,
+    content_type: &'static str,
+    body: &serde_json::Value,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        status,
+        [(axum::http::header::CONTENT_TYPE, content_type)],
+        body.to_string(),
+    )
+        .into_response()
+}

@@ -91,28 +91,22 @@ impl Shared {
     pub(crate) async fn get(&self, item: &str) -> Option<Vec<u8>> {
         let key = self.namespace.key(item);
         let value = self.call("get", |s| s.get(&key)).await.ok().flatten()?;
-        if value.len() > MAX_VALUE_BYTES {
-            tracing::warn!(
-                item,
-                bytes = value.len(),
-                limit = MAX_VALUE_BYTES,
-                "a store value is larger than the limit; dropped and fetched again"
-            );
-            return None;
-        }
-        Some(value)
+        within_limit(
+            item,
+            &value,
+            "a store value is larger than the limit; dropped and fetched again",
+        )
+        .then_some(value)
     }
 
     /// Sets `item` for `ttl`. A value larger than [`MAX_VALUE_BYTES`] is
     /// not written: no client would read it back.
     pub(crate) async fn put(&self, item: &str, value: &[u8], ttl: Duration) {
-        if value.len() > MAX_VALUE_BYTES {
-            tracing::warn!(
-                item,
-                bytes = value.len(),
-                limit = MAX_VALUE_BYTES,
-                "a value is larger than the store limit; not stored"
-            );
+        if !within_limit(
+            item,
+            value,
+            "a value is larger than the store limit; not stored",
+        ) {
             return;
         }
         let key = self.namespace.key(item);
@@ -221,4 +215,14 @@ impl Shared {
         }
         fetched
     }
+}
+
+/// True when `value` fits [`MAX_VALUE_BYTES`]; otherwise warns with
+/// `what`.
+fn within_limit(item: &str, value: &[u8], what: &'static str) -> bool {
+    if value.len() <= MAX_VALUE_BYTES {
+        return true;
+    }
+    tracing::warn!(item, bytes = value.len(), limit = MAX_VALUE_BYTES, "{what}");
+    false
 }

@@ -147,18 +147,7 @@ impl PortProvider for CellhireClient {
         options: &BulkOptions,
     ) -> Vec<Result<Submission>> {
         let today = self.today();
-        let mut early: Vec<(usize, Result<Submission>)> = Vec::new();
-        let mut creates: Vec<Option<(&CellhireOptions, CreatePort)>> =
-            Vec::with_capacity(requests.len());
-        for (i, request) in requests.iter().enumerate() {
-            match checked(request, today) {
-                Ok(checked) => creates.push(Some(checked)),
-                Err(e) => {
-                    early.push((i, Err(e)));
-                    creates.push(None);
-                }
-            }
-        }
+        let (mut creates, mut early) = bulk::prepare_each(requests, |r| checked(r, today));
         // The network list, cached for 15 minutes (and shared through the
         // store): one read serves every request of every batch.
         if creates.iter().any(Option::is_some) {

@@ -380,17 +380,7 @@ impl PortProvider for INumberingClient {
         requests: &[PortRequest],
         options: &BulkOptions,
     ) -> Vec<Result<Submission>> {
-        let mut early = Vec::new();
-        let mut orders: Vec<Option<Order>> = Vec::with_capacity(requests.len());
-        for (i, request) in requests.iter().enumerate() {
-            match build_order(self, request) {
-                Ok(order) => orders.push(Some(order)),
-                Err(e) => {
-                    early.push((i, Err(e)));
-                    orders.push(None);
-                }
-            }
-        }
+        let (mut orders, mut early) = bulk::prepare_each(requests, |r| build_order(self, r));
         let unchecked: Vec<PhoneNumber> = requests
             .iter()
             .zip(&orders)

@@ -1,6 +1,6 @@
 //! The fake Cellhire's HTTP surface.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -16,6 +16,7 @@ use super::flow;
 use super::networks;
 use super::state::{State, number_key};
 use super::statuses::{PortState, RowState};
+use crate::sandbox::server::{self, lock};
 
 type Db = Arc<Mutex<State>>;
 
@@ -35,17 +36,8 @@ pub(crate) fn router(db: Db) -> Router {
         .with_state(db)
 }
 
-fn lock(db: &Db) -> MutexGuard<'_, State> {
-    db.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 fn json_answer(status: StatusCode, body: Value) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-        body.to_string(),
-    )
-        .into_response()
+    server::json_answer(status, "application/json; charset=utf-8", &body)
 }
 
 /// ASP.NET-style problem details.
