@@ -37,6 +37,7 @@ pub use auth::{CellhireAuth, DEFAULT_TOKEN_URL};
 pub use builder::{CellhireClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEZONE};
 pub use check::{MAX_NAME, MAX_PAGE_SIZE};
 pub use client::{CellhireClient, MAX_LIST_PAGES};
+#[cfg(feature = "fuzzing")]
 pub(crate) use from_wire::order as order_from_details;
 pub use msisdn::MsisdnFormat;
 pub use planner::{ConnectionDatePlanner, DateProblem, MAX_HOLIDAYS, MAX_PORT_DAYS};
