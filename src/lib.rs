@@ -236,6 +236,7 @@ pub mod sandbox;
 mod status;
 pub mod store;
 mod track;
+mod vars;
 mod watch;
 
 /// The README's code, compiled as a doctest so it cannot drift from the API.

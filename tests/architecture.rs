@@ -32,7 +32,7 @@ const ROOT_ITEMS: &[(&str, &[&str])] = &[
 const LAYERS: &[&[&str]] = &[
     &["operation", "clock", "macros"],
     &["redact", "error"],
-    &["model", "status", "http", "store", "redactor"],
+    &["model", "status", "http", "store", "redactor", "vars"],
     &["provider", "bulk"],
     &["track", "watch"],
     &[

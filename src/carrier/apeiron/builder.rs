@@ -5,6 +5,7 @@ use crate::error::{FieldError, Problems, Result};
 use crate::http::{BaseUrl, HttpConfig, Transport, UrlSetting};
 use crate::model::Credential;
 use crate::operation::Carrier;
+use crate::vars::Vars;
 
 /// Apeiron's API host (paths start with `/v2`).
 pub const DEFAULT_BASE_URL: &str = "https://api.apeiron.io";
@@ -52,20 +53,14 @@ impl ApeironClientBuilder {
     /// `APEIRON_BASE_URL` (optional), `APEIRON_USERNAME`, `APEIRON_API_TOKEN`.
     /// `get` looks a name up.
     pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let mut vars = Vars::new(get);
         let mut b = Self::default();
-        let mut problems = Problems::new();
-        if let Some(url) = get("APEIRON_BASE_URL") {
-            b = b.base_url(url);
-        }
-        match get("APEIRON_USERNAME") {
-            Some(user) => b = b.username(user),
-            None => problems.add("APEIRON_USERNAME", "is not set"),
-        }
-        match get("APEIRON_API_TOKEN") {
-            Some(token) => b = b.api_token(token),
-            None => problems.add("APEIRON_API_TOKEN", "is not set"),
-        }
-        problems.finish()?;
+        b.base_url = vars.optional("APEIRON_BASE_URL").map(UrlSetting);
+        b.username = vars.required("APEIRON_USERNAME");
+        b.api_token = vars
+            .required("APEIRON_API_TOKEN")
+            .map(|token| Credential::new("api_token", token));
+        vars.finish()?;
         Ok(b)
     }
 

@@ -3,6 +3,7 @@
 use super::auth::{CellhireAuth, DEFAULT_TOKEN_URL};
 use super::{CellhireClient, MsisdnFormat};
 use crate::error::{FieldError, Problems, Result};
+use crate::vars::Vars;
 use std::sync::Arc;
 
 use crate::http::{BaseUrl, HttpConfig, Transport, UrlSetting};
@@ -92,32 +93,24 @@ impl CellhireClientBuilder {
     /// `CELLHIRE_ACCOUNT_ID`, `CELLHIRE_TOKEN` or `CELLHIRE_CLIENT_ID` +
     /// `CELLHIRE_CLIENT_SECRET`, `CELLHIRE_AUTH_URL`. `get` looks a name up.
     pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let mut vars = Vars::new(get);
         let mut b = Self::default();
-        let mut problems = Problems::new();
-        if let Some(url) = get("CELLHIRE_BASE_URL") {
-            b = b.base_url(url);
-        }
-        match get("CELLHIRE_ACCOUNT_ID").map(|v| v.trim().parse::<u64>()) {
-            Some(Ok(id)) => b = b.account_id(id),
-            Some(Err(_)) => problems.add("CELLHIRE_ACCOUNT_ID", "is not a whole number"),
-            None => problems.add("CELLHIRE_ACCOUNT_ID", "is not set"),
-        }
+        b.base_url = vars.optional("CELLHIRE_BASE_URL").map(UrlSetting);
+        b.account_id = vars.number("CELLHIRE_ACCOUNT_ID");
         match (
-            get("CELLHIRE_TOKEN"),
-            get("CELLHIRE_CLIENT_ID"),
-            get("CELLHIRE_CLIENT_SECRET"),
+            vars.optional("CELLHIRE_TOKEN"),
+            vars.optional("CELLHIRE_CLIENT_ID"),
+            vars.optional("CELLHIRE_CLIENT_SECRET"),
         ) {
             (Some(token), _, _) => b = b.bearer_token(token),
             (None, Some(id), Some(secret)) => b = b.client_credentials(id, secret),
-            _ => problems.add(
+            _ => vars.problem(
                 "CELLHIRE_TOKEN",
                 "is not set, nor are CELLHIRE_CLIENT_ID and CELLHIRE_CLIENT_SECRET",
             ),
         }
-        if let Some(url) = get("CELLHIRE_AUTH_URL") {
-            b = b.token_url(url);
-        }
-        problems.finish()?;
+        b.token_url = vars.optional("CELLHIRE_AUTH_URL").map(UrlSetting);
+        vars.finish()?;
         Ok(b)
     }
 

@@ -1,78 +1,16 @@
 //! Cellhire's wire JSON onto its typed resources and the shared models.
 
-use chrono::{NaiveDate, NaiveDateTime};
-
 use super::status_map::{line_status, order_status};
 use super::types::{
     PortDetails, PortListEntry, PortRow, PortType, PortingNetworks, Service, SourceNetwork,
     TargetNetwork,
 };
+use super::wire::date;
 use super::{MsisdnFormat, wire};
 use crate::model::{Pac, PortId, PortLineDetail, PortOrder, PortSummary};
 use crate::operation::Carrier;
 use crate::redact::{Runs, longest_run};
 use crate::status::CarrierStatus;
-
-/// Reads Cellhire's dates: `2024-07-18T00:00:00`, with or without a
-/// fraction, a `Z` or an offset, or a bare `2024-07-18`.
-pub(super) fn date(text: &str) -> Option<NaiveDate> {
-    // The document's form, `2026-05-05T00:00:00`, read without a format
-    // parser: it is on every listed port. The date part of every accepted
-    // form is its first ten characters, in the text's own frame. Text the
-    // fast reading accepts has no white space to trim.
-    if let Some(d) = fast_date(text) {
-        return Some(d);
-    }
-    let text = text.trim();
-    if let Some(d) = fast_date(text) {
-        return Some(d);
-    }
-    if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        return Some(d);
-    }
-    if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(text) {
-        return Some(dt.date_naive());
-    }
-    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
-        .ok()
-        .map(|dt| dt.date())
-}
-
-/// `YYYY-MM-DD`, optionally followed by `T` and a time made only of digits,
-/// `:` and `.` (the document's form); `None` for anything else.
-fn fast_date(text: &str) -> Option<NaiveDate> {
-    fast_date_bytes(text.as_bytes())
-}
-
-/// [`fast_date`] on text's bytes (what it accepts is ASCII).
-pub(super) fn fast_date_bytes(b: &[u8]) -> Option<NaiveDate> {
-    let head: &[u8; 10] = b.get(..10)?.try_into().ok()?;
-    if head[4] != b'-' || head[7] != b'-' {
-        return None;
-    }
-    let rest = &b[10..];
-    if let Some((&first, time)) = rest.split_first() {
-        if first != b'T'
-            || !time
-                .iter()
-                .all(|c| c.is_ascii_digit() || *c == b':' || *c == b'.')
-        {
-            return None;
-        }
-    }
-    // Each digit's value; a byte that is not a digit is over 9.
-    let d = |i: usize| u32::from(head[i].wrapping_sub(b'0'));
-    let digits = [d(0), d(1), d(2), d(3), d(5), d(6), d(8), d(9)];
-    if digits.iter().any(|&v| v > 9) {
-        return None;
-    }
-    let year = digits[0] * 1000 + digits[1] * 100 + digits[2] * 10 + digits[3];
-    NaiveDate::from_ymd_opt(
-        i32::try_from(year).ok()?,
-        digits[4] * 10 + digits[5],
-        digits[6] * 10 + digits[7],
-    )
-}
 
 fn raw_status(name: Option<String>, id: Option<i64>) -> CarrierStatus {
     CarrierStatus::new(name.unwrap_or_default(), id)
@@ -319,6 +257,8 @@ pub fn order(details: &PortDetails) -> PortOrder {
 
 #[cfg(test)]
 mod tests {
+    use chrono::NaiveDate;
+
     use super::*;
 
     #[test]

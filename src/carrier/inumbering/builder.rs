@@ -9,6 +9,7 @@ use crate::http::{BaseUrl, HttpConfig, Transport, UrlSetting};
 use crate::model::Credential;
 use crate::operation::Carrier;
 use crate::store::{Namespace, Shared, Store};
+use crate::vars::Vars;
 
 /// iNumbering's API host.
 pub const DEFAULT_BASE_URL: &str = "https://api.voicetel.com";
@@ -77,26 +78,15 @@ impl INumberingClientBuilder {
     /// `INUMBERING_PASSWORD`, `INUMBERING_ADMIN` (`1` or `true` for admin
     /// orders). `get` looks a name up.
     pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let mut vars = Vars::new(get);
         let mut b = Self::default();
-        let mut problems = Problems::new();
-        if let Some(url) = get("INUMBERING_BASE_URL") {
-            b = b.base_url(url);
-        }
-        match get("INUMBERING_USERNAME").map(|v| v.trim().parse::<u64>()) {
-            Some(Ok(user)) => b = b.username(user),
-            Some(Err(_)) => problems.add("INUMBERING_USERNAME", "is not a whole number"),
-            None => problems.add("INUMBERING_USERNAME", "is not set"),
-        }
-        match get("INUMBERING_PASSWORD") {
-            Some(password) => b = b.password(password),
-            None => problems.add("INUMBERING_PASSWORD", "is not set"),
-        }
-        match get("INUMBERING_ADMIN").as_deref().map(str::trim) {
-            None | Some("" | "0" | "false") => {}
-            Some("1" | "true") => b = b.admin(true),
-            Some(_) => problems.add("INUMBERING_ADMIN", "must be 1 or 0"),
-        }
-        problems.finish()?;
+        b.base_url = vars.optional("INUMBERING_BASE_URL").map(UrlSetting);
+        b.username = vars.number("INUMBERING_USERNAME");
+        b.password = vars
+            .required("INUMBERING_PASSWORD")
+            .map(|password| Credential::new("password", password));
+        b.admin = vars.flag("INUMBERING_ADMIN");
+        vars.finish()?;
         Ok(b)
     }
 
