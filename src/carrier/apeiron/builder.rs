@@ -54,12 +54,14 @@ impl ApeironClientBuilder {
     /// `get` looks a name up.
     pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
         let mut vars = Vars::new(get);
-        let mut b = Self::default();
-        b.base_url = vars.optional("APEIRON_BASE_URL").map(UrlSetting);
-        b.username = vars.required("APEIRON_USERNAME");
-        b.api_token = vars
-            .required("APEIRON_API_TOKEN")
-            .map(|token| Credential::new("api_token", token));
+        let b = Self {
+            base_url: vars.optional("APEIRON_BASE_URL").map(UrlSetting),
+            username: vars.required("APEIRON_USERNAME"),
+            api_token: vars
+                .required("APEIRON_API_TOKEN")
+                .map(|token| Credential::new("api_token", token)),
+            ..Self::default()
+        };
         vars.finish()?;
         Ok(b)
     }

@@ -94,9 +94,11 @@ impl CellhireClientBuilder {
     /// `CELLHIRE_CLIENT_SECRET`, `CELLHIRE_AUTH_URL`. `get` looks a name up.
     pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
         let mut vars = Vars::new(get);
-        let mut b = Self::default();
-        b.base_url = vars.optional("CELLHIRE_BASE_URL").map(UrlSetting);
-        b.account_id = vars.number("CELLHIRE_ACCOUNT_ID");
+        let mut b = Self {
+            base_url: vars.optional("CELLHIRE_BASE_URL").map(UrlSetting),
+            account_id: vars.number("CELLHIRE_ACCOUNT_ID"),
+            ..Self::default()
+        };
         match (
             vars.optional("CELLHIRE_TOKEN"),
             vars.optional("CELLHIRE_CLIENT_ID"),

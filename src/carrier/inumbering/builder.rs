@@ -79,13 +79,15 @@ impl INumberingClientBuilder {
     /// orders). `get` looks a name up.
     pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
         let mut vars = Vars::new(get);
-        let mut b = Self::default();
-        b.base_url = vars.optional("INUMBERING_BASE_URL").map(UrlSetting);
-        b.username = vars.number("INUMBERING_USERNAME");
-        b.password = vars
-            .required("INUMBERING_PASSWORD")
-            .map(|password| Credential::new("password", password));
-        b.admin = vars.flag("INUMBERING_ADMIN");
+        let b = Self {
+            base_url: vars.optional("INUMBERING_BASE_URL").map(UrlSetting),
+            username: vars.number("INUMBERING_USERNAME"),
+            password: vars
+                .required("INUMBERING_PASSWORD")
+                .map(|password| Credential::new("password", password)),
+            admin: vars.flag("INUMBERING_ADMIN"),
+            ..Self::default()
+        };
         vars.finish()?;
         Ok(b)
     }
