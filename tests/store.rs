@@ -4,6 +4,9 @@
 
 mod support;
 
+#[path = "store/claims.rs"]
+mod claims;
+
 #[cfg(feature = "redis")]
 #[path = "store/fleet.rs"]
 mod fleet;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::time::Instant;
 
-use super::{Budget, LockToken, Store, StoreError};
+use super::{Budget, Claim, Hold, LockToken, Store, StoreError, check_size};
 
 /// A [`Store`] in this process's memory: what every client uses unless
 /// given another. Entries, locks and budgets expire on tokio's clock.
@@ -28,6 +28,7 @@ impl std::fmt::Debug for MemoryStore {
             .field("values", &inner.values.len())
             .field("locks", &inner.locks.len())
             .field("budgets", &inner.budgets.len())
+            .field("claims", &inner.claims.len())
             .finish()
     }
 }
@@ -45,6 +46,26 @@ struct Inner {
     values: HashMap<String, (Vec<u8>, Instant)>,
     locks: HashMap<String, (String, Instant)>,
     budgets: HashMap<String, VecDeque<Instant>>,
+    claims: HashMap<String, ClaimEntry>,
+}
+
+/// One claim: its value, its holder, until when it is held (`None`:
+/// settled) and until when it lives.
+struct ClaimEntry {
+    value: Vec<u8>,
+    owner: String,
+    lease: Option<Instant>,
+    until: Instant,
+}
+
+impl Inner {
+    /// The live claim under `key`, dropping it if it expired.
+    fn live_claim(&mut self, key: &str, now: Instant) -> Option<&mut ClaimEntry> {
+        if self.claims.get(key).is_some_and(|c| c.until <= now) {
+            self.claims.remove(key);
+        }
+        self.claims.get_mut(key)
+    }
 }
 
 impl MemoryStore {
@@ -147,6 +168,92 @@ impl Store for MemoryStore {
         })
     }
 
+    async fn claim(
+        &self,
+        key: &str,
+        value: &[u8],
+        lease: Duration,
+        ttl: Duration,
+    ) -> Result<Claim, StoreError> {
+        check_size(self.name(), "claim", value)?;
+        let mut inner = self.inner();
+        let now = Instant::now();
+        let until = later(now, ttl.max(lease).max(Duration::from_millis(1)));
+        let token = LockToken::new();
+        let Some(entry) = inner.live_claim(key, now) else {
+            inner.claims.insert(
+                key.to_owned(),
+                ClaimEntry {
+                    value: value.to_vec(),
+                    owner: token.0.clone(),
+                    lease: Some(later(now, lease)),
+                    until,
+                },
+            );
+            return Ok(Claim::New(token));
+        };
+        Ok(match entry.lease {
+            None => Claim::Settled(entry.value.clone()),
+            Some(held) if held > now => Claim::Leased(entry.value.clone()),
+            Some(_) => {
+                entry.owner = token.0.clone();
+                entry.lease = Some(later(now, lease));
+                entry.until = entry.until.max(until);
+                Claim::TakenOver {
+                    token,
+                    previous: entry.value.clone(),
+                }
+            }
+        })
+    }
+
+    async fn record(
+        &self,
+        key: &str,
+        token: &LockToken,
+        value: &[u8],
+        hold: Hold,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        check_size(self.name(), "record", value)?;
+        let mut inner = self.inner();
+        let now = Instant::now();
+        let Some(entry) = inner.live_claim(key, now) else {
+            return Ok(false);
+        };
+        if entry.owner != token.0 {
+            return Ok(false);
+        }
+        let (lease, least) = match hold {
+            Hold::Settle => (None, Duration::ZERO),
+            Hold::Lease(d) => (Some(later(now, d)), d),
+        };
+        entry.value = value.to_vec();
+        entry.lease = lease;
+        entry.until = later(now, ttl.max(least).max(Duration::from_millis(1)));
+        Ok(true)
+    }
+
+    async fn release(&self, key: &str, token: &LockToken) -> Result<bool, StoreError> {
+        let mut inner = self.inner();
+        let now = Instant::now();
+        let held = inner
+            .live_claim(key, now)
+            .is_some_and(|entry| entry.owner == token.0);
+        if held {
+            inner.claims.remove(key);
+        }
+        Ok(held)
+    }
+
+    async fn remove(&self, key: &str) -> Result<bool, StoreError> {
+        let mut inner = self.inner();
+        let now = Instant::now();
+        let present = inner.live_claim(key, now).is_some();
+        inner.claims.remove(key);
+        Ok(present)
+    }
+
     fn timeout(&self) -> Duration {
         // Memory never stalls; the bound only matters for remote stores.
         Duration::from_secs(5)
@@ -171,7 +278,7 @@ mod tests {
         );
         assert_eq!(
             format!("{store:?}"),
-            "MemoryStore { values: 1, locks: 1, budgets: 1 }"
+            "MemoryStore { values: 1, locks: 1, budgets: 1, claims: 0 }"
         );
         assert_eq!(
             store.get("numport:inumbering:x:apikey").await.unwrap(),

@@ -25,6 +25,12 @@
 //! again from the carrier, and every carrier text in it is cleared of the
 //! secrets the client knows before it is used.
 //!
+//! Claims ([`Store::claim`], [`Store::record`], [`Store::release`],
+//! [`Store::remove`]) are the exception: they hold what
+//! [`crate::OnceSubmitter`] knows of a submission, and a failing store fails
+//! that submission before anything is sent (there is no memory fallback:
+//! another replica could not see it).
+//!
 //! ```
 //! use std::sync::Arc;
 //! use numport::store::{MemoryStore, Store};
@@ -54,6 +60,20 @@ pub use redis::{RedisStore, RedisStoreBuilder};
 pub use seal::SealingKey;
 
 pub(crate) use keys::{Namespace, set_hash};
+
+/// `Err` when `value` is larger than [`MAX_VALUE_BYTES`].
+pub(crate) fn check_size(store: &'static str, op: &str, value: &[u8]) -> Result<(), StoreError> {
+    if value.len() > MAX_VALUE_BYTES {
+        return Err(StoreError::new(
+            store,
+            format!(
+                "{op}: a value of {} bytes is larger than the {MAX_VALUE_BYTES}-byte limit",
+                value.len()
+            ),
+        ));
+    }
+    Ok(())
+}
 pub(crate) use shared::Shared;
 
 /// The largest value a client reads back from (or writes to) a store, in
@@ -90,7 +110,8 @@ impl StoreError {
     }
 }
 
-/// Proof of holding a lock taken with [`Store::try_lock`]: a random token
+/// Proof of holding a lock taken with [`Store::try_lock`] (or a claim
+/// taken with [`Store::claim`]): a random token
 /// only its owner knows, so that only the owner can release the lock.
 #[derive(Clone, PartialEq, Eq)]
 pub struct LockToken(pub(crate) String);
@@ -135,14 +156,71 @@ pub enum Budget {
     },
 }
 
+/// The answer of [`Store::claim`].
+///
+/// `Debug` shows the kind and the value's length, never the value.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Claim {
+    /// The key was free: the caller holds it (proved by the token) for the
+    /// lease, and the store holds the caller's value under it.
+    New(LockToken),
+    /// The key held a value whose holder's lease had run out: the caller
+    /// holds it now for a new lease; the value is unchanged and given here.
+    TakenOver {
+        /// Proof of holding the key.
+        token: LockToken,
+        /// The value the key holds (the previous holder's).
+        previous: Vec<u8>,
+    },
+    /// Another caller holds the key and its lease is running: its value.
+    Leased(Vec<u8>),
+    /// The key holds a final value ([`Hold::Settle`]); nobody holds it.
+    Settled(Vec<u8>),
+}
+
+impl fmt::Debug for Claim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::New(_) => f.write_str("New(..)"),
+            Self::TakenOver { previous, .. } => {
+                write!(f, "TakenOver({} bytes)", previous.len())
+            }
+            Self::Leased(v) => write!(f, "Leased({} bytes)", v.len()),
+            Self::Settled(v) => write!(f, "Settled({} bytes)", v.len()),
+        }
+    }
+}
+
+/// What [`Store::record`] leaves the key as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Hold {
+    /// Final: later claims answer [`Claim::Settled`] with the value.
+    Settle,
+    /// Still held by the recorder for this long from now (zero: not at
+    /// all); after that the next claim takes it over
+    /// ([`Claim::TakenOver`]).
+    Lease(Duration),
+}
+
+/// The error of a store that does not implement claims (the default of
+/// [`Store::claim`], [`Store::record`], [`Store::release`] and
+/// [`Store::remove`]).
+fn no_claims(store: &'static str) -> StoreError {
+    StoreError::new(store, "this store does not implement claims")
+}
+
 /// Shared state for carrier clients: bytes under keys, with a lifetime,
 /// a lock per key and a counter of uses per window.
 ///
 /// Every method must return within a bounded time (the clients also bound
 /// each call, see [`Store::timeout`]). Implementations must be safe to call
 /// from many processes at once: [`remove_if`](Store::remove_if),
-/// [`try_lock`](Store::try_lock), [`unlock`](Store::unlock) and
-/// [`take_budget`](Store::take_budget) are atomic.
+/// [`try_lock`](Store::try_lock), [`unlock`](Store::unlock),
+/// [`take_budget`](Store::take_budget) and the claims
+/// ([`claim`](Store::claim), [`record`](Store::record),
+/// [`release`](Store::release)) are atomic.
 #[async_trait]
 pub trait Store: Send + Sync + fmt::Debug {
     /// A short name for logs (`"memory"`, `"redis"`).
@@ -173,6 +251,63 @@ pub trait Store: Send + Sync + fmt::Debug {
         limit: u32,
         window: Duration,
     ) -> Result<Budget, StoreError>;
+
+    /// Claims `key` for `lease`, atomically: when the key is free, stores
+    /// `value` under it and answers [`Claim::New`]; when its holder's lease
+    /// ran out (or was recorded as [`Hold::Lease`] that has passed), hands
+    /// it to the caller for `lease`, keeping the value
+    /// ([`Claim::TakenOver`]); otherwise answers the value held
+    /// ([`Claim::Leased`] or [`Claim::Settled`]) and changes nothing.
+    ///
+    /// The entry lives `ttl` (at least `lease`) from a claim that stores
+    /// it or takes it over. A value larger than [`MAX_VALUE_BYTES`] is an
+    /// error, written or read; so is a stored value that cannot be read
+    /// (it is never answered as absent: an absent claim lets the caller
+    /// act).
+    ///
+    /// The default, for stores written before claims existed, is an error
+    /// (nothing is stored): a store must not claim what it cannot make
+    /// atomic across processes.
+    async fn claim(
+        &self,
+        key: &str,
+        value: &[u8],
+        lease: Duration,
+        ttl: Duration,
+    ) -> Result<Claim, StoreError> {
+        let _ = (key, value, lease, ttl);
+        Err(no_claims(self.name()))
+    }
+
+    /// Replaces the value of the claim `key` if `token` still holds it,
+    /// atomically, and leaves it as `hold` says, living `ttl` (at least the
+    /// lease) from now. False, changing nothing, when another holds it or
+    /// it is gone. Bounded as [`Store::claim`]. The default is an error.
+    async fn record(
+        &self,
+        key: &str,
+        token: &LockToken,
+        value: &[u8],
+        hold: Hold,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let _ = (key, token, value, hold, ttl);
+        Err(no_claims(self.name()))
+    }
+
+    /// Removes the claim `key` if `token` still holds it, atomically; true
+    /// when removed. The default is an error.
+    async fn release(&self, key: &str, token: &LockToken) -> Result<bool, StoreError> {
+        let _ = (key, token);
+        Err(no_claims(self.name()))
+    }
+
+    /// Removes the claim `key` whoever holds it; true when there was one.
+    /// The default is an error.
+    async fn remove(&self, key: &str) -> Result<bool, StoreError> {
+        let _ = key;
+        Err(no_claims(self.name()))
+    }
 
     /// The longest a client waits for one call to this store before using
     /// its own memory instead (default 500 ms).

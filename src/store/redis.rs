@@ -11,7 +11,7 @@ use redis::{Client, RedisError, RedisResult, Script, Value};
 use tokio::time::Instant;
 
 use super::seal::{Sealer, SealingKey};
-use super::{Budget, LockToken, Store, StoreError};
+use super::{Budget, Claim, Hold, LockToken, MAX_VALUE_BYTES, Store, StoreError, check_size};
 
 const NAME: &str = "redis";
 
@@ -75,6 +75,58 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return {1, limit - used - 1}
 ";
 
+/// A claim is a hash at `KEYS[1]`: `v` the value, `o` the holder's token,
+/// `l` when its lease ends in ms on Redis's own clock (`0`: settled).
+/// `ARGV`: value, token, lease (ms), lifetime (ms, at least the lease).
+/// Returns `{kind, value}`: `new` (stored), `taken` (lease had run out: the
+/// caller holds it now, `value` is the one kept), `leased` or `settled`
+/// (nothing changed).
+const CLAIM: &str = r"
+if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local e = redis.call('HMGET', KEYS[1], 'v', 'l')
+if not e[1] then
+  redis.call('DEL', KEYS[1])
+  redis.call('HSET', KEYS[1], 'v', ARGV[1], 'o', ARGV[2], 'l', now + tonumber(ARGV[3]))
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+  return {'new', ''}
+end
+local l = tonumber(e[2]) or 0
+if l == 0 then return {'settled', e[1]} end
+if l > now then return {'leased', e[1]} end
+redis.call('HSET', KEYS[1], 'o', ARGV[2], 'l', now + tonumber(ARGV[3]))
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[4]) then
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+end
+return {'taken', e[1]}
+";
+
+/// Replaces the value of the claim `KEYS[1]` if the token `ARGV[1]` holds
+/// it. `ARGV`: token, value, lifetime (ms), lease (ms from now, or `-1`:
+/// settled). Returns 1 when recorded, else 0.
+const RECORD: &str = r"
+if redis.replicate_commands then redis.replicate_commands() end
+if redis.call('HGET', KEYS[1], 'o') ~= ARGV[1] then return 0 end
+local l = 0
+if tonumber(ARGV[4]) >= 0 then
+  local t = redis.call('TIME')
+  l = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[4])
+end
+redis.call('HSET', KEYS[1], 'v', ARGV[2], 'l', l)
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+";
+
+/// Deletes the claim `KEYS[1]` if the token `ARGV[1]` holds it: 1 when
+/// deleted, else 0.
+const RELEASE: &str = r"
+if redis.call('HGET', KEYS[1], 'o') == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+";
+
 /// A [`Store`] in Redis, shared by every replica that connects to it
 /// (feature `redis`).
 ///
@@ -82,7 +134,9 @@ return {1, limit - used - 1}
 /// [`unlock`](Store::unlock) and [`take_budget`](Store::take_budget) are
 /// Lua scripts (atomic in Redis); locks are `SET … NX PX`; budgets are
 /// sorted sets scored by Redis's own clock, so replicas whose clocks
-/// disagree still count one window.
+/// disagree still count one window. Claims ([`Store::claim`]) are hashes
+/// (value, holder's token, end of the lease on Redis's clock) changed only
+/// by Lua scripts, with a lifetime on every one.
 ///
 /// The store connects on first use, not when built, so building never fails
 /// because Redis is down. Every call returns within the
@@ -134,6 +188,9 @@ pub struct RedisStore {
     compare_and_delete: Script,
     compare_tag_and_delete: Script,
     take_budget: Script,
+    claim: Script,
+    record: Script,
+    release: Script,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -222,6 +279,9 @@ impl RedisStoreBuilder {
             compare_and_delete: Script::new(COMPARE_AND_DELETE),
             compare_tag_and_delete: Script::new(COMPARE_TAG_AND_DELETE),
             take_budget: Script::new(TAKE_BUDGET),
+            claim: Script::new(CLAIM),
+            record: Script::new(RECORD),
+            release: Script::new(RELEASE),
         })
     }
 }
@@ -323,7 +383,44 @@ fn millis(d: Duration) -> u64 {
     u64::try_from(ms).unwrap_or(MAX_TTL_MS).clamp(1, MAX_TTL_MS)
 }
 
+/// `d` in whole milliseconds, rounded up, at most a century (zero stays
+/// zero: a lease that ends now).
+fn lease_millis(d: Duration) -> u64 {
+    if d.is_zero() { 0 } else { millis(d) }
+}
+
 impl RedisStore {
+    /// `value` sealed for `key` when the store seals, else as is.
+    fn sealed(&self, op: &str, key: &str, value: &[u8]) -> Result<Vec<u8>, StoreError> {
+        check_size(NAME, op, value)?;
+        match &self.sealer {
+            Some(sealer) => sealer.seal(key, value).map_err(|e| Self::error(op, e)),
+            None => Ok(value.to_vec()),
+        }
+    }
+
+    /// A claim's stored value, opened. Unlike [`Store::get`], a value that
+    /// does not open (or is too large) is an error, never an absence.
+    fn opened(&self, op: &str, key: &str, stored: Vec<u8>) -> Result<Vec<u8>, StoreError> {
+        let value = match &self.sealer {
+            Some(sealer) => sealer.open(key, &stored).ok_or_else(|| {
+                Self::error(
+                    op,
+                    "the claim's value did not open with the sealing key (another key, \
+                     tampered with, or written unsealed)",
+                )
+            })?,
+            None => stored,
+        };
+        if value.len() > MAX_VALUE_BYTES {
+            return Err(Self::error(
+                op,
+                format!("the claim's value is larger than {MAX_VALUE_BYTES} bytes"),
+            ));
+        }
+        Ok(value)
+    }
+
     fn error(op: &str, message: impl fmt::Display) -> StoreError {
         StoreError::new(NAME, format!("{op}: {message}"))
     }
@@ -548,6 +645,104 @@ impl Store for RedisStore {
                 frees_in: Duration::from_millis(n),
             }
         })
+    }
+
+    async fn claim(
+        &self,
+        key: &str,
+        value: &[u8],
+        lease: Duration,
+        ttl: Duration,
+    ) -> Result<Claim, StoreError> {
+        let sealed = self.sealed("claim", key, value)?;
+        let sealed = sealed.as_slice();
+        let lease_ms = lease_millis(lease);
+        let ttl_ms = millis(ttl).max(lease_ms);
+        let script = &self.claim;
+        let token = LockToken::new();
+        let (kind, stored): (String, Vec<u8>) = self
+            .run("claim", |mut c| {
+                let token = token.as_str();
+                async move {
+                    script
+                        .key(key)
+                        .arg(sealed)
+                        .arg(token)
+                        .arg(lease_ms)
+                        .arg(ttl_ms)
+                        .invoke_async(&mut c)
+                        .await
+                }
+            })
+            .await?;
+        match kind.as_str() {
+            "new" => Ok(Claim::New(token)),
+            "taken" => Ok(Claim::TakenOver {
+                token,
+                previous: self.opened("claim", key, stored)?,
+            }),
+            "leased" => Ok(Claim::Leased(self.opened("claim", key, stored)?)),
+            "settled" => Ok(Claim::Settled(self.opened("claim", key, stored)?)),
+            _ => Err(Self::error(
+                "claim",
+                "unexpected reply from the claim script",
+            )),
+        }
+    }
+
+    async fn record(
+        &self,
+        key: &str,
+        token: &LockToken,
+        value: &[u8],
+        hold: Hold,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let sealed = self.sealed("record", key, value)?;
+        let sealed = sealed.as_slice();
+        let (lease_ms, least): (i64, u64) = match hold {
+            Hold::Settle => (-1, 0),
+            Hold::Lease(d) => {
+                let ms = lease_millis(d);
+                (i64::try_from(ms).unwrap_or(i64::MAX), ms)
+            }
+        };
+        let ttl_ms = millis(ttl).max(least);
+        let script = &self.record;
+        let token = token.as_str();
+        let recorded: i64 = self
+            .run("record", |mut c| async move {
+                script
+                    .key(key)
+                    .arg(token)
+                    .arg(sealed)
+                    .arg(ttl_ms)
+                    .arg(lease_ms)
+                    .invoke_async(&mut c)
+                    .await
+            })
+            .await?;
+        Ok(recorded > 0)
+    }
+
+    async fn release(&self, key: &str, token: &LockToken) -> Result<bool, StoreError> {
+        let script = &self.release;
+        let token = token.as_str();
+        let released: i64 = self
+            .run("release", |mut c| async move {
+                script.key(key).arg(token).invoke_async(&mut c).await
+            })
+            .await?;
+        Ok(released > 0)
+    }
+
+    async fn remove(&self, key: &str) -> Result<bool, StoreError> {
+        let removed: i64 = self
+            .run("remove", |mut c| async move {
+                redis::cmd("DEL").arg(key).query_async(&mut c).await
+            })
+            .await?;
+        Ok(removed > 0)
     }
 
     fn timeout(&self) -> Duration {
