@@ -384,6 +384,61 @@ pub enum Error {
         /// What went wrong after the request left this machine.
         cause: Box<Error>,
     },
+
+    /// An idempotent submission ([`crate::OnceSubmitter`]) could not go
+    /// ahead under its key (`problem` says why); this call sent nothing.
+    #[error("idempotency key {key:?}: {problem}")]
+    Idempotency {
+        /// The caller's idempotency key.
+        key: String,
+        /// What stopped it.
+        problem: IdempotencyProblem,
+    },
+}
+
+/// Why an idempotent submission ([`crate::OnceSubmitter`]) could not go
+/// ahead under its key: the problem of an [`Error::Idempotency`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IdempotencyProblem {
+    /// The key was first used for a different request. Nothing was sent:
+    /// a new request needs a new key.
+    Conflict,
+    /// Another call with this key is submitting and had no outcome within
+    /// this call's deadline. Nothing was sent by this call; call again
+    /// later to read its outcome.
+    InFlight,
+    /// The store holding the keys could not be reached, or answered what
+    /// cannot be read, so the guarantee cannot be kept. Nothing was sent.
+    Store {
+        /// What the store said, without secrets.
+        message: String,
+    },
+    /// An earlier submission under the key may have created an order, and
+    /// that cannot be resolved from here. Nothing was sent again. The
+    /// cause of an [`Error::OutcomeUnknown`].
+    Unresolved {
+        /// Why, and what to do.
+        reason: String,
+    },
+}
+
+impl fmt::Display for IdempotencyProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Conflict => f.write_str(
+                "it was first used for a different request; nothing was sent (use a new key for a new request)",
+            ),
+            Self::InFlight => f.write_str(
+                "another call with this key is submitting and had no outcome within the deadline; nothing was sent (call again later)",
+            ),
+            Self::Store { message } => write!(
+                f,
+                "the store of idempotency keys failed ({message}); nothing was sent"
+            ),
+            Self::Unresolved { reason } => f.write_str(reason),
+        }
+    }
 }
 
 fn location_suffix(host: Option<&str>) -> String {
@@ -468,6 +523,11 @@ impl Error {
                 }
             }
             Self::OutcomeUnknown { cause, .. } => cause.redact_with(redactor),
+            Self::Idempotency { problem, .. } => match problem {
+                IdempotencyProblem::Store { message } => scrub(message),
+                IdempotencyProblem::Unresolved { reason } => scrub(reason),
+                IdempotencyProblem::Conflict | IdempotencyProblem::InFlight => {}
+            },
             Self::Unsupported { .. }
             | Self::Timeout { .. }
             | Self::Transport { .. }
@@ -512,8 +572,14 @@ impl Error {
     /// rejection error is never retryable. Whether a *create* may be repeated
     /// is a separate question: see [`Error::is_never_sent`].
     /// An [`Error::OutcomeUnknown`] is never retryable: reconcile it first.
+    /// An [`Error::Idempotency`] is retryable when another call holds the
+    /// key or the store failed.
     pub fn is_retryable(&self) -> bool {
         match self {
+            Self::Idempotency { problem, .. } => matches!(
+                problem,
+                IdempotencyProblem::InFlight | IdempotencyProblem::Store { .. }
+            ),
             Self::Timeout { .. }
             | Self::RateLimited { .. }
             | Self::Transport { .. }
@@ -569,8 +635,34 @@ impl Error {
             Self::Transport {
                 never_sent: true,
                 ..
+            } | Self::Idempotency {
+                problem: IdempotencyProblem::Conflict | IdempotencyProblem::Store { .. },
+                ..
             }
         )
+    }
+
+    /// True for [`Error::Idempotency`] with
+    /// [`IdempotencyProblem::Conflict`]: the key was first used for a
+    /// different request, and nothing was sent.
+    pub fn is_idempotency_conflict(&self) -> bool {
+        matches!(
+            self,
+            Self::Idempotency {
+                problem: IdempotencyProblem::Conflict,
+                ..
+            }
+        )
+    }
+
+    /// The [`IdempotencyProblem`] of an [`Error::Idempotency`], also when
+    /// it is the cause of an [`Error::OutcomeUnknown`].
+    pub fn idempotency_problem(&self) -> Option<&IdempotencyProblem> {
+        match self {
+            Self::Idempotency { problem, .. } => Some(problem),
+            Self::OutcomeUnknown { cause, .. } => cause.idempotency_problem(),
+            _ => None,
+        }
     }
 
     /// True for [`Error::Incomplete`]: the carrier's answer did not hold
@@ -661,7 +753,7 @@ impl Error {
     /// The carrier involved, when the error came from (or concerns) one.
     pub fn carrier(&self) -> Option<Carrier> {
         match self {
-            Self::Validation(_) | Self::Config(_) => None,
+            Self::Validation(_) | Self::Config(_) | Self::Idempotency { .. } => None,
             Self::Unsupported { carrier, .. }
             | Self::Auth { carrier, .. }
             | Self::NotFound { carrier, .. }

@@ -244,7 +244,7 @@ mod watch;
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
-pub use error::{Error, FieldError, RejectReason, Result};
+pub use error::{Error, FieldError, IdempotencyProblem, RejectReason, Result};
 pub use model::{
     ACCEPTED_MEDIA_TYPES, AccountNumber, Address, Amendment, Credential, Document, DocumentKind,
     Iccid, LineChange, LineFailure, Pac, PhoneNumber, Pin, PortId, PortLine, PortLineDetail,

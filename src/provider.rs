@@ -155,6 +155,18 @@ pub trait PortProvider: Send + Sync + fmt::Debug {
     /// What this carrier supports.
     fn capabilities(&self) -> Capabilities;
 
+    /// A stable reference to the carrier account this provider acts for,
+    /// holding no secret: its store namespace,
+    /// `numport:<carrier>:<hash of the account identity>` (base URL and
+    /// user name, client id or account number, hashed). Every replica
+    /// configured for the same account gives the same reference.
+    /// [`crate::OnceSubmitter`] keeps its keys under it.
+    ///
+    /// The default, for a provider that names no account, is `None`.
+    fn account_reference(&self) -> Option<String> {
+        None
+    }
+
     /// Asks whether each number can be ported in.
     async fn check_portability(&self, numbers: &[PhoneNumber]) -> Result<Vec<Portability>>;
 

@@ -47,6 +47,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -98,6 +99,10 @@ struct State {
     next_id: u64,
     /// Accepted ports: (id, mdn, iccid).
     ports: Vec<(u64, String, String)>,
+    /// How long the answer of the next create waits once it is recorded.
+    stall_create: Option<Duration>,
+    /// How long the create just recorded waits before its answer.
+    stall_answer: Option<Duration>,
 }
 
 type Db = Arc<Mutex<State>>;
@@ -157,6 +162,15 @@ impl ApeironSandbox {
             .iter()
             .map(|(id, mdn, _)| (id.to_string(), mdn.clone()))
             .collect()
+    }
+
+    /// Holds the answer of the next create that is carried out for `by`:
+    /// the order is recorded at once, its answer (with its id) leaves
+    /// `by` later. A client that gives up or dies meanwhile has created
+    /// the order without learning it (an unknown outcome, or a lost
+    /// owner).
+    pub fn stall_next_create(&self, by: Duration) {
+        lock(&self.state).stall_create = Some(by);
     }
 
     /// The MDNs of the ports accepted so far, oldest first.
@@ -398,7 +412,16 @@ fn reject(state: &State, fields: &BTreeMap<String, String>) -> Option<Value> {
 }
 
 async fn create_port(Shared(db): Shared<Db>, headers: HeaderMap, body: Bytes) -> Response {
-    let mut state = lock(&db);
+    let answer = create_port_now(&db, &headers, &body);
+    let stall = lock(&db).stall_answer.take();
+    if let Some(by) = stall {
+        tokio::time::sleep(by).await;
+    }
+    answer
+}
+
+fn create_port_now(db: &Db, headers: &HeaderMap, body: &Bytes) -> Response {
+    let mut state = lock(db);
     state.requests += 1;
     if let Err((status, body)) = authorized(&headers) {
         return answer(status, body);
@@ -420,6 +443,7 @@ async fn create_port(Shared(db): Shared<Db>, headers: HeaderMap, body: Bytes) ->
     let iccid = fields.get("iccid").cloned().unwrap_or_default();
     state.ports.push((id, mdn.clone(), iccid));
     let documents: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    state.stall_answer = state.stall_create.take();
     answer(
         StatusCode::CREATED,
         json!({"id": id, "mdn": mdn, "status": "pending", "documents": documents}),

@@ -141,6 +141,10 @@ struct State {
     fail_next: usize,
     /// How long the next key exchange waits before it is handled.
     stall_exchange: Option<Duration>,
+    /// How long the answer of the next create waits once it is recorded.
+    stall_create: Option<Duration>,
+    /// How long the create just recorded waits before its answer.
+    stall_answer: Option<Duration>,
     next: u64,
 }
 
@@ -195,6 +199,8 @@ impl INumberingSandbox {
             requests: Vec::new(),
             fail_next: 0,
             stall_exchange: None,
+            stall_create: None,
+            stall_answer: None,
             next: 0,
         }));
         let router = Router::new()
@@ -297,6 +303,15 @@ impl INumberingSandbox {
     /// dies while waiting never gets its key.
     pub fn stall_next_exchange(&self, by: Duration) {
         lock(&self.state).stall_exchange = Some(by);
+    }
+
+    /// Holds the answer of the next create that is carried out for `by`:
+    /// the order is recorded at once, its answer (with its id) leaves
+    /// `by` later. A client that gives up or dies meanwhile has created
+    /// the order without learning it (an unknown outcome, or a lost
+    /// owner).
+    pub fn stall_next_create(&self, by: Duration) {
+        lock(&self.state).stall_create = Some(by);
     }
 
     /// Gives every account a new API key, as a password change does.
@@ -506,6 +521,15 @@ async fn availability(
     )
 }
 
+/// Waits as [`INumberingSandbox::stall_next_create`] asked, if the create
+/// just handled was carried out while it was set.
+async fn stall_answer(db: &Db) {
+    let stall = lock(db).stall_answer.take();
+    if let Some(by) = stall {
+        tokio::time::sleep(by).await;
+    }
+}
+
 fn new_port(s: &mut State, account: u64, numbers: Vec<String>, admin: bool) -> (String, u64) {
     s.next += 1;
     let order_id = 102_643 + s.next;
@@ -540,7 +564,13 @@ async fn port_in_order(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (acct, body) = match open(&db, &uri, &headers, &body, true) {
+    let answer = port_in_order_now(&db, &uri, &headers, &body);
+    stall_answer(&db).await;
+    answer
+}
+
+fn port_in_order_now(db: &Db, uri: &Uri, headers: &HeaderMap, body: &Bytes) -> Response {
+    let (acct, body) = match open(db, uri, headers, body, true) {
         Ok(v) => v,
         Err(r) => return *r,
     };
@@ -602,7 +632,7 @@ async fn port_in_order(
     if tns.len() != items.len() {
         return v2_error(409, "Invalid TN submitted");
     }
-    let mut s = lock(&db);
+    let mut s = lock(db);
     let now = s.now();
     let verified = tns.iter().all(|tn| {
         s.checks
@@ -619,6 +649,7 @@ async fn port_in_order(
         return v2_error(409, &format!("TN {tn} is not portable"));
     }
     let (_, order_id) = new_port(&mut s, acct, tns, true);
+    s.stall_answer = s.stall_create.take();
     answer(
         StatusCode::OK,
         json!({"status": "Success", "orderId": order_id, "statusCode": "200"}),
@@ -631,7 +662,13 @@ async fn account_port(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (acct, body) = match open(&db, &uri, &headers, &body, false) {
+    let answer = account_port_now(&db, &uri, &headers, &body);
+    stall_answer(&db).await;
+    answer
+}
+
+fn account_port_now(db: &Db, uri: &Uri, headers: &HeaderMap, body: &Bytes) -> Response {
+    let (acct, body) = match open(db, uri, headers, body, false) {
         Ok(v) => v,
         Err(r) => return *r,
     };
@@ -729,7 +766,7 @@ async fn account_port(
             "Bad input - invalid features lidb.name: at most 15 characters",
         );
     }
-    let mut s = lock(&db);
+    let mut s = lock(db);
     let fee = FEE_PER_NUMBER * i64::try_from(dids.len()).unwrap_or(i64::MAX);
     if s.balance < fee {
         return v22_error(402, "Insufficient balance");
@@ -737,6 +774,7 @@ async fn account_port(
     s.balance -= fee;
     let (pid, _) = new_port(&mut s, acct, dids, false);
     let ticket = 88_000 + s.next;
+    s.stall_answer = s.stall_create.take();
     answer(
         StatusCode::CREATED,
         json!({"status": "success", "data": {

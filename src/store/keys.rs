@@ -28,6 +28,11 @@ impl Namespace {
         Self(format!("numport:{carrier}:{hex}"))
     }
 
+    /// The namespace itself, `numport:<carrier>:<hash>`.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+
     /// The key of `item` in this namespace.
     pub(crate) fn key(&self, item: &str) -> String {
         format!("{}:{item}", self.0)

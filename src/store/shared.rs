@@ -39,6 +39,11 @@ impl Shared {
         }
     }
 
+    /// The account's namespace.
+    pub(crate) fn namespace(&self) -> &Namespace {
+        &self.namespace
+    }
+
     /// The store in charge of this call: the remote one unless it failed
     /// less than [`RETRY_STORE_AFTER`] ago.
     fn remote(&self) -> Option<&Arc<dyn Store>> {

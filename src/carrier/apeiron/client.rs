@@ -80,6 +80,19 @@ impl ApeironClient {
         })
     }
 
+    /// The account's reference: `numport:apeiron:<hash>` of the base URL
+    /// and the user name (Apeiron keeps nothing in a store; the reference
+    /// is made as the other carriers' store namespaces are).
+    pub(super) fn account_namespace(&self) -> crate::store::Namespace {
+        crate::store::Namespace::new(
+            "apeiron",
+            &[
+                self.inner.sender.transport().base().as_url().as_str(),
+                &self.inner.username,
+            ],
+        )
+    }
+
     /// The account e-mail the client authenticates as.
     pub fn username(&self) -> &str {
         &self.inner.username

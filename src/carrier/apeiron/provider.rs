@@ -66,6 +66,11 @@ impl PortProvider for ApeironClient {
         CAPABILITIES
     }
 
+    /// Base URL and user name, hashed.
+    fn account_reference(&self) -> Option<String> {
+        Some(self.account_namespace().as_str().to_owned())
+    }
+
     async fn check_portability(&self, _numbers: &[PhoneNumber]) -> Result<Vec<Portability>> {
         Err(unsupported(Operation::CheckPortability))
     }

@@ -203,6 +203,11 @@ pub(super) fn reject_reason(text: &str) -> RejectReason {
 }
 
 impl CellhireClient {
+    /// The account's store namespace (base URL and account id, hashed).
+    pub(super) fn account_namespace(&self) -> &Namespace {
+        self.inner.shared.namespace()
+    }
+
     pub(super) fn from_parts(
         transport: Transport,
         account_id: u64,

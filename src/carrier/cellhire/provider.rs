@@ -38,6 +38,12 @@ impl PortProvider for CellhireClient {
         }
     }
 
+    /// The namespace of the account's shared store entries: base URL and
+    /// account id, hashed.
+    fn account_reference(&self) -> Option<String> {
+        Some(self.account_namespace().as_str().to_owned())
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             submit: true,

@@ -317,6 +317,12 @@ impl PortProvider for INumberingClient {
         CAPABILITIES
     }
 
+    /// The namespace of the account's shared store entries: base URL and
+    /// user name, hashed (an admin client's differs from a customer's).
+    fn account_reference(&self) -> Option<String> {
+        Some(self.inner.shared.namespace().as_str().to_owned())
+    }
+
     /// portStatus answers every order of the account, with its status and
     /// message, in one call.
     fn tracking(&self) -> crate::provider::Tracking {

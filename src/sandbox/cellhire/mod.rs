@@ -204,6 +204,15 @@ impl CellhireSandbox {
         state.fail_status = status;
     }
 
+    /// Holds the answer of the next create that is carried out for `by`:
+    /// the order is recorded at once, its answer (with its id) leaves
+    /// `by` later. A client that gives up or dies meanwhile has created
+    /// the order without learning it (an unknown outcome, or a lost
+    /// owner).
+    pub fn stall_next_create(&self, by: std::time::Duration) {
+        self.lock().stall_create = Some(by);
+    }
+
     /// Puts `number` on the stock records, so that Create Port refuses it.
     pub fn add_stock(&self, number: &str) {
         let mut state = self.lock();

@@ -238,7 +238,16 @@ async fn list_ports(Shared(db): Shared<Db>, headers: HeaderMap) -> Response {
 }
 
 async fn create_port(Shared(db): Shared<Db>, body: Bytes) -> Response {
-    let mut state = lock(&db);
+    let answer = create_port_now(&db, &body);
+    let stall = lock(&db).stall_answer.take();
+    if let Some(by) = stall {
+        tokio::time::sleep(by).await;
+    }
+    answer
+}
+
+fn create_port_now(db: &Db, body: &Bytes) -> Response {
+    let mut state = lock(db);
     let body: Value = match serde_json::from_slice(&body) {
         Ok(v @ Value::Object(_)) => v,
         _ => {
@@ -249,6 +258,7 @@ async fn create_port(Shared(db): Shared<Db>, body: Bytes) -> Response {
         Ok(port) => {
             let id = port.id.clone();
             state.ports.push(port);
+            state.stall_answer = state.stall_create.take();
             json_answer(StatusCode::CREATED, json!(id))
         }
         Err(Refusal::Fields(errors)) => validation(json!(errors)),

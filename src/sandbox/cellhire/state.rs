@@ -19,6 +19,10 @@ pub(crate) struct State {
     pub(crate) fail_status: u16,
     pub(crate) stock: HashSet<String>,
     pub(crate) ports: Vec<Port>,
+    /// How long the answer of the next create waits once it is recorded.
+    pub(crate) stall_create: Option<std::time::Duration>,
+    /// How long the create just recorded waits before its answer.
+    pub(crate) stall_answer: Option<std::time::Duration>,
 }
 
 /// One port, as created.
@@ -79,6 +83,8 @@ impl State {
             fail_status: 503,
             stock,
             ports: Vec::new(),
+            stall_create: None,
+            stall_answer: None,
         }
     }
 
