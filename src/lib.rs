@@ -225,6 +225,7 @@ mod error;
 pub mod fuzzing;
 pub mod http;
 mod model;
+mod once;
 mod operation;
 mod provider;
 mod redact;
@@ -250,6 +251,10 @@ pub use model::{
     Iccid, LineChange, LineFailure, Pac, PhoneNumber, Pin, PortId, PortLine, PortLineDetail,
     PortOrder, PortRequest, PortSummary, Portability, Reconciliation, Submission, SubmittedOrder,
     Subscriber,
+};
+pub use once::{
+    DEFAULT_DEADLINE, DEFAULT_KEY_TTL, DEFAULT_RECONCILE_AFTER, IdempotencyKey, MAX_KEY_TTL,
+    MIN_KEY_TTL, OnceSubmitter,
 };
 pub use operation::{Carrier, Operation};
 pub use provider::{BulkOptions, Capabilities, PortProvider, Tracking};

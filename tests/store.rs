@@ -12,6 +12,10 @@ mod claims;
 mod fleet;
 
 #[cfg(feature = "redis")]
+#[path = "store/idempotent.rs"]
+mod idempotent;
+
+#[cfg(feature = "redis")]
 #[path = "store/redis.rs"]
 mod redis_store;
 

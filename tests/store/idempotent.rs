@@ -1,0 +1,459 @@
+//! `OnceSubmitter`: a request submitted at most once per idempotency key,
+//! across replicas sharing a real Redis (separate clients, separate
+//! `RedisStore`s), and within one process on a `MemoryStore`. Creates are
+//! counted on the sandboxes.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::future::join_all;
+use numport::carrier::apeiron::ApeironClient;
+use numport::carrier::cellhire::{CellhireClient, Service};
+use numport::carrier::inumbering::INumberingClient;
+use numport::sandbox::{ApeironSandbox, CellhireSandbox, INumberingSandbox};
+use numport::store::{MemoryStore, RedisStore, SealingKey, Store};
+use numport::{
+    Error, IdempotencyKey, IdempotencyProblem, OnceSubmitter, PortLine, PortProvider, PortRequest,
+    RejectReason, Submission,
+};
+use redis_server::RedisServer;
+
+use crate::support::redis_server;
+use crate::support::requests::{self, cellhire_options, chicago, iccid, uk_line};
+
+const REPLICAS: usize = 8;
+
+/// One replica's store: its own connection, sealed as production would be.
+fn redis(server: &RedisServer) -> Arc<dyn Store> {
+    Arc::new(
+        RedisStore::builder(server.url())
+            .sealing_key(SealingKey::new([9; 32]))
+            .build()
+            .unwrap(),
+    )
+}
+
+/// A submitter that waits up to 5 s and reconciles an unknown outcome at
+/// once.
+fn once(provider: Arc<dyn PortProvider>, store: Arc<dyn Store>) -> OnceSubmitter {
+    OnceSubmitter::new(provider, store)
+        .deadline(Duration::from_secs(5))
+        .reconcile_after(Duration::ZERO)
+}
+
+fn key(text: &str) -> IdempotencyKey {
+    IdempotencyKey::new(text).unwrap()
+}
+
+/// The three carriers, each with its sandbox, a way to build one more
+/// client (a replica), a request and its create count.
+enum Sandbox {
+    Cellhire(CellhireSandbox),
+    Apeiron(ApeironSandbox),
+    INumbering(INumberingSandbox),
+}
+
+impl Sandbox {
+    async fn start(name: &str) -> Self {
+        match name {
+            "cellhire" => Self::Cellhire(CellhireSandbox::start().await.unwrap()),
+            "apeiron" => Self::Apeiron(ApeironSandbox::start().await.unwrap()),
+            _ => Self::INumbering(INumberingSandbox::start().await.unwrap()),
+        }
+    }
+
+    fn client(&self) -> Arc<dyn PortProvider> {
+        match self {
+            Self::Cellhire(s) => Arc::new(
+                CellhireClient::builder()
+                    .base_url(s.base_url())
+                    .token_url(s.token_url())
+                    .account_id(s.account_id())
+                    .client_credentials(s.client_id(), s.client_secret())
+                    .build()
+                    .unwrap(),
+            ),
+            Self::Apeiron(s) => Arc::new(
+                ApeironClient::builder()
+                    .base_url(s.base_url())
+                    .username(s.username())
+                    .api_token(s.api_token())
+                    .build()
+                    .unwrap(),
+            ),
+            Self::INumbering(s) => Arc::new(
+                INumberingClient::builder()
+                    .base_url(s.base_url())
+                    .username(s.username())
+                    .password(s.password())
+                    .build()
+                    .unwrap(),
+            ),
+        }
+    }
+
+    /// A request for number `n` (1..=99).
+    fn request(&self, n: u32) -> PortRequest {
+        match self {
+            Self::Cellhire(_) => {
+                let line = uk_line(
+                    &format!("+4477009{n:05}"),
+                    &format!("894410003018{n:07}"),
+                    "KQM482913",
+                );
+                PortRequest::new(vec![line]).with_cellhire(
+                    cellhire_options(format!("Once order {n}"))
+                        .with_service(Service::new("voice", "true")),
+                )
+            }
+            Self::Apeiron(_) => requests::apeiron_request(
+                vec![
+                    PortLine::new(chicago(5_800_000 + n))
+                        .with_sim(iccid(&format!("89012601234{n:08}"))),
+                ],
+                "12345",
+            ),
+            Self::INumbering(_) => {
+                requests::us_request(vec![PortLine::new(chicago(5_800_000 + n))])
+            }
+        }
+    }
+
+    /// Create requests received so far.
+    fn creates(&self) -> usize {
+        match self {
+            Self::Cellhire(s) => s
+                .api_requests()
+                .iter()
+                .filter(|(m, p)| m == "POST" && p == &format!("/api/porting/{}", s.account_id()))
+                .count(),
+            Self::Apeiron(s) => s.requests(),
+            Self::INumbering(s) => s
+                .requests()
+                .iter()
+                .filter(|p| p.as_str() == "/v2.2/account/port")
+                .count(),
+        }
+    }
+
+    /// Orders the carrier holds.
+    fn orders(&self) -> usize {
+        match self {
+            Self::Cellhire(s) => s
+                .api_requests()
+                .iter()
+                .filter(|(m, p)| m == "POST" && p == &format!("/api/porting/{}", s.account_id()))
+                .count(),
+            Self::Apeiron(s) => s.accepted().len(),
+            Self::INumbering(s) => s.orders().len(),
+        }
+    }
+
+    fn stall_next_create(&self, by: Duration) {
+        match self {
+            Self::Cellhire(s) => s.stall_next_create(by),
+            Self::Apeiron(s) => s.stall_next_create(by),
+            Self::INumbering(s) => s.stall_next_create(by),
+        }
+    }
+}
+
+fn problem(e: &Error) -> Option<&IdempotencyProblem> {
+    e.idempotency_problem()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eight_replicas_submit_one_request_once_per_carrier_and_a_different_request_conflicts() {
+    let server = RedisServer::start();
+    for name in ["cellhire", "apeiron", "inumbering"] {
+        let sandbox = Sandbox::start(name).await;
+        let request = sandbox.request(1);
+        let k = key(&format!("checkout-{name}-1"));
+        let replicas: Vec<OnceSubmitter> = (0..REPLICAS)
+            .map(|_| once(sandbox.client(), redis(&server)))
+            .collect();
+        let results: Vec<Submission> = join_all(replicas.iter().map(|r| r.submit(&k, &request)))
+            .await
+            .into_iter()
+            .map(|r| r.unwrap())
+            .collect();
+        println!(
+            "{name}: {REPLICAS} replicas, {} create(s), {} distinct submission(s)",
+            sandbox.creates(),
+            results.iter().filter(|s| **s != results[0]).count() + 1
+        );
+        assert_eq!(sandbox.creates(), 1, "{name}");
+        assert_eq!(results[0].orders.len(), 1, "{name}");
+        for s in &results {
+            assert_eq!(s, &results[0], "{name}");
+        }
+
+        // The same key with another request: a conflict naming the key,
+        // nothing sent.
+        let e = replicas[3]
+            .submit(&k, &sandbox.request(2))
+            .await
+            .unwrap_err();
+        assert!(
+            e.is_idempotency_conflict() && e.is_never_sent() && !e.is_retryable(),
+            "{e}"
+        );
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "idempotency key \"checkout-{name}-1\": it was first used for a different \
+                 request; nothing was sent (use a new key for a new request)"
+            )
+        );
+        // The same request again, from a new replica: the recorded answer.
+        let again = once(sandbox.client(), redis(&server))
+            .submit(&k, &request)
+            .await
+            .unwrap();
+        assert_eq!(again, results[0]);
+        assert_eq!(sandbox.creates(), 1, "{name}");
+    }
+}
+
+/// Waits until the sandbox holds `n` orders (at most 5 s).
+async fn until_orders(sandbox: &Sandbox, n: usize) {
+    let started = Instant::now();
+    while sandbox.orders() < n {
+        assert!(started.elapsed() < Duration::from_secs(5), "no order");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// The owner's create is recorded by the carrier, its answer stalled, and
+/// the owner aborted: the next call (another replica) waits for the
+/// owner's lease, takes the key over and reconciles.
+async fn after_an_aborted_owner(name: &str) -> (Sandbox, Result<Submission, Error>, usize) {
+    let server = RedisServer::start();
+    let sandbox = Sandbox::start(name).await;
+    let request = sandbox.request(3);
+    let k = key("aborted-owner");
+    sandbox.stall_next_create(Duration::from_secs(30));
+    let owner = OnceSubmitter::new(sandbox.client(), redis(&server))
+        .deadline(Duration::from_millis(800))
+        .reconcile_after(Duration::ZERO);
+    let task = {
+        let (k, request) = (k.clone(), request.clone());
+        tokio::spawn(async move { owner.submit(&k, &request).await })
+    };
+    until_orders(&sandbox, 1).await;
+    task.abort();
+    assert!(task.await.unwrap_err().is_cancelled());
+    assert_eq!(sandbox.creates(), 1);
+
+    let next = once(sandbox.client(), redis(&server));
+    let mut in_flight = 0;
+    let result = loop {
+        match next.submit(&k, &request).await {
+            Err(e) if problem(&e) == Some(&IdempotencyProblem::InFlight) => {
+                assert!(e.is_retryable());
+                in_flight += 1;
+                assert!(in_flight < 5);
+            }
+            other => break other,
+        }
+    };
+    (sandbox, result, in_flight)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cellhire_owner_aborted_after_its_create_left_is_reconciled_and_not_resent() {
+    let (sandbox, result, in_flight) = after_an_aborted_owner("cellhire").await;
+    let submission = result.unwrap();
+    println!(
+        "cellhire: creates {}, in-flight answers {in_flight}",
+        sandbox.creates()
+    );
+    assert_eq!(sandbox.creates(), 1);
+    let Sandbox::Cellhire(s) = &sandbox else {
+        unreachable!()
+    };
+    let id = submission.first_id().unwrap();
+    assert!(s.port_status(id.as_str()).is_some(), "{id}");
+    assert_eq!(
+        submission.orders[0].numbers,
+        vec![requests::uk("+447700900003")]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inumbering_owner_aborted_after_its_create_left_is_never_resent() {
+    // iNumbering's status summary holds nothing of a request, so its
+    // reconcile can only say "cannot tell" about the order it finds.
+    let (sandbox, result, _) = after_an_aborted_owner("inumbering").await;
+    let e = result.unwrap_err();
+    println!("inumbering: creates {}: {e}", sandbox.creates());
+    assert!(e.is_outcome_unknown(), "{e}");
+    let Some(IdempotencyProblem::Unresolved { reason }) = problem(&e) else {
+        panic!("{e:?}")
+    };
+    assert!(reason.contains("reconciling could not tell"), "{reason}");
+    assert!(reason.contains("OnceSubmitter::clear"), "{reason}");
+    assert_eq!(sandbox.creates(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_apeiron_owner_aborted_after_its_create_left_stays_unknown_until_cleared() {
+    let (sandbox, result, _) = after_an_aborted_owner("apeiron").await;
+    let e = result.unwrap_err();
+    println!("apeiron: creates {}: {e}", sandbox.creates());
+    assert!(e.is_outcome_unknown() && !e.is_retryable(), "{e}");
+    let Some(IdempotencyProblem::Unresolved { reason }) = problem(&e) else {
+        panic!("{e:?}")
+    };
+    assert!(reason.contains("Apeiron cannot be asked"), "{reason}");
+    assert!(
+        reason.contains("clear the key (OnceSubmitter::clear)"),
+        "{reason}"
+    );
+    assert_eq!(sandbox.creates(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_redis_fails_before_sending_and_a_restarted_one_sends_once() {
+    let mut server = RedisServer::start();
+    let sandbox = Sandbox::start("cellhire").await;
+    let request = sandbox.request(4);
+    let k = key("redis-down");
+    let submitter = once(sandbox.client(), redis(&server));
+    server.stop();
+    let e = submitter.submit(&k, &request).await.unwrap_err();
+    assert!(e.is_retryable() && e.is_never_sent(), "{e}");
+    assert!(
+        matches!(problem(&e), Some(IdempotencyProblem::Store { .. })),
+        "{e:?}"
+    );
+    assert_eq!(sandbox.creates(), 0);
+
+    // Best effort: sent without the guarantee.
+    let best = once(sandbox.client(), redis(&server)).best_effort(true);
+    best.submit(&key("best-effort"), &sandbox.request(5))
+        .await
+        .unwrap();
+    assert_eq!(sandbox.creates(), 1);
+
+    server.restart();
+    let started = Instant::now();
+    let first = loop {
+        match submitter.submit(&k, &request).await {
+            Ok(s) => break s,
+            Err(e) => {
+                assert!(
+                    matches!(problem(&e), Some(IdempotencyProblem::Store { .. })),
+                    "{e}"
+                );
+                assert!(started.elapsed() < Duration::from_secs(5), "{e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+    let second = submitter.submit(&k, &request).await.unwrap();
+    assert_eq!(first, second);
+    assert_eq!(sandbox.creates(), 2);
+}
+
+#[tokio::test]
+async fn bad_keys_are_refused_at_the_call_with_nothing_stored_or_sent() {
+    let server = RedisServer::start();
+    let store = redis(&server);
+    let cases = [
+        (
+            "x".repeat(256),
+            "is 256 bytes long; at most 255 are allowed",
+        ),
+        ("order\n7".to_owned(), "holds a control character at byte 5"),
+        (
+            "order\u{0}7".to_owned(),
+            "holds a control character at byte 5",
+        ),
+        (String::new(), "is empty"),
+    ];
+    for (text, expected) in cases {
+        let e = IdempotencyKey::new(text).unwrap_err();
+        assert!(e.is_validation());
+        assert_eq!(e.field_errors()[0].field, "idempotency_key");
+        assert_eq!(e.field_errors()[0].problem, expected);
+    }
+    // Nothing was stored (nor sent: no submitter could be called).
+    let mut c = redis::Client::open(server.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg("*")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert!(keys.is_empty(), "{keys:?}");
+    drop(store);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_one_process_a_memory_store_gives_the_same_guarantee() {
+    let sandbox = Sandbox::start("cellhire").await;
+    let Sandbox::Cellhire(cellhire) = &sandbox else {
+        unreachable!()
+    };
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let client = sandbox.client();
+    let submitter = once(client.clone(), store.clone());
+    let request = sandbox.request(6);
+    let k = key("memory-1");
+    let results = join_all((0..REPLICAS).map(|_| submitter.submit(&k, &request))).await;
+    let first = results[0].as_ref().unwrap().clone();
+    for r in &results {
+        assert_eq!(r.as_ref().unwrap(), &first);
+    }
+    assert_eq!(sandbox.creates(), 1);
+    assert!(
+        submitter
+            .submit(&k, &sandbox.request(7))
+            .await
+            .unwrap_err()
+            .is_idempotency_conflict()
+    );
+    assert_eq!(sandbox.creates(), 1);
+
+    // A carrier's refusal is recorded and answered again, unsent.
+    cellhire.add_stock("447700900008");
+    let refused = key("memory-refused");
+    let e = submitter
+        .submit(&refused, &sandbox.request(8))
+        .await
+        .unwrap_err();
+    assert_eq!(e.reject_reason(), Some(RejectReason::AlreadyInStock), "{e}");
+    assert_eq!(sandbox.creates(), 2);
+    let again = submitter
+        .submit(&refused, &sandbox.request(8))
+        .await
+        .unwrap_err();
+    assert_eq!(again.to_string(), e.to_string());
+    assert_eq!(sandbox.creates(), 2);
+
+    // A failure that created nothing (a rate limit) releases the key: the
+    // next call sends.
+    let limited = key("memory-limited");
+    cellhire.fail_next(1, 429);
+    let e = submitter
+        .submit(&limited, &sandbox.request(9))
+        .await
+        .unwrap_err();
+    assert!(e.is_rate_limited(), "{e}");
+    let s = submitter
+        .submit(&limited, &sandbox.request(9))
+        .await
+        .unwrap();
+    assert_eq!(s.orders.len(), 1);
+
+    // Cleared, a key sends again.
+    assert!(submitter.clear(&k).await.unwrap());
+    assert!(!submitter.clear(&k).await.unwrap());
+    let before = sandbox.creates();
+    submitter.submit(&k, &request).await.unwrap_err();
+    assert_eq!(sandbox.creates(), before + 1);
+}
