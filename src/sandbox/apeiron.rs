@@ -423,10 +423,10 @@ async fn create_port(Shared(db): Shared<Db>, headers: HeaderMap, body: Bytes) ->
 fn create_port_now(db: &Db, headers: &HeaderMap, body: &Bytes) -> Response {
     let mut state = lock(db);
     state.requests += 1;
-    if let Err((status, body)) = authorized(&headers) {
+    if let Err((status, body)) = authorized(headers) {
         return answer(status, body);
     }
-    let (fields, files) = match read(&headers, &body) {
+    let (fields, files) = match read(headers, body) {
         Ok(read) => read,
         Err((status, body)) => return answer(status, body),
     };

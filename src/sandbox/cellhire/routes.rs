@@ -248,7 +248,7 @@ async fn create_port(Shared(db): Shared<Db>, body: Bytes) -> Response {
 
 fn create_port_now(db: &Db, body: &Bytes) -> Response {
     let mut state = lock(db);
-    let body: Value = match serde_json::from_slice(&body) {
+    let body: Value = match serde_json::from_slice(body) {
         Ok(v @ Value::Object(_)) => v,
         _ => {
             return validation(json!({ "$": ["The request body is not a JSON object."] }));
