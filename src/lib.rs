@@ -32,6 +32,8 @@
 //!   changes until it ends; the carriers have no webhooks.
 //!   [`PortProviderExt::watch_many`]: follow thousands of orders with the
 //!   fewest carrier calls a round.
+//! - [`OnceSubmitter`]: submit a request at most once per idempotency key
+//!   across replicas sharing a store.
 //! - [`PortProvider::submit_many`]: submit thousands of requests with
 //!   bounded concurrency and the fewest carrier calls ([`BulkOptions`]).
 //! - [`http`]: the transport settings they share: timeouts, retries,
@@ -53,7 +55,7 @@
 //!  ───────────────────────────────────────────────────────────────────────
 //!  carrier/apeiron  carrier/cellhire  carrier/inumbering      adapters (no arrows between them)
 //!  ───────────────────────────────────────────────────────────────────────
-//!  watch · track (above the trait)    bulk (beside it: batching pieces)
+//!  watch · track · once (above the trait)    bulk (beside it: batching pieces)
 //!  ───────────────────────────────────────────────────────────────────────
 //!  provider: the PortProvider trait, Capabilities, Tracking, BulkOptions
 //!  ───────────────────────────────────────────────────────────────────────
@@ -191,6 +193,73 @@
 //!         Err(e) => Err(e),
 //!     }
 //! }
+//! ```
+//!
+//! ## Submitting exactly once
+//! A handler retried after a timeout, or the same request arriving at two
+//! replicas, must not port a number twice. [`OnceSubmitter`] submits a
+//! request at most once per [`IdempotencyKey`] (an order id, a UUID: 1 to
+//! 255 bytes of printable ASCII) across every replica sharing a
+//! [`store::Store`] (Redis, or [`store::MemoryStore`] within one process):
+//! the first call claims the key and records the outcome; a later call
+//! with the same key and request answers the recorded [`Submission`] (or
+//! refusal) without sending; a call while the first is in flight waits for
+//! it (up to [`OnceSubmitter::deadline`]). The same key with another
+//! request is [`Error::Idempotency`] with [`IdempotencyProblem::Conflict`]
+//! ([`Error::is_idempotency_conflict`]), nothing sent. A key whose owner
+//! died, or whose outcome was unknown, is [reconciled](PortProvider::reconcile)
+//! before anything is sent again, and never resent when the carrier cannot
+//! tell (or, like Apeiron, cannot be asked): that is an
+//! [`Error::OutcomeUnknown`] saying how to clear the key
+//! ([`OnceSubmitter::clear`]). When the store cannot be reached, the call
+//! fails before sending with a retryable error, unless
+//! [`OnceSubmitter::best_effort`] is set. Keys are kept 24 hours by default
+//! ([`OnceSubmitter::key_ttl`]).
+//!
+//! ```
+//! use std::sync::Arc;
+//! use numport::{IdempotencyKey, OnceSubmitter, PortProvider, PortRequest, Submission};
+//! use numport::store::MemoryStore;
+//!
+//! /// The handler of `POST /orders/{order_id}/port`: retried by the caller
+//! /// after a timeout, it ports once and answers the same submission.
+//! async fn handle(
+//!     ports: &OnceSubmitter,
+//!     order_id: &str,
+//!     request: &PortRequest,
+//! ) -> numport::Result<Submission> {
+//!     let key = IdempotencyKey::new(format!("order-{order_id}"))?;
+//!     ports.submit(&key, request).await
+//! }
+//!
+//! # async fn run() -> numport::Result<()> {
+//! # let sandbox = numport::sandbox::CellhireSandbox::start().await?;
+//! # let line = numport::PortLine::new(numport::PhoneNumber::parse("+447700900123")?)
+//! #     .with_sim(numport::Iccid::parse("89441000301234567891")?)
+//! #     .with_pac(numport::Pac::new("ABC123456")?);
+//! # let request = PortRequest::new(vec![line]).with_cellhire(
+//! #     numport::carrier::cellhire::CellhireOptions::new("Fleet batch 7", 1, 5, 102344)
+//! #         .with_provisioning_order(3630)
+//! #         .with_service(numport::carrier::cellhire::Service::new("voice", "true")),
+//! # );
+//! let cellhire: Arc<dyn PortProvider> = Arc::new(
+//!     numport::carrier::cellhire::CellhireClient::builder()
+//!         .base_url(sandbox.base_url())
+//!         .token_url(sandbox.token_url())
+//!         .account_id(sandbox.account_id())
+//!         .client_credentials(sandbox.client_id(), sandbox.client_secret())
+//!         .build()?,
+//! );
+//! // In production: the `RedisStore` every replica shares.
+//! let ports = OnceSubmitter::new(cellhire, Arc::new(MemoryStore::new()));
+//! let first = handle(&ports, "7731", &request).await?;
+//! // The caller timed out and retries: the same submission, nothing sent.
+//! let retried = handle(&ports, "7731", &request).await?;
+//! assert_eq!(first, retried);
+//! # Ok(())
+//! # }
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+//! #     .block_on(run()).unwrap();
 //! ```
 //!
 //! ## Security and redaction
