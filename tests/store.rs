@@ -15,6 +15,9 @@ mod fleet;
 #[path = "store/idempotent.rs"]
 mod idempotent;
 
+#[path = "store/indexes.rs"]
+mod indexes;
+
 #[cfg(feature = "redis")]
 #[path = "store/redis.rs"]
 mod redis_store;

@@ -1,13 +1,16 @@
 //! The default store: this process's memory.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use tokio::time::Instant;
 
-use super::{Budget, Claim, Hold, LockToken, Store, StoreError, check_size};
+use super::{
+    Budget, Claim, Hold, LockToken, MAX_INDEX_MEMBERS, Store, StoreError, check_index_names,
+    check_size,
+};
 
 /// A [`Store`] in this process's memory: what every client uses unless
 /// given another. Entries, locks and budgets expire on tokio's clock.
@@ -29,6 +32,7 @@ impl std::fmt::Debug for MemoryStore {
             .field("locks", &inner.locks.len())
             .field("budgets", &inner.budgets.len())
             .field("claims", &inner.claims.len())
+            .field("indexes", &inner.indexes.len())
             .finish()
     }
 }
@@ -47,6 +51,7 @@ struct Inner {
     locks: HashMap<String, (String, Instant)>,
     budgets: HashMap<String, VecDeque<Instant>>,
     claims: HashMap<String, ClaimEntry>,
+    indexes: HashMap<String, BTreeMap<String, (Vec<u8>, Instant)>>,
 }
 
 /// One claim: its value, its holder, until when it is held (`None`:
@@ -65,6 +70,24 @@ impl Inner {
             self.claims.remove(key);
         }
         self.claims.get_mut(key)
+    }
+}
+
+impl Inner {
+    /// The index `index` with its expired members dropped (and the index
+    /// itself when none is left).
+    fn live_index(
+        &mut self,
+        index: &str,
+        now: Instant,
+    ) -> Option<&mut BTreeMap<String, (Vec<u8>, Instant)>> {
+        let members = self.indexes.get_mut(index)?;
+        members.retain(|_, (_, until)| *until > now);
+        if members.is_empty() {
+            self.indexes.remove(index);
+            return None;
+        }
+        self.indexes.get_mut(index)
     }
 }
 
@@ -254,6 +277,95 @@ impl Store for MemoryStore {
         Ok(present)
     }
 
+    async fn index_put(
+        &self,
+        index: &str,
+        member: &str,
+        value: &[u8],
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        check_index_names(self.name(), "index_put", index, Some(member))?;
+        check_size(self.name(), "index_put", value)?;
+        let mut inner = self.inner();
+        let now = Instant::now();
+        let until = later(now, ttl.max(Duration::from_millis(1)));
+        let crowded = |inner: &Inner| {
+            inner.indexes.get(index).is_some_and(|members| {
+                members.len() >= MAX_INDEX_MEMBERS && !members.contains_key(member)
+            })
+        };
+        // Expired members are dropped when they would make the index full
+        // (and when it is listed): a put stays cheap.
+        if crowded(&inner) {
+            inner.live_index(index, now);
+        }
+        let full = crowded(&inner);
+        if full {
+            return Err(StoreError::new(
+                self.name(),
+                format!("index_put: the index holds {MAX_INDEX_MEMBERS} members already"),
+            ));
+        }
+        inner
+            .indexes
+            .entry(index.to_owned())
+            .or_default()
+            .insert(member.to_owned(), (value.to_vec(), until));
+        Ok(())
+    }
+
+    async fn index_get(&self, index: &str, member: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        check_index_names(self.name(), "index_get", index, Some(member))?;
+        let mut inner = self.inner();
+        let now = Instant::now();
+        let Some(members) = inner.indexes.get_mut(index) else {
+            return Ok(None);
+        };
+        match members.get(member) {
+            Some((value, until)) if *until > now => Ok(Some(value.clone())),
+            Some(_) => {
+                members.remove(member);
+                Ok(None)
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn index_remove(&self, index: &str, member: &str) -> Result<bool, StoreError> {
+        check_index_names(self.name(), "index_remove", index, Some(member))?;
+        let mut inner = self.inner();
+        let now = Instant::now();
+        let removed = inner
+            .indexes
+            .get_mut(index)
+            .and_then(|members| members.remove(member))
+            .is_some_and(|(_, until)| until > now);
+        if inner.indexes.get(index).is_some_and(BTreeMap::is_empty) {
+            inner.indexes.remove(index);
+        }
+        Ok(removed)
+    }
+
+    async fn index_list(
+        &self,
+        index: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        check_index_names(self.name(), "index_list", index, None)?;
+        let mut inner = self.inner();
+        let now = Instant::now();
+        Ok(inner
+            .live_index(index, now)
+            .map(|members| {
+                members
+                    .iter()
+                    .take(limit)
+                    .map(|(m, (v, _))| (m.clone(), v.clone()))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
     fn timeout(&self) -> Duration {
         // Memory never stalls; the bound only matters for remote stores.
         Duration::from_secs(5)
@@ -278,7 +390,7 @@ mod tests {
         );
         assert_eq!(
             format!("{store:?}"),
-            "MemoryStore { values: 1, locks: 1, budgets: 1, claims: 0 }"
+            "MemoryStore { values: 1, locks: 1, budgets: 1, claims: 0, indexes: 0 }"
         );
         assert_eq!(
             store.get("numport:inumbering:x:apikey").await.unwrap(),

@@ -29,7 +29,10 @@
 //! [`Store::remove`]) are the exception: they hold what
 //! [`crate::OnceSubmitter`] knows of a submission, and a failing store fails
 //! that submission before anything is sent (there is no memory fallback:
-//! another replica could not see it).
+//! another replica could not see it). So are indexes
+//! ([`Store::index_put`], [`Store::index_get`], [`Store::index_remove`],
+//! [`Store::index_list`]): members with a value and a lifetime each, listed
+//! together, which hold [`crate::Ledger`]'s orders.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -108,6 +111,37 @@ impl StoreError {
             message: message.into(),
         }
     }
+}
+
+/// The longest index name or member name accepted by the index operations
+/// ([`Store::index_put`] and the others), in bytes.
+pub const MAX_INDEX_NAME_BYTES: usize = 512;
+
+/// The most members one index holds: [`Store::index_put`] of a new member
+/// into a full index (once its expired members are gone) is an error.
+pub const MAX_INDEX_MEMBERS: usize = 1_000_000;
+
+/// `Err` when an index or member name is empty or longer than
+/// [`MAX_INDEX_NAME_BYTES`].
+pub(crate) fn check_index_names(
+    store: &'static str,
+    op: &str,
+    index: &str,
+    member: Option<&str>,
+) -> Result<(), StoreError> {
+    for (what, name) in [("index", Some(index)), ("member", member)] {
+        let Some(name) = name else { continue };
+        if name.is_empty() || name.len() > MAX_INDEX_NAME_BYTES {
+            return Err(StoreError::new(
+                store,
+                format!(
+                    "{op}: the {what} name must have 1 to {MAX_INDEX_NAME_BYTES} bytes, not {}",
+                    name.len()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Proof of holding a lock taken with [`Store::try_lock`] (or a claim
@@ -211,6 +245,13 @@ fn no_claims(store: &'static str) -> StoreError {
     StoreError::new(store, "this store does not implement claims")
 }
 
+/// The error of a store that does not implement indexes (the default of
+/// [`Store::index_put`], [`Store::index_get`], [`Store::index_remove`] and
+/// [`Store::index_list`]).
+fn no_indexes(store: &'static str) -> StoreError {
+    StoreError::new(store, "this store does not implement indexes")
+}
+
 /// Shared state for carrier clients: bytes under keys, with a lifetime,
 /// a lock per key and a counter of uses per window.
 ///
@@ -218,9 +259,11 @@ fn no_claims(store: &'static str) -> StoreError {
 /// each call, see [`Store::timeout`]). Implementations must be safe to call
 /// from many processes at once: [`remove_if`](Store::remove_if),
 /// [`try_lock`](Store::try_lock), [`unlock`](Store::unlock),
-/// [`take_budget`](Store::take_budget) and the claims
+/// [`take_budget`](Store::take_budget), the claims
 /// ([`claim`](Store::claim), [`record`](Store::record),
-/// [`release`](Store::release)) are atomic.
+/// [`release`](Store::release)) and the indexes
+/// ([`index_put`](Store::index_put), [`index_remove`](Store::index_remove),
+/// [`index_list`](Store::index_list)) are atomic.
 #[async_trait]
 pub trait Store: Send + Sync + fmt::Debug {
     /// A short name for logs (`"memory"`, `"redis"`).
@@ -307,6 +350,60 @@ pub trait Store: Send + Sync + fmt::Debug {
     async fn remove(&self, key: &str) -> Result<bool, StoreError> {
         let _ = key;
         Err(no_claims(self.name()))
+    }
+
+    /// Keeps `value` under `member` of the index `index` for `ttl` (at
+    /// least a millisecond) from now, replacing the member's value and
+    /// lifetime, atomically: the member is listed by
+    /// [`Store::index_list`] exactly while its value can be read.
+    ///
+    /// Names are 1 to [`MAX_INDEX_NAME_BYTES`] bytes; a value larger than
+    /// [`MAX_VALUE_BYTES`] is an error; so is a new member when the index
+    /// already holds [`MAX_INDEX_MEMBERS`] live ones. Expired members are
+    /// dropped on the way. The index itself lives as long as its
+    /// longest-lived member.
+    ///
+    /// The default, for stores written before indexes existed, is an error
+    /// (nothing is stored).
+    async fn index_put(
+        &self,
+        index: &str,
+        member: &str,
+        value: &[u8],
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        let _ = (index, member, value, ttl);
+        Err(no_indexes(self.name()))
+    }
+
+    /// The value of `member` of `index`, if present and not expired. A
+    /// stored value that cannot be read (too large, or sealed with another
+    /// key) is an error, never an absence. The default is an error.
+    async fn index_get(&self, index: &str, member: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let _ = (index, member);
+        Err(no_indexes(self.name()))
+    }
+
+    /// Removes `member` from `index`, atomically; true when it was there.
+    /// The default is an error.
+    async fn index_remove(&self, index: &str, member: &str) -> Result<bool, StoreError> {
+        let _ = (index, member);
+        Err(no_indexes(self.name()))
+    }
+
+    /// At most `limit` live members of `index` with their values, in no
+    /// particular order; expired members are dropped on the way. Ask for
+    /// one more than you can take to tell a complete listing from a cut
+    /// one. A stored value that cannot be read is an error (never left
+    /// out: a listing with a hole is not the index). The default is an
+    /// error.
+    async fn index_list(
+        &self,
+        index: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        let _ = (index, limit);
+        Err(no_indexes(self.name()))
     }
 
     /// The longest a client waits for one call to this store before using

@@ -11,7 +11,10 @@ use redis::{Client, RedisError, RedisResult, Script, Value};
 use tokio::time::Instant;
 
 use super::seal::{Sealer, SealingKey};
-use super::{Budget, Claim, Hold, LockToken, MAX_VALUE_BYTES, Store, StoreError, check_size};
+use super::{
+    Budget, Claim, Hold, LockToken, MAX_INDEX_MEMBERS, MAX_VALUE_BYTES, Store, StoreError,
+    check_index_names, check_size,
+};
 
 const NAME: &str = "redis";
 
@@ -127,6 +130,74 @@ end
 return 0
 ";
 
+/// An index is a sorted set at `KEYS[1]` whose members are scored by when
+/// they expire (ms on Redis's own clock), each member's value a plain key
+/// `KEYS[2]` living as long. `ARGV`: member, value, lifetime (ms), most
+/// members. Drops expired members, refuses a new member into a full index
+/// (0), else writes both and makes the set live as long as its
+/// longest-lived member (1).
+const INDEX_PUT: &str = r"
+if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ttl = tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return 0 end
+end
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ttl)
+redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+local keep = tonumber(last[2]) - now
+if keep < 1 then keep = 1 end
+redis.call('PEXPIRE', KEYS[1], keep)
+return 1
+";
+
+/// Removes the member `ARGV[1]` from the index `KEYS[1]` and deletes its
+/// value `KEYS[2]`: 1 when it was there, else 0.
+const INDEX_REMOVE: &str = r"
+local listed = redis.call('ZREM', KEYS[1], ARGV[1])
+local held = redis.call('DEL', KEYS[2])
+if listed > 0 and held > 0 then return 1 end
+return 0
+";
+
+/// At most `ARGV[1]` live members of the index `KEYS[1]` with their values
+/// (the value of member `m` is at `ARGV[2] .. m`), as a flat list `{m1, v1,
+/// m2, v2, ...}`. Drops expired members, and members whose value is gone.
+const INDEX_LIST: &str = r"
+if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local want = tonumber(ARGV[1])
+local out = {}
+local n = 0
+local offset = 0
+while n < want do
+  local ms = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf', 'LIMIT', offset, want - n)
+  if #ms == 0 then break end
+  for _, m in ipairs(ms) do
+    local v = redis.call('GET', ARGV[2] .. m)
+    if v then
+      out[#out + 1] = m
+      out[#out + 1] = v
+      n = n + 1
+      offset = offset + 1
+    else
+      redis.call('ZREM', KEYS[1], m)
+    end
+  end
+end
+return out
+";
+
+/// The Redis key holding the value of `member` of `index`.
+fn member_prefix(index: &str) -> String {
+    format!("{index}:member:")
+}
+
 /// A [`Store`] in Redis, shared by every replica that connects to it
 /// (feature `redis`).
 ///
@@ -136,7 +207,12 @@ return 0
 /// sorted sets scored by Redis's own clock, so replicas whose clocks
 /// disagree still count one window. Claims ([`Store::claim`]) are hashes
 /// (value, holder's token, end of the lease on Redis's clock) changed only
-/// by Lua scripts, with a lifetime on every one.
+/// by Lua scripts, with a lifetime on every one. An index
+/// ([`Store::index_put`]) is a sorted set at the index's name, scored by
+/// each member's expiry on Redis's clock, and one `SET … PX` key per member
+/// (`<index>:member:<member>`) holding its value; Lua scripts write, remove
+/// and list them together and drop expired members, and the set lives as
+/// long as its longest-lived member.
 ///
 /// The store connects on first use, not when built, so building never fails
 /// because Redis is down. Every call returns within the
@@ -191,6 +267,9 @@ pub struct RedisStore {
     claim: Script,
     record: Script,
     release: Script,
+    index_put: Script,
+    index_remove: Script,
+    index_list: Script,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -282,6 +361,9 @@ impl RedisStoreBuilder {
             claim: Script::new(CLAIM),
             record: Script::new(RECORD),
             release: Script::new(RELEASE),
+            index_put: Script::new(INDEX_PUT),
+            index_remove: Script::new(INDEX_REMOVE),
+            index_list: Script::new(INDEX_LIST),
         })
     }
 }
@@ -406,7 +488,7 @@ impl RedisStore {
             Some(sealer) => sealer.open(key, &stored).ok_or_else(|| {
                 Self::error(
                     op,
-                    "the claim's value did not open with the sealing key (another key, \
+                    "the stored value did not open with the sealing key (another key, \
                      tampered with, or written unsealed)",
                 )
             })?,
@@ -415,7 +497,7 @@ impl RedisStore {
         if value.len() > MAX_VALUE_BYTES {
             return Err(Self::error(
                 op,
-                format!("the claim's value is larger than {MAX_VALUE_BYTES} bytes"),
+                format!("the stored value is larger than {MAX_VALUE_BYTES} bytes"),
             ));
         }
         Ok(value)
@@ -743,6 +825,122 @@ impl Store for RedisStore {
             })
             .await?;
         Ok(removed > 0)
+    }
+
+    async fn index_put(
+        &self,
+        index: &str,
+        member: &str,
+        value: &[u8],
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        check_index_names(NAME, "index_put", index, Some(member))?;
+        let key = format!("{}{member}", member_prefix(index));
+        let sealed = self.sealed("index_put", &key, value)?;
+        let sealed = sealed.as_slice();
+        let ttl_ms = millis(ttl);
+        let script = &self.index_put;
+        let key = key.as_str();
+        let stored: i64 = self
+            .run("index_put", |mut c| async move {
+                script
+                    .key(index)
+                    .key(key)
+                    .arg(member)
+                    .arg(sealed)
+                    .arg(ttl_ms)
+                    .arg(MAX_INDEX_MEMBERS)
+                    .invoke_async(&mut c)
+                    .await
+            })
+            .await?;
+        if stored == 1 {
+            Ok(())
+        } else {
+            Err(Self::error(
+                "index_put",
+                format!("the index holds {MAX_INDEX_MEMBERS} members already"),
+            ))
+        }
+    }
+
+    async fn index_get(&self, index: &str, member: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        check_index_names(NAME, "index_get", index, Some(member))?;
+        let key = format!("{}{member}", member_prefix(index));
+        let k = key.as_str();
+        let stored: Option<Vec<u8>> = self
+            .run("index_get", |mut c| async move {
+                redis::cmd("GET").arg(k).query_async(&mut c).await
+            })
+            .await?;
+        stored
+            .map(|stored| self.opened("index_get", &key, stored))
+            .transpose()
+    }
+
+    async fn index_remove(&self, index: &str, member: &str) -> Result<bool, StoreError> {
+        check_index_names(NAME, "index_remove", index, Some(member))?;
+        let key = format!("{}{member}", member_prefix(index));
+        let key = key.as_str();
+        let script = &self.index_remove;
+        let removed: i64 = self
+            .run("index_remove", |mut c| async move {
+                script
+                    .key(index)
+                    .key(key)
+                    .arg(member)
+                    .invoke_async(&mut c)
+                    .await
+            })
+            .await?;
+        Ok(removed > 0)
+    }
+
+    async fn index_list(
+        &self,
+        index: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        check_index_names(NAME, "index_list", index, None)?;
+        // An index never holds more than MAX_INDEX_MEMBERS: one more tells
+        // a full listing from a cut one.
+        let limit = limit.min(MAX_INDEX_MEMBERS.saturating_add(1));
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let prefix = member_prefix(index);
+        let prefix = prefix.as_str();
+        let script = &self.index_list;
+        let flat: Vec<Vec<u8>> = self
+            .run("index_list", |mut c| async move {
+                script
+                    .key(index)
+                    .arg(limit)
+                    .arg(prefix)
+                    .invoke_async(&mut c)
+                    .await
+            })
+            .await?;
+        if flat.len() % 2 != 0 || flat.len() / 2 > limit {
+            return Err(Self::error(
+                "index_list",
+                "unexpected reply from the listing script",
+            ));
+        }
+        let mut out = Vec::with_capacity(flat.len() / 2);
+        let mut items = flat.into_iter();
+        while let (Some(member), Some(stored)) = (items.next(), items.next()) {
+            let member = String::from_utf8(member).map_err(|_| {
+                Self::error(
+                    "index_list",
+                    "a member name is not UTF-8 (not written here)",
+                )
+            })?;
+            let key = format!("{prefix}{member}");
+            let value = self.opened("index_list", &key, stored)?;
+            out.push((member, value));
+        }
+        Ok(out)
     }
 
     fn timeout(&self) -> Duration {
