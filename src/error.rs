@@ -394,6 +394,16 @@ pub enum Error {
         /// What stopped it.
         problem: IdempotencyProblem,
     },
+
+    /// The order ledger ([`crate::Ledger`]) could not be read or written:
+    /// its store failed or holds an entry that cannot be read, or a
+    /// listing is larger than the ledger reads. Nothing may be concluded
+    /// about the orders it did not answer.
+    #[error("order ledger: {message}")]
+    Ledger {
+        /// What went wrong, without secrets.
+        message: String,
+    },
 }
 
 /// Why an idempotent submission ([`crate::OnceSubmitter`]) could not go
@@ -516,6 +526,7 @@ impl Error {
             | Self::CarrierUnavailable { message, .. }
             | Self::Decode { message, .. }
             | Self::Incomplete { message, .. }
+            | Self::Ledger { message }
             | Self::Config(message) => scrub(message),
             Self::Redirect { location_host, .. } => {
                 if let Some(host) = location_host {
@@ -753,7 +764,10 @@ impl Error {
     /// The carrier involved, when the error came from (or concerns) one.
     pub fn carrier(&self) -> Option<Carrier> {
         match self {
-            Self::Validation(_) | Self::Config(_) | Self::Idempotency { .. } => None,
+            Self::Validation(_)
+            | Self::Config(_)
+            | Self::Idempotency { .. }
+            | Self::Ledger { .. } => None,
             Self::Unsupported { carrier, .. }
             | Self::Auth { carrier, .. }
             | Self::NotFound { carrier, .. }

@@ -288,6 +288,7 @@ mod bulk;
 pub mod carrier;
 pub mod clock;
 mod error;
+mod ledger;
 // Feature `fuzzing`, for the fuzz targets and property tests only.
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
@@ -315,6 +316,10 @@ mod watch;
 pub struct ReadmeDoctests;
 
 pub use error::{Error, FieldError, IdempotencyProblem, RejectReason, Result};
+pub use ledger::{
+    DEFAULT_KEEP_AFTER_END, DEFAULT_MAX_LISTED, Ledger, LedgerEntry, MAX_KEEP_AFTER_END,
+    OPEN_LIFETIME, Recorded,
+};
 pub use model::{
     ACCEPTED_MEDIA_TYPES, AccountNumber, Address, Amendment, Credential, Document, DocumentKind,
     Iccid, LineChange, LineFailure, Pac, PhoneNumber, Pin, PortId, PortLine, PortLineDetail,

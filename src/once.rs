@@ -29,6 +29,7 @@ use sha2::{Digest, Sha256};
 use tokio::time::Instant;
 
 use crate::error::{Error, FieldError, IdempotencyProblem, RejectReason, Result};
+use crate::ledger::Ledger;
 use crate::model::{PortRequest, Reconciliation, Submission, SubmittedOrder};
 use crate::operation::{Carrier, Operation};
 use crate::provider::PortProvider;
@@ -285,6 +286,7 @@ pub struct OnceSubmitter {
     reconcile_after: Duration,
     key_ttl: Duration,
     best_effort: bool,
+    ledger: Option<Ledger>,
 }
 
 impl OnceSubmitter {
@@ -299,6 +301,7 @@ impl OnceSubmitter {
             reconcile_after: DEFAULT_RECONCILE_AFTER,
             key_ttl: DEFAULT_KEY_TTL,
             best_effort: false,
+            ledger: None,
         }
     }
 
@@ -333,6 +336,14 @@ impl OnceSubmitter {
     /// false: it fails before sending).
     pub fn best_effort(mut self, best_effort: bool) -> Self {
         self.best_effort = best_effort;
+        self
+    }
+
+    /// Records every order a submission created (or a retried call read
+    /// back) in `ledger`, with its idempotency key. A ledger that fails
+    /// does not fail the submission: it is logged as a `tracing` warning.
+    pub fn ledger(mut self, ledger: Ledger) -> Self {
+        self.ledger = Some(ledger);
         self
     }
 
@@ -449,6 +460,25 @@ impl OnceSubmitter {
     /// [`Error::Idempotency`] for a conflict, a key in flight past the
     /// deadline, or a store that failed.
     pub async fn submit(&self, key: &IdempotencyKey, request: &PortRequest) -> Result<Submission> {
+        let submission = self.submit_once(key, request).await?;
+        if let Some(ledger) = &self.ledger {
+            // The account was read by `submit_once` already.
+            if let Some(account) = self.provider.account_reference() {
+                let recorded = ledger.record(&account, &submission, Some(&key.0)).await;
+                if let Err(error) = recorded {
+                    tracing::warn!(
+                        carrier = %self.provider.carrier(),
+                        %error,
+                        "the order ledger could not record a submission"
+                    );
+                }
+            }
+        }
+        Ok(submission)
+    }
+
+    /// [`OnceSubmitter::submit`] without the ledger.
+    async fn submit_once(&self, key: &IdempotencyKey, request: &PortRequest) -> Result<Submission> {
         self.check_settings()?;
         let store_key = self.store_key(key)?;
         let fingerprint = fingerprint(key, request)?;

@@ -34,7 +34,7 @@ const LAYERS: &[&[&str]] = &[
     &["redact", "error"],
     &["model", "status", "http", "store", "redactor", "vars"],
     &["provider", "bulk"],
-    &["track", "watch", "once"],
+    &["track", "watch", "once", "ledger"],
     &[
         "carrier::apeiron",
         "carrier::cellhire",

@@ -1,0 +1,561 @@
+//! The order ledger: every order numport created, kept in the [`Store`]
+//! every replica shares, with its last known status, until some time after
+//! it ended.
+//!
+//! [`Recorded`] wraps a provider so that what it creates and reads keeps
+//! the ledger up to date; [`Ledger::open_orders`] lists what has not ended,
+//! across replicas and accounts.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::model::{
+    Amendment, PhoneNumber, PortId, PortOrder, PortRequest, PortSummary, Portability,
+    Reconciliation, Submission,
+};
+use crate::operation::Carrier;
+use crate::provider::{BulkOptions, Capabilities, PortProvider, Tracking};
+use crate::status::{CarrierStatus, PortStatus};
+use crate::store::{MAX_INDEX_MEMBERS, Store, StoreError};
+
+/// How long an ended order stays in the ledger by default: 7 days.
+pub const DEFAULT_KEEP_AFTER_END: Duration = Duration::from_secs(7 * 86_400);
+
+/// The longest [`Ledger::keep_after_end`] accepted: 400 days.
+pub const MAX_KEEP_AFTER_END: Duration = Duration::from_secs(400 * 86_400);
+
+/// How long an order that has not ended stays in the ledger after its last
+/// update: 400 days (renewed by every update). An order nobody followed
+/// for that long leaves the ledger.
+pub const OPEN_LIFETIME: Duration = Duration::from_secs(400 * 86_400);
+
+/// The most entries [`Ledger::open_orders`] reads by default: 100,000.
+pub const DEFAULT_MAX_LISTED: usize = 100_000;
+
+/// The longest carrier message kept in an entry, in characters.
+const MAX_MESSAGE_CHARS: usize = 1_000;
+
+/// One order in the ledger.
+///
+/// It holds no PIN, PAC, account number or credential: the account is the
+/// provider's [`PortProvider::account_reference`] (a hash), and the
+/// carrier's message is the one its client already cleared of the secrets
+/// it knows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct LedgerEntry {
+    /// The carrier.
+    pub carrier: Carrier,
+    /// The account's reference ([`PortProvider::account_reference`]),
+    /// `numport:<carrier>:<hash>`.
+    pub account: String,
+    /// The carrier's id for the order.
+    pub order_id: PortId,
+    /// The numbers the submission ordered.
+    pub numbers: Vec<PhoneNumber>,
+    /// When the submission was made.
+    pub submitted_at: DateTime<Utc>,
+    /// The last status the carrier gave; `None` until the order was first
+    /// read (a submission's answer gives none).
+    pub status: Option<PortStatus>,
+    /// The carrier's own status name for it, when read.
+    pub carrier_status: Option<CarrierStatus>,
+    /// The carrier's last message about the order, when it gave one.
+    pub message: Option<String>,
+    /// The idempotency key it was submitted under
+    /// ([`crate::OnceSubmitter`]), if any.
+    pub idempotency_key: Option<String>,
+    /// When the entry last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl LedgerEntry {
+    /// True when the order has not ended: no status read yet, or one that
+    /// is not terminal ([`PortStatus::is_terminal`]).
+    pub fn is_open(&self) -> bool {
+        !self.status.is_some_and(PortStatus::is_terminal)
+    }
+}
+
+/// The order ledger in a [`Store`].
+///
+/// Entries are kept per carrier (one index, `numport:ledger:<carrier>`,
+/// for every account of that carrier), each under the account's hash and
+/// the order id: [`Ledger::open_orders`] lists every account's orders of
+/// the carrier, so one process can follow a whole fleet's orders. An
+/// order that has not ended lives [`OPEN_LIFETIME`] from its last update;
+/// one that ended lives [`Ledger::keep_after_end`] more.
+///
+/// The ledger is sealed with the store's [`SealingKey`] when it has one
+/// (`RedisStore`), as every value it writes.
+///
+/// [`SealingKey`]: crate::store
+#[derive(Clone)]
+pub struct Ledger {
+    store: Arc<dyn Store>,
+    keep_after_end: Duration,
+    max_listed: usize,
+}
+
+impl fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ledger")
+            .field("store", &self.store.name())
+            .field("keep_after_end", &self.keep_after_end)
+            .field("max_listed", &self.max_listed)
+            .finish()
+    }
+}
+
+/// The index of `carrier`'s orders.
+fn index(carrier: Carrier) -> String {
+    let name = match carrier {
+        Carrier::Cellhire => "cellhire",
+        Carrier::Apeiron => "apeiron",
+        Carrier::INumbering => "inumbering",
+    };
+    format!("numport:ledger:{name}")
+}
+
+/// The member naming `id` of the account `account`: the account's hash
+/// (the last part of its reference) and the id.
+fn member(account: &str, id: &PortId) -> String {
+    let hash = account.rsplit(':').next().unwrap_or(account);
+    format!("{hash}:{}", id.as_str())
+}
+
+fn cut(message: Option<String>) -> Option<String> {
+    message.map(|m| match m.char_indices().nth(MAX_MESSAGE_CHARS) {
+        Some((at, _)) => format!("{}…", &m[..at]),
+        None => m,
+    })
+}
+
+impl Ledger {
+    /// A ledger in `store` (a `RedisStore` shared by every replica, or a
+    /// [`crate::store::MemoryStore`] within one process).
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self {
+            store,
+            keep_after_end: DEFAULT_KEEP_AFTER_END,
+            max_listed: DEFAULT_MAX_LISTED,
+        }
+    }
+
+    /// How long an order stays after it ended (default 7 days, a minute to
+    /// [`MAX_KEEP_AFTER_END`]; a setting out of range is an
+    /// [`Error::Config`] on first use).
+    pub fn keep_after_end(mut self, keep: Duration) -> Self {
+        self.keep_after_end = keep;
+        self
+    }
+
+    /// The most entries of a carrier [`Ledger::open_orders`] reads (default
+    /// [`DEFAULT_MAX_LISTED`], 1 to [`MAX_INDEX_MEMBERS`]): a carrier with
+    /// more (open or recently ended) makes it an error rather than a
+    /// listing with some left out.
+    pub fn max_listed(mut self, max: usize) -> Self {
+        self.max_listed = max;
+        self
+    }
+
+    /// The store the ledger is in.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    fn check_settings(&self) -> Result<()> {
+        if self.keep_after_end < Duration::from_secs(60) || self.keep_after_end > MAX_KEEP_AFTER_END
+        {
+            return Err(Error::Config(format!(
+                "the ledger's keep_after_end must be between 1 minute and {MAX_KEEP_AFTER_END:?}, \
+                 not {:?}",
+                self.keep_after_end
+            )));
+        }
+        if self.max_listed == 0 || self.max_listed > MAX_INDEX_MEMBERS {
+            return Err(Error::Config(format!(
+                "the ledger's max_listed must be between 1 and {MAX_INDEX_MEMBERS}, not {}",
+                self.max_listed
+            )));
+        }
+        Ok(())
+    }
+
+    fn error(message: impl fmt::Display) -> Error {
+        Error::Ledger {
+            message: message.to_string(),
+        }
+    }
+
+    /// One store call, bounded by the store's timeout.
+    async fn bounded<T>(
+        &self,
+        call: impl Future<Output = std::result::Result<T, StoreError>>,
+    ) -> Result<T> {
+        let timeout = self.store.timeout();
+        match tokio::time::timeout(timeout, call).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => Err(Self::error(e)),
+            Err(_) => Err(Self::error(format!(
+                "store {}: no answer within {timeout:?}",
+                self.store.name()
+            ))),
+        }
+    }
+
+    fn decode(bytes: &[u8]) -> Result<LedgerEntry> {
+        serde_json::from_slice(bytes)
+            .map_err(|e| Self::error(format!("an entry could not be read ({e})")))
+    }
+
+    /// Writes `entry` with the lifetime its status calls for.
+    async fn put(&self, entry: &LedgerEntry) -> Result<()> {
+        self.check_settings()?;
+        let value = serde_json::to_vec(entry).map_err(Self::error)?;
+        let ttl = if entry.is_open() {
+            OPEN_LIFETIME
+        } else {
+            self.keep_after_end
+        };
+        let index = index(entry.carrier);
+        let member = member(&entry.account, &entry.order_id);
+        self.bounded(self.store.index_put(&index, &member, &value, ttl))
+            .await
+    }
+
+    /// The entry of order `id` of `carrier`'s account `account` (its
+    /// [`PortProvider::account_reference`]), if the ledger holds it.
+    ///
+    /// An entry that cannot be read is an [`Error::Ledger`], never an
+    /// absence.
+    pub async fn entry(
+        &self,
+        carrier: Carrier,
+        account: &str,
+        id: &PortId,
+    ) -> Result<Option<LedgerEntry>> {
+        let bytes = self
+            .bounded(self.store.index_get(&index(carrier), &member(account, id)))
+            .await?;
+        bytes.as_deref().map(Self::decode).transpose()
+    }
+
+    /// Records the orders `submission` created for the account `account`,
+    /// with the idempotency key they were submitted under, if any. An
+    /// order already recorded keeps its status and gains the key.
+    pub async fn record(
+        &self,
+        account: &str,
+        submission: &Submission,
+        idempotency_key: Option<&str>,
+    ) -> Result<()> {
+        self.check_settings()?;
+        for order in &submission.orders {
+            let now = Utc::now();
+            let entry = match self.entry(submission.carrier, account, &order.id).await? {
+                Some(mut entry) => {
+                    if idempotency_key.is_some() && entry.idempotency_key.is_none() {
+                        entry.idempotency_key = idempotency_key.map(str::to_owned);
+                        entry.updated_at = now;
+                    }
+                    entry
+                }
+                None => LedgerEntry {
+                    carrier: submission.carrier,
+                    account: account.to_owned(),
+                    order_id: order.id.clone(),
+                    numbers: order.numbers.clone(),
+                    submitted_at: submission.submitted_at,
+                    status: None,
+                    carrier_status: None,
+                    message: None,
+                    idempotency_key: idempotency_key.map(str::to_owned),
+                    updated_at: now,
+                },
+            };
+            self.put(&entry).await?;
+        }
+        Ok(())
+    }
+
+    /// Updates the entry of `id` with what the carrier said; true when the
+    /// ledger holds the order (orders numport did not create are not
+    /// added). A terminal status already recorded is not replaced by an
+    /// older, open one another replica read earlier.
+    async fn update(
+        &self,
+        carrier: Carrier,
+        account: &str,
+        id: &PortId,
+        status: PortStatus,
+        carrier_status: &CarrierStatus,
+        message: Option<&String>,
+    ) -> Result<bool> {
+        self.check_settings()?;
+        let Some(mut entry) = self.entry(carrier, account, id).await? else {
+            return Ok(false);
+        };
+        if !entry.is_open() && !status.is_terminal() {
+            return Ok(true);
+        }
+        let message = cut(message.cloned());
+        if entry.status == Some(status)
+            && entry.carrier_status.as_ref() == Some(carrier_status)
+            && entry.message == message
+        {
+            return Ok(true);
+        }
+        entry.status = Some(status);
+        entry.carrier_status = Some(carrier_status.clone());
+        entry.message = message;
+        entry.updated_at = Utc::now();
+        self.put(&entry).await?;
+        Ok(true)
+    }
+
+    /// Updates the entry of `order` (read from the account `account`);
+    /// true when the ledger holds it.
+    pub async fn observe(&self, account: &str, order: &PortOrder) -> Result<bool> {
+        self.update(
+            order.carrier,
+            account,
+            &order.id,
+            order.status,
+            &order.carrier_status,
+            order.message.as_ref(),
+        )
+        .await
+    }
+
+    /// Updates the entry of `summary` (read from the account `account`'s
+    /// listing); true when the ledger holds it.
+    pub async fn observe_summary(&self, account: &str, summary: &PortSummary) -> Result<bool> {
+        self.update(
+            summary.carrier,
+            account,
+            &summary.id,
+            summary.status,
+            &summary.carrier_status,
+            summary.message.as_ref(),
+        )
+        .await
+    }
+
+    /// Every entry of `carrier` (every account), open or recently ended,
+    /// oldest submission first.
+    ///
+    /// Reads at most [`Ledger::max_listed`] entries: when the carrier has
+    /// more, it is an [`Error::Ledger`] (never a listing with some left
+    /// out); so is an entry that cannot be read.
+    pub async fn entries(&self, carrier: Carrier) -> Result<Vec<LedgerEntry>> {
+        self.check_settings()?;
+        let index = index(carrier);
+        let limit = self.max_listed.saturating_add(1);
+        let listed = self.bounded(self.store.index_list(&index, limit)).await?;
+        if listed.len() > self.max_listed {
+            return Err(Self::error(format!(
+                "the {carrier} ledger holds more than {} entries (max_listed)",
+                self.max_listed
+            )));
+        }
+        let mut entries = Vec::with_capacity(listed.len());
+        for (name, bytes) in listed {
+            let entry = Self::decode(&bytes)?;
+            if entry.carrier != carrier || member(&entry.account, &entry.order_id) != name {
+                return Err(Self::error(format!(
+                    "the {carrier} ledger holds an entry that is not where it belongs"
+                )));
+            }
+            entries.push(entry);
+        }
+        entries.sort_by(|a, b| {
+            (a.submitted_at, a.order_id.as_str()).cmp(&(b.submitted_at, b.order_id.as_str()))
+        });
+        Ok(entries)
+    }
+
+    /// The orders of `carrier` (every account) that have not ended
+    /// ([`LedgerEntry::is_open`]), oldest submission first. Bounded as
+    /// [`Ledger::entries`].
+    pub async fn open_orders(&self, carrier: Carrier) -> Result<Vec<LedgerEntry>> {
+        let mut entries = self.entries(carrier).await?;
+        entries.retain(LedgerEntry::is_open);
+        Ok(entries)
+    }
+}
+
+/// A provider whose orders are kept in a [`Ledger`].
+///
+/// Every call goes to the wrapped provider and answers what it answers;
+/// on the way, the orders [`submit`](PortProvider::submit) and
+/// [`submit_many`](PortProvider::submit_many) created are recorded, and
+/// what [`order`](PortProvider::order) and
+/// [`orders`](PortProvider::orders) read updates their entries, so
+/// [`crate::PortProviderExt::watch`] and
+/// [`crate::PortProviderExt::watch_many`] on a `Recorded` keep the ledger
+/// up to date. After a successful [`amend`](PortProvider::amend) or
+/// [`cancel`](PortProvider::cancel), the order is read again (when the
+/// carrier can) and that answer recorded: the ledger holds only what the
+/// carrier said.
+///
+/// A ledger that fails never fails a carrier call (an order created is
+/// answered as created): it is logged as a `tracing` warning.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    inner: Arc<dyn PortProvider>,
+    ledger: Ledger,
+    account: String,
+}
+
+impl Recorded {
+    /// `provider` with its orders kept in `ledger`.
+    ///
+    /// Errors with [`Error::Config`] when the provider names no account
+    /// ([`PortProvider::account_reference`]).
+    pub fn new(provider: Arc<dyn PortProvider>, ledger: Ledger) -> Result<Self> {
+        let account = provider.account_reference().ok_or_else(|| {
+            Error::Config(format!(
+                "the {} provider names no account (PortProvider::account_reference), \
+                 so its orders cannot be told from another account's",
+                provider.carrier()
+            ))
+        })?;
+        ledger.check_settings()?;
+        Ok(Self {
+            inner: provider,
+            ledger,
+            account,
+        })
+    }
+
+    /// The ledger.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// The wrapped provider.
+    pub fn provider(&self) -> &Arc<dyn PortProvider> {
+        &self.inner
+    }
+
+    fn warn(&self, what: &str, result: Result<impl Sized>) {
+        if let Err(error) = result {
+            tracing::warn!(
+                carrier = %self.inner.carrier(),
+                %error,
+                "the order ledger could not {what}"
+            );
+        }
+    }
+
+    /// Reads `id` again after a change and records the answer.
+    async fn reread(&self, id: &PortId) {
+        if !self.inner.capabilities().order {
+            return;
+        }
+        match self.inner.order(id).await {
+            Ok(order) => {
+                let result = self.ledger.observe(&self.account, &order).await;
+                self.warn("record an order read", result);
+            }
+            Err(error) => tracing::warn!(
+                carrier = %self.inner.carrier(),
+                %error,
+                "the order could not be read again for the ledger"
+            ),
+        }
+    }
+}
+
+#[async_trait]
+impl PortProvider for Recorded {
+    fn carrier(&self) -> Carrier {
+        self.inner.carrier()
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+
+    fn account_reference(&self) -> Option<String> {
+        Some(self.account.clone())
+    }
+
+    async fn check_portability(&self, numbers: &[PhoneNumber]) -> Result<Vec<Portability>> {
+        self.inner.check_portability(numbers).await
+    }
+
+    async fn submit(&self, request: &PortRequest) -> Result<Submission> {
+        let submission = self.inner.submit(request).await?;
+        let result = self.ledger.record(&self.account, &submission, None).await;
+        self.warn("record a submission", result);
+        Ok(submission)
+    }
+
+    async fn reconcile(
+        &self,
+        request: &PortRequest,
+        attempted_at: DateTime<Utc>,
+    ) -> Result<Reconciliation> {
+        self.inner.reconcile(request, attempted_at).await
+    }
+
+    async fn order(&self, id: &PortId) -> Result<PortOrder> {
+        let order = self.inner.order(id).await?;
+        let result = self.ledger.observe(&self.account, &order).await;
+        self.warn("record an order read", result);
+        Ok(order)
+    }
+
+    fn orders(&self) -> BoxStream<'_, Result<PortSummary>> {
+        self.inner
+            .orders()
+            .then(move |item| async move {
+                if let Ok(summary) = &item {
+                    let result = self.ledger.observe_summary(&self.account, summary).await;
+                    self.warn("record a listed order", result);
+                }
+                item
+            })
+            .boxed()
+    }
+
+    async fn amend(&self, id: &PortId, amendment: &Amendment) -> Result<()> {
+        self.inner.amend(id, amendment).await?;
+        self.reread(id).await;
+        Ok(())
+    }
+
+    async fn cancel(&self, id: &PortId) -> Result<()> {
+        self.inner.cancel(id).await?;
+        self.reread(id).await;
+        Ok(())
+    }
+
+    fn tracking(&self) -> Tracking {
+        self.inner.tracking()
+    }
+
+    async fn submit_many(
+        &self,
+        requests: &[PortRequest],
+        options: &BulkOptions,
+    ) -> Vec<Result<Submission>> {
+        let results = self.inner.submit_many(requests, options).await;
+        for submission in results.iter().flatten() {
+            let result = self.ledger.record(&self.account, submission, None).await;
+            self.warn("record a submission", result);
+        }
+        results
+    }
+}
