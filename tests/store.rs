@@ -18,6 +18,9 @@ mod idempotent;
 #[path = "store/indexes.rs"]
 mod indexes;
 
+#[path = "store/ledger.rs"]
+mod ledger;
+
 #[cfg(feature = "redis")]
 #[path = "store/redis.rs"]
 mod redis_store;
