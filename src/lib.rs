@@ -55,7 +55,7 @@
 //!  ───────────────────────────────────────────────────────────────────────
 //!  carrier/apeiron  carrier/cellhire  carrier/inumbering      adapters (no arrows between them)
 //!  ───────────────────────────────────────────────────────────────────────
-//!  watch · track · once (above the trait)    bulk (beside it: batching pieces)
+//!  watch · track · once · ledger (above the trait)    bulk (beside it)
 //!  ───────────────────────────────────────────────────────────────────────
 //!  provider: the PortProvider trait, Capabilities, Tracking, BulkOptions
 //!  ───────────────────────────────────────────────────────────────────────
@@ -83,7 +83,9 @@
 //!   (private wire types), `types.rs` (public native types), `provider.rs`
 //!   (the trait on top of the client), and, where the carrier has them,
 //!   `auth.rs`, `status_map.rs` and listing readers.
-//! - **Sharing across replicas**: `store/` (memory, Redis, sealing, keys).
+//! - **Sharing across replicas**: `store/` (memory, Redis, sealing, keys);
+//!   `once.rs` (idempotent submits) and `ledger.rs` (the order ledger) on
+//!   top of it.
 //! - **Redaction**: `redact.rs` (the scans), [`Redactor`] (the public face).
 //!
 //! ## Quick start
@@ -256,6 +258,50 @@
 //! // The caller timed out and retries: the same submission, nothing sent.
 //! let retried = handle(&ports, "7731", &request).await?;
 //! assert_eq!(first, retried);
+//! # Ok(())
+//! # }
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+//! #     .block_on(run()).unwrap();
+//! ```
+//!
+//! ## The order ledger
+//! A [`Ledger`] keeps every order numport created in the shared
+//! [`store::Store`]: carrier, a hash of the account, order id, numbers,
+//! submitted-at, the last status and message the carrier gave (none until
+//! the order was first read: numport invents no status) and the
+//! idempotency key, if any. Wrap a provider in [`Recorded`] and its
+//! `submit`, `submit_many`, `order` and `orders` keep the ledger up to date
+//! (so do [`PortProviderExt::watch`] and [`PortProviderExt::watch_many`]
+//! on the wrapper, and `amend` and `cancel`, which read the order again);
+//! [`OnceSubmitter::ledger`] adds the idempotency key.
+//! [`Ledger::open_orders`] lists what has not ended, for one carrier and
+//! every account of it, across replicas. Open orders are kept 400 days from
+//! their last update, ended ones [`Ledger::keep_after_end`] (7 days by
+//! default). The ledger holds no PIN, PAC, account number or credential,
+//! and is sealed with the store's sealing key when it has one. A ledger
+//! that fails never fails a carrier call (it is logged); reading it fails
+//! with [`Error::Ledger`] rather than answering a partial list.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use numport::{Carrier, Ledger, PortProvider, Recorded};
+//! use numport::store::MemoryStore;
+//!
+//! # async fn run() -> numport::Result<()> {
+//! # let sandbox = numport::sandbox::INumberingSandbox::start().await?;
+//! let inumbering: Arc<dyn PortProvider> = Arc::new(
+//!     numport::carrier::inumbering::INumberingClient::builder()
+//!         .base_url(sandbox.base_url())
+//!         .username(sandbox.username())
+//!         .password(sandbox.password())
+//!         .build()?,
+//! );
+//! // In production: the `RedisStore` every replica shares.
+//! let ledger = Ledger::new(Arc::new(MemoryStore::new()));
+//! let ports = Recorded::new(inumbering, ledger.clone())?;
+//! // ... ports.submit(&request), ports.watch_many(ids, options) ...
+//! assert!(ledger.open_orders(Carrier::INumbering).await?.is_empty());
+//! # let _ = ports;
 //! # Ok(())
 //! # }
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()

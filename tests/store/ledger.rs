@@ -386,3 +386,79 @@ mod redis {
         run(None).await;
     }
 }
+
+/// The ledger's own rules, on entries made by hand: a listing larger than
+/// `max_listed` is an error, not a cut list; an ended order is not
+/// reopened by an older read; an order never recorded is not added.
+#[tokio::test]
+async fn a_ledger_refuses_cut_listings_and_keeps_ended_orders_ended() {
+    use numport::{CarrierStatus, PortOrder, Submission, SubmittedOrder};
+
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let account = "numport:cellhire:0123456789abcdef0123456789abcdef";
+    let ledger = Ledger::new(store.clone());
+    let id = |n: u32| PortId::new(format!("P{n}")).unwrap();
+    let submission = Submission::new(
+        Carrier::Cellhire,
+        (1..=3)
+            .map(|n| SubmittedOrder::new(id(n), vec![], serde_json::Value::Null))
+            .collect(),
+    );
+    ledger.record(account, &submission, None).await.unwrap();
+    assert_eq!(ledger.open_orders(Carrier::Cellhire).await.unwrap().len(), 3);
+    let e = ledger
+        .clone()
+        .max_listed(2)
+        .open_orders(Carrier::Cellhire)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, numport::Error::Ledger { message } if message.contains("more than 2")),
+        "{e}"
+    );
+
+    let order = |n: u32, status: PortStatus, name: &str| {
+        PortOrder::new(
+            id(n),
+            Carrier::Cellhire,
+            status,
+            CarrierStatus {
+                name: name.to_owned(),
+                id: None,
+            },
+        )
+    };
+    assert!(
+        ledger
+            .observe(account, &order(1, PortStatus::Complete, "Complete"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        ledger
+            .observe(account, &order(1, PortStatus::Submitted, "Submitted"))
+            .await
+            .unwrap()
+    );
+    let entry = ledger
+        .entry(Carrier::Cellhire, account, &id(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(entry.status, Some(PortStatus::Complete));
+    assert!(
+        !ledger
+            .observe(account, &order(9, PortStatus::Submitted, "Submitted"))
+            .await
+            .unwrap()
+    );
+    let open: Vec<PortId> = ledger
+        .open_orders(Carrier::Cellhire)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.order_id)
+        .collect();
+    assert_eq!(open, vec![id(2), id(3)]);
+    assert_eq!(ledger.entries(Carrier::Cellhire).await.unwrap().len(), 3);
+}
