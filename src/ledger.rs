@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::model::{
     Amendment, PhoneNumber, PortId, PortOrder, PortRequest, PortSummary, Portability,
-    Reconciliation, Submission,
+    Reconciliation, Submission, SubmittedOrder,
 };
 use crate::operation::Carrier;
 use crate::provider::{BulkOptions, Capabilities, PortProvider, Tracking};
@@ -403,7 +403,9 @@ impl Ledger {
 /// [`orders`](PortProvider::orders) read updates their entries, so
 /// [`crate::PortProviderExt::watch`] and
 /// [`crate::PortProviderExt::watch_many`] on a `Recorded` keep the ledger
-/// up to date. After a successful [`amend`](PortProvider::amend) or
+/// up to date (each order read costs one store read, and one write when
+/// something changed); orders a [`reconcile`](PortProvider::reconcile)
+/// found are recorded as submitted at the attempt. After a successful [`amend`](PortProvider::amend) or
 /// [`cancel`](PortProvider::cancel), the order is read again (when the
 /// carrier can) and that answer recorded: the ledger holds only what the
 /// carrier said.
@@ -507,7 +509,33 @@ impl PortProvider for Recorded {
         request: &PortRequest,
         attempted_at: DateTime<Utc>,
     ) -> Result<Reconciliation> {
-        self.inner.reconcile(request, attempted_at).await
+        let answer = self.inner.reconcile(request, attempted_at).await?;
+        if let Reconciliation::Found(orders) = &answer {
+            // The carrier holds orders this request created: record them
+            // (submitted when the attempt was made) with what it said.
+            let mut submission = Submission::new(
+                self.inner.carrier(),
+                orders
+                    .iter()
+                    .map(|order| {
+                        let numbers = order.lines.iter().filter_map(|l| l.number.clone());
+                        SubmittedOrder::new(
+                            order.id.clone(),
+                            numbers.collect(),
+                            serde_json::Value::Null,
+                        )
+                    })
+                    .collect(),
+            );
+            submission.submitted_at = attempted_at;
+            let result = self.ledger.record(&self.account, &submission, None).await;
+            self.warn("record a reconciled order", result);
+            for order in orders {
+                let result = self.ledger.observe(&self.account, order).await;
+                self.warn("record a reconciled order", result);
+            }
+        }
+        Ok(answer)
     }
 
     async fn order(&self, id: &PortId) -> Result<PortOrder> {

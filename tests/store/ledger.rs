@@ -405,7 +405,10 @@ async fn a_ledger_refuses_cut_listings_and_keeps_ended_orders_ended() {
             .collect(),
     );
     ledger.record(account, &submission, None).await.unwrap();
-    assert_eq!(ledger.open_orders(Carrier::Cellhire).await.unwrap().len(), 3);
+    assert_eq!(
+        ledger.open_orders(Carrier::Cellhire).await.unwrap().len(),
+        3
+    );
     let e = ledger
         .clone()
         .max_listed(2)
@@ -461,4 +464,102 @@ async fn a_ledger_refuses_cut_listings_and_keeps_ended_orders_ended() {
         .collect();
     assert_eq!(open, vec![id(2), id(3)]);
     assert_eq!(ledger.entries(Carrier::Cellhire).await.unwrap().len(), 3);
+}
+
+/// A cancel through the wrapper records what the carrier says of the order
+/// afterwards (read again), not a status of its own.
+#[tokio::test]
+async fn a_cancel_through_the_wrapper_records_the_order_read_again() {
+    use numport::carrier::cellhire::{CellhireClient, Service};
+    use numport::sandbox::CellhireSandbox;
+
+    use crate::support::requests::{cellhire_options, uk_line};
+
+    let sandbox = CellhireSandbox::start().await.unwrap();
+    let plain: Arc<dyn PortProvider> = Arc::new(
+        CellhireClient::builder()
+            .base_url(sandbox.base_url())
+            .token_url(sandbox.token_url())
+            .account_id(sandbox.account_id())
+            .client_credentials(sandbox.client_id(), sandbox.client_secret())
+            .build()
+            .unwrap(),
+    );
+    let ledger = Ledger::new(Arc::new(MemoryStore::new()));
+    let recorded = Recorded::new(plain.clone(), ledger.clone()).unwrap();
+    let request = PortRequest::new(vec![uk_line(
+        "+447700900123",
+        "89441000301234567891",
+        "KQM482913",
+    )])
+    .with_cellhire(cellhire_options("Ledger cancel").with_service(Service::new("voice", "true")));
+    let id = recorded.submit(&request).await.unwrap().orders[0]
+        .id
+        .clone();
+    let account = recorded.account_reference().unwrap();
+    let before = ledger
+        .entry(Carrier::Cellhire, &account, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(before.status, None);
+    recorded.cancel(&id).await.unwrap();
+    let said = plain.order(&id).await.unwrap();
+    let after = ledger
+        .entry(Carrier::Cellhire, &account, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.status, Some(said.status));
+    assert_eq!(after.carrier_status, Some(said.carrier_status.clone()));
+    assert_eq!(after.submitted_at, before.submitted_at);
+    println!("ledger: after cancel the carrier says {:?}", said.status);
+}
+
+/// Orders a reconcile through the wrapper finds (created by a submission
+/// whose answer was lost) are recorded, as submitted at the attempt, with
+/// the status the carrier gave.
+#[tokio::test]
+async fn orders_a_reconcile_finds_are_recorded() {
+    use numport::Reconciliation;
+    use numport::carrier::cellhire::{CellhireClient, Service};
+    use numport::sandbox::CellhireSandbox;
+
+    use crate::support::requests::{cellhire_options, uk_line};
+
+    let sandbox = CellhireSandbox::start().await.unwrap();
+    let plain: Arc<dyn PortProvider> = Arc::new(
+        CellhireClient::builder()
+            .base_url(sandbox.base_url())
+            .token_url(sandbox.token_url())
+            .account_id(sandbox.account_id())
+            .client_credentials(sandbox.client_id(), sandbox.client_secret())
+            .build()
+            .unwrap(),
+    );
+    let ledger = Ledger::new(Arc::new(MemoryStore::new()));
+    let recorded = Recorded::new(plain.clone(), ledger.clone()).unwrap();
+    let request = PortRequest::new(vec![uk_line(
+        "+447700900124",
+        "89441000301234567892",
+        "KQM482913",
+    )])
+    .with_cellhire(
+        cellhire_options("Ledger reconcile").with_service(Service::new("voice", "true")),
+    );
+    let attempted_at = chrono::Utc::now() - chrono::Duration::seconds(1);
+    // The answer of this submission is "lost": nothing recorded.
+    let id = plain.submit(&request).await.unwrap().orders[0].id.clone();
+    assert!(ledger.entries(Carrier::Cellhire).await.unwrap().is_empty());
+    let found = match recorded.reconcile(&request, attempted_at).await.unwrap() {
+        Reconciliation::Found(orders) => orders,
+        other => panic!("expected Found, got {other:?}"),
+    };
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].id, id);
+    let entries = ledger.entries(Carrier::Cellhire).await.unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].order_id, id);
+    assert_eq!(entries[0].submitted_at, attempted_at);
+    assert_eq!(entries[0].status, Some(found[0].status));
 }
