@@ -98,6 +98,13 @@ impl LedgerEntry {
 /// The ledger is sealed with the store's [`SealingKey`] when it has one
 /// (`RedisStore`), as every value it writes.
 ///
+/// Each store step is atomic (a Lua script in Redis); an update reads the
+/// entry and writes it back, so two replicas updating one order at the same
+/// moment keep the later write. An ended order is never reopened by a read
+/// made after it was recorded as ended; one overwritten in that race by an
+/// older open status is listed as open until the next read of it (the
+/// next `watch_many` round) records it ended again.
+///
 /// [`SealingKey`]: crate::store
 #[derive(Clone)]
 pub struct Ledger {
