@@ -77,6 +77,43 @@ pub struct Record {
     pub attempted_at: Option<DateTime<Utc>>,
     /// When this record was written.
     pub recorded_at: DateTime<Utc>,
+    /// The row's idempotency key: the same on every machine for the same
+    /// row (see `rows::idempotency_key`). Absent from results files written
+    /// before keys existed.
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
+}
+
+/// A record as results files without the key column hold it.
+#[derive(Serialize)]
+struct Legacy<'a> {
+    row: u64,
+    number: &'a str,
+    outcome: Outcome,
+    order_id: &'a Option<String>,
+    carrier_status: &'a Option<String>,
+    error: &'a Option<String>,
+    note: &'a Option<String>,
+    carrier: &'a str,
+    attempted_at: &'a Option<DateTime<Utc>>,
+    recorded_at: &'a DateTime<Utc>,
+}
+
+impl<'a> Legacy<'a> {
+    fn of(r: &'a Record) -> Self {
+        Self {
+            row: r.row,
+            number: &r.number,
+            outcome: r.outcome,
+            order_id: &r.order_id,
+            carrier_status: &r.carrier_status,
+            error: &r.error,
+            note: &r.note,
+            carrier: &r.carrier,
+            attempted_at: &r.attempted_at,
+            recorded_at: &r.recorded_at,
+        }
+    }
 }
 
 impl Record {
@@ -109,7 +146,12 @@ pub fn one_line(text: &str) -> String {
         .join(" ")
 }
 
-const CSV_HEADER: &str =
+const CSV_HEADER: &str = "row,number,outcome,order_id,carrier_status,error,note,carrier,\
+                          attempted_at,recorded_at,idempotency_key";
+
+/// The header of results files written before keys existed: resumed
+/// without the key column.
+const LEGACY_CSV_HEADER: &str =
     "row,number,outcome,order_id,carrier_status,error,note,carrier,attempted_at,recorded_at";
 
 /// The results file, open for appending.
@@ -118,6 +160,8 @@ pub struct Journal {
     file: File,
     format: FileFormat,
     path: PathBuf,
+    /// A CSV file without the key column: its records are written without.
+    legacy: bool,
 }
 
 impl Journal {
@@ -125,7 +169,7 @@ impl Journal {
     /// is checked or sent, so that the refusal comes first).
     pub fn check_new(path: &Path) -> CliResult<()> {
         let holds_records = std::fs::metadata(path).is_ok_and(|m| m.len() > 0)
-            && parse(path, None).map_or(true, |(_, records, _)| !records.is_empty());
+            && parse(path, None).map_or(true, |parsed| !parsed.records.is_empty());
         if holds_records {
             return Err(Failure::usage(format!(
                 "{} already holds records: continue that run with --resume {}, or choose another file",
@@ -146,6 +190,7 @@ impl Journal {
             file,
             format,
             path: path.to_owned(),
+            legacy: false,
         };
         if format == FileFormat::Csv {
             journal.write(format!("{CSV_HEADER}\n").as_bytes())?;
@@ -156,7 +201,12 @@ impl Journal {
     /// Opens an existing results file to continue it: its records, oldest
     /// first. A last line cut short by a crash is dropped from the file.
     pub fn resume(path: &Path, format: Option<FileFormat>) -> CliResult<(Self, Vec<Record>)> {
-        let (format, records, keep) = parse(path, format)?;
+        let Parsed {
+            format,
+            records,
+            keep,
+            legacy,
+        } = parse(path, format)?;
         let file = open(path)?;
         let len = file.metadata().map_err(|e| io_failure(path, &e))?.len();
         if keep < len {
@@ -170,6 +220,7 @@ impl Journal {
             file,
             format,
             path: path.to_owned(),
+            legacy: legacy && keep > 0,
         };
         if format == FileFormat::Csv && keep == 0 {
             journal.write(format!("{CSV_HEADER}\n").as_bytes())?;
@@ -179,13 +230,13 @@ impl Journal {
 
     /// Reads a results file without opening it for writing.
     pub fn read(path: &Path) -> CliResult<Vec<Record>> {
-        Ok(parse(path, None)?.1)
+        Ok(parse(path, None)?.records)
     }
 
     /// Appends `records`, each with its own write, then flushes them to disk.
     pub fn append(&mut self, records: &[Record]) -> CliResult<()> {
         for record in records {
-            let line = encode(record, self.format)
+            let line = encode(record, self.format, self.legacy)
                 .map_err(|e| Failure::usage(format!("cannot encode a record: {e}")))?;
             self.write(&line)?;
         }
@@ -213,7 +264,7 @@ fn io_failure(path: &Path, e: &std::io::Error) -> Failure {
     Failure::usage(format!("results file {}: {e}", path.display()))
 }
 
-fn encode(record: &Record, format: FileFormat) -> Result<Vec<u8>, String> {
+fn encode(record: &Record, format: FileFormat, legacy: bool) -> Result<Vec<u8>, String> {
     match format {
         FileFormat::Jsonl => {
             let mut line = serde_json::to_vec(record).map_err(|e| e.to_string())?;
@@ -224,14 +275,30 @@ fn encode(record: &Record, format: FileFormat) -> Result<Vec<u8>, String> {
             let mut writer = csv::WriterBuilder::new()
                 .has_headers(false)
                 .from_writer(Vec::new());
-            writer.serialize(record).map_err(|e| e.to_string())?;
+            if legacy {
+                writer.serialize(Legacy::of(record))
+            } else {
+                writer.serialize(record)
+            }
+            .map_err(|e| e.to_string())?;
             writer.into_inner().map_err(|e| e.to_string())
         }
     }
 }
 
-/// The format, the records, and how many bytes of the file hold whole lines.
-fn parse(path: &Path, format: Option<FileFormat>) -> CliResult<(FileFormat, Vec<Record>, u64)> {
+/// A results file read.
+struct Parsed {
+    format: FileFormat,
+    records: Vec<Record>,
+    /// How many bytes of the file hold whole lines.
+    keep: u64,
+    /// A CSV file whose header has no key column.
+    legacy: bool,
+}
+
+/// The format, the records, how many bytes of the file hold whole lines,
+/// and whether it is a CSV file without the key column.
+fn parse(path: &Path, format: Option<FileFormat>) -> CliResult<Parsed> {
     let bytes = std::fs::read(path).map_err(|e| io_failure(path, &e))?;
     let text = String::from_utf8(bytes)
         .map_err(|_| Failure::usage(format!("{} is not a numport results file", path.display())))?;
@@ -249,6 +316,7 @@ fn parse(path: &Path, format: Option<FileFormat>) -> CliResult<(FileFormat, Vec<
         ))
     };
     let mut records = Vec::new();
+    let mut legacy = false;
     match format {
         FileFormat::Jsonl => {
             for (i, line) in whole.lines().enumerate() {
@@ -269,7 +337,8 @@ fn parse(path: &Path, format: Option<FileFormat>) -> CliResult<(FileFormat, Vec<
                     .iter()
                     .collect::<Vec<_>>()
                     .join(",");
-                if header != CSV_HEADER {
+                legacy = header == LEGACY_CSV_HEADER;
+                if header != CSV_HEADER && !legacy {
                     return Err(not_ours(1, "unexpected header".to_owned()));
                 }
             }
@@ -278,7 +347,12 @@ fn parse(path: &Path, format: Option<FileFormat>) -> CliResult<(FileFormat, Vec<
             }
         }
     }
-    Ok((format, records, keep as u64))
+    Ok(Parsed {
+        format,
+        records,
+        keep: keep as u64,
+        legacy,
+    })
 }
 
 /// The last record of each row, by row.

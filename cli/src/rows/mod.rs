@@ -25,6 +25,8 @@ pub struct Row {
     pub number: PhoneNumber,
     /// The request of this one number.
     pub request: PortRequest,
+    /// The row's idempotency key ([`idempotency_key`]).
+    pub key: String,
 }
 
 /// The columns whose values are secrets: masked wherever text is printed.
@@ -58,6 +60,45 @@ pub fn is_for(row: &RawRow, carrier: Carrier) -> Result<bool, Problem> {
         }
     };
     Ok(named == carrier)
+}
+
+/// How every idempotency key of a row starts.
+pub const KEY_PREFIX: &str = "numport-row-";
+
+/// The idempotency key of `row`: [`KEY_PREFIX`] and 32 hex digits, the
+/// first half of a SHA-256 over the carrier and every non-empty column of
+/// the row but the secret ones (PAC, PIN, account number), by column name
+/// (so in any column order), the number normalised to E.164 when it
+/// parses. The same row gives the same key on every machine, whatever the
+/// file is called, where it lies, on which line the row is, or how its
+/// lines end; a row that differs in any other column gets another key.
+/// The secrets are left out so that the key, printed in the results file,
+/// tells nothing about them (the store's fingerprint of the request covers
+/// them).
+pub fn idempotency_key(row: &RawRow, carrier: Carrier) -> String {
+    use sha2::{Digest, Sha256};
+    fn put(hash: &mut Sha256, text: &str) {
+        hash.update((text.len() as u64).to_be_bytes());
+        hash.update(text.as_bytes());
+    }
+    let mut hash = Sha256::new();
+    put(&mut hash, "numport command line row, version 1");
+    put(&mut hash, crate::args::carrier_name(carrier));
+    for (column, value) in &row.cells {
+        let value = value.trim();
+        if value.is_empty() || SECRET_COLUMNS.contains(&column.as_str()) {
+            continue;
+        }
+        put(&mut hash, column);
+        if column == "number" {
+            put(&mut hash, &number_text(row));
+        } else {
+            put(&mut hash, value);
+        }
+    }
+    let digest = hash.finalize();
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{KEY_PREFIX}{hex}")
 }
 
 /// The row's number as the results file records it: normalised when it
@@ -99,6 +140,7 @@ pub fn build(row: &RawRow, carrier: Carrier, base: &Path) -> Result<Row, Vec<Pro
             line: row.line,
             number,
             request,
+            key: idempotency_key(row, carrier),
         })
     } else {
         Err(problems)

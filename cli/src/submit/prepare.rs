@@ -204,14 +204,13 @@ impl Prepared {
         by_line
             .into_iter()
             .map(|(line, texts)| {
-                let number = self
-                    .mine
-                    .iter()
-                    .find(|r| r.line == line)
-                    .map(rows::number_text)
-                    .unwrap_or_default();
+                let raw = self.mine.iter().find(|r| r.line == line);
+                let number = raw.map(rows::number_text).unwrap_or_default();
                 let error = masker.redact(&texts.join("; "));
-                super::records::plain(line, number, carrier, Outcome::Invalid, Some(error))
+                let mut record =
+                    super::records::plain(line, number, carrier, Outcome::Invalid, Some(error));
+                record.idempotency_key = raw.map(|r| rows::idempotency_key(r, carrier));
+                record
             })
             .collect()
     }

@@ -28,6 +28,7 @@ pub fn plain(
         carrier: carrier_name(carrier).to_owned(),
         attempted_at: None,
         recorded_at: Utc::now(),
+        idempotency_key: None,
     }
 }
 
@@ -35,6 +36,7 @@ pub fn plain(
 pub fn pending(row: &Row, carrier: Carrier, attempted_at: DateTime<Utc>) -> Record {
     let mut record = plain(row.line, row.number.e164(), carrier, Outcome::Pending, None);
     record.attempted_at = Some(attempted_at);
+    record.idempotency_key = Some(row.key.clone());
     record
 }
 
