@@ -49,6 +49,10 @@ pub struct Session {
     /// Where the client keeps its credentials and caches between runs
     /// (`None`: this process's memory only).
     pub store: Option<Arc<dyn Store>>,
+    /// True when `store` is shared by every machine (Redis,
+    /// `NUMPORT_REDIS_URL`): rows are then submitted under their
+    /// idempotency keys.
+    pub shared: bool,
     _sandboxes: Option<Sandboxes>,
 }
 
@@ -59,6 +63,15 @@ impl Session {
             Client::Cellhire(c) => c,
             Client::Apeiron(c) => c,
             Client::INumbering(c) => c,
+        }
+    }
+
+    /// A shared handle on the client, as the carrier-neutral trait.
+    pub fn shared_provider(&self) -> Arc<dyn PortProvider> {
+        match &self.client {
+            Client::Cellhire(c) => Arc::new(c.clone()),
+            Client::Apeiron(c) => Arc::new(c.clone()),
+            Client::INumbering(c) => Arc::new(c.clone()),
         }
     }
 }
@@ -99,6 +112,7 @@ pub async fn connect(carrier: Carrier, sandbox: bool, masker: &mut Redactor) -> 
         return Ok(Session {
             client,
             store: None,
+            shared: false,
             _sandboxes: Some(sandboxes),
         });
     }
@@ -109,9 +123,11 @@ pub async fn connect(carrier: Carrier, sandbox: bool, masker: &mut Redactor) -> 
             masker.redact(&crate::failure::describe(&e))
         ))
     })?;
+    let shared = store.is_some() && env(numport::REDIS_URL_VAR).is_some();
     Ok(Session {
         client,
         store,
+        shared,
         _sandboxes: None,
     })
 }

@@ -1269,6 +1269,131 @@ async fn the_inumbering_key_is_shared_through_redis() {
     assert!(!dir.join("unused").exists(), "Redis, not the file");
 }
 
+/// Two machines submitting copies of one file at once against one Redis:
+/// each row is claimed under its idempotency key (the same on both, from
+/// the row's content), so each number is booked once and both results
+/// files name the same orders. A third copy (another path, its rows in
+/// another order, CRLF line ends) books nothing more; without Redis the
+/// rows are merged into one port as before, with the same keys.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_machines_submitting_one_file_book_each_number_once() {
+    let redis = redis_server::RedisServer::start();
+    let sandbox = CellhireSandbox::start().await.unwrap();
+    let dir = TempDir::new("two-machines");
+    let rows = uk_rows(820, 6, "Acme shared fleet");
+    let text = cellhire_csv(&rows);
+    let mut env = cellhire_env(&sandbox);
+    env.push(("NUMPORT_REDIS_URL".into(), redis.url()));
+    let machines = ["a", "b"];
+    for m in machines {
+        std::fs::create_dir_all(dir.join(m)).unwrap();
+        std::fs::write(dir.join(m).join("requests.csv"), &text).unwrap();
+    }
+    let children: Vec<_> = machines
+        .iter()
+        .map(|m| {
+            numport(&env)
+                .args(["submit", "--carrier", "cellhire", "--out"])
+                .arg(dir.join(m).join("results.csv"))
+                .arg(dir.join(m).join("requests.csv"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(
+        creates(&sandbox),
+        6,
+        "one create per row, by either machine"
+    );
+    let ports = ports(&sandbox).await;
+    assert_eq!(ports.len(), 6);
+    let booked: Vec<String> = ports.values().flatten().cloned().collect();
+    let numbers: BTreeSet<String> = rows.iter().map(|r| r.number.clone()).collect();
+    assert_eq!(booked.len(), 6, "{ports:?}");
+    assert_eq!(booked.iter().cloned().collect::<BTreeSet<_>>(), numbers);
+    // number → (order, key), from a results file.
+    let orders_of = |path: &std::path::Path| -> BTreeMap<String, (String, String)> {
+        last_records(path)
+            .into_values()
+            .map(|r| {
+                assert_eq!(r["outcome"], "submitted", "{r:?}");
+                assert_eq!(ports[&r["order_id"]], vec![r["number"].clone()]);
+                (
+                    r["number"].clone(),
+                    (r["order_id"].clone(), r["idempotency_key"].clone()),
+                )
+            })
+            .collect()
+    };
+    let a = orders_of(&dir.join("a").join("results.csv"));
+    let b = orders_of(&dir.join("b").join("results.csv"));
+    assert_eq!(a.len(), 6);
+    assert_eq!(a, b, "both machines name the same orders and keys");
+    let keys: BTreeSet<&str> = a.values().map(|(_, k)| k.as_str()).collect();
+    assert_eq!(keys.len(), 6);
+    assert!(
+        keys.iter()
+            .all(|k| k.len() == 44 && k.starts_with("numport-row-")),
+        "{keys:?}"
+    );
+    // No PAC in a results file, not even through the key.
+    let journal = std::fs::read_to_string(dir.join("a").join("results.csv")).unwrap();
+    for row in &rows {
+        assert!(!journal.contains(&row.pac));
+    }
+
+    // A third machine, later, its copy reordered and with CRLF line ends:
+    // every row is answered from Redis, nothing is sent.
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[1..].reverse();
+    let c_input = dir.join("c-requests.csv");
+    std::fs::write(&c_input, lines.join("\r\n") + "\r\n").unwrap();
+    let c_out = dir.join("c-results.csv");
+    run(numport(&env)
+        .args(["submit", "--carrier", "cellhire", "--out"])
+        .arg(&c_out)
+        .arg(&c_input))
+    .expect(0);
+    assert_eq!(creates(&sandbox), 6, "nothing sent again");
+    assert_eq!(orders_of(&c_out), a);
+
+    // Resuming a finished run sends nothing either.
+    run(numport(&env)
+        .args(["submit", "--carrier", "cellhire", "--resume"])
+        .arg(dir.join("a").join("results.csv"))
+        .arg(dir.join("a").join("requests.csv")))
+    .expect(0);
+    assert_eq!(creates(&sandbox), 6);
+
+    // Without Redis (the state file): merged into one port as before, the
+    // same keys in the results file.
+    let alone = CellhireSandbox::start().await.unwrap();
+    let out = dir.join("alone.csv");
+    run(numport(&cellhire_env(&alone))
+        .args(["submit", "--carrier", "cellhire", "--out"])
+        .arg(&out)
+        .arg(dir.join("a").join("requests.csv")))
+    .expect(0);
+    assert_eq!(creates(&alone), 1);
+    let last = last_records(&out);
+    let merged: BTreeSet<&str> = last.values().map(|r| r["order_id"].as_str()).collect();
+    assert_eq!(merged.len(), 1);
+    for record in last.values() {
+        assert_eq!(record["idempotency_key"], a[&record["number"]].1);
+    }
+}
+
 /// Admin orders placed by a bulk submit (and by two processes at once) are
 /// each linked to their status record, so `watch --from` follows them all.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -61,8 +61,15 @@ pub async fn run(args: &SubmitArgs, global: &Global) -> CliResult {
         .iter()
         .filter(|r| to_send.binary_search(&r.line).is_ok())
         .collect();
+    // Under idempotency keys every row is an order of its own: an order
+    // merging rows would depend on which rows this run sends (a resumed run
+    // sends fewer than a fresh one on another machine), so no key of the
+    // file could name it.
+    let once = send::once(&session);
     let keys = match &session.client {
-        config::Client::Cellhire(client) => precheck::cellhire_port_keys(client, &rows).await,
+        config::Client::Cellhire(client) if once.is_none() => {
+            precheck::cellhire_port_keys(client, &rows).await
+        }
         _ => std::collections::HashMap::new(),
     };
     let batches = send::batches(
@@ -71,7 +78,15 @@ pub async fn run(args: &SubmitArgs, global: &Global) -> CliResult {
         args.batch_size as usize,
         args.max_lines_per_order as usize,
     );
-    let sent = send::send(args, &session, batches, &mut journal, &masker).await?;
+    let sent = send::send(
+        args,
+        &session,
+        batches,
+        once.as_ref(),
+        &mut journal,
+        &masker,
+    )
+    .await?;
     written.extend(sent.records);
 
     let mut all = previous;

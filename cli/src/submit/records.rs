@@ -1,7 +1,7 @@
 //! The records a submission writes: pending before sending, then the outcome.
 
 use chrono::{DateTime, Utc};
-use numport::{Carrier, PortOrder, Submission};
+use numport::{Carrier, IdempotencyProblem, PortOrder, Submission};
 
 use crate::args::carrier_name;
 use crate::failure::describe;
@@ -75,6 +75,30 @@ pub fn outcome(
                 .map(|f| f.message.clone())
                 .collect();
             record.error = Some(one_line(&masker.redact(&texts.join("; "))));
+        }
+        Err(e) if matches!(e.idempotency_problem(), Some(IdempotencyProblem::InFlight)) => {
+            // Another process (or machine) holds the row's key and had not
+            // finished within the deadline: it may be creating the order.
+            record.outcome = Outcome::Unknown;
+            record.error = Some(one_line(&masker.redact(&describe(e))));
+            record.note = Some(
+                "another process holds this row's key and has not finished: not sent; \
+                 --resume asks the carrier"
+                    .to_owned(),
+            );
+        }
+        Err(e) if e.is_idempotency_conflict() => {
+            // The key was first used for a request differing only in a
+            // secret column: that request may have created the order.
+            record.outcome = Outcome::ManualCheck;
+            record.error = Some(one_line(&format!(
+                "this row's idempotency key {} was first used for another request (the row's \
+                 PAC, PIN or account number differs) within the key's lifetime; nothing was \
+                 sent; that request may have created an order: check {} with {carrier} \
+                 before submitting it again",
+                row.key, record.number
+            )));
+            record.note = Some("not resent: manual check needed".to_owned());
         }
         Err(e) => {
             record.outcome = if e.is_outcome_unknown() {

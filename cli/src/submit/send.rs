@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::Utc;
+use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
-use numport::BulkOptions;
-use numport::PortRequest;
+use numport::{BulkOptions, IdempotencyKey, OnceSubmitter, PortRequest, Submission};
 use tokio::sync::Notify;
 
 use super::records;
@@ -70,6 +70,40 @@ fn stop_on_signal(bar: ProgressBar) -> (Arc<AtomicBool>, Arc<Notify>) {
     (stop, woken)
 }
 
+/// The submitter of rows under their idempotency keys, when the store is
+/// shared by every machine (Redis): then every row is an order of its own,
+/// claimed under its key before it is sent. `None` with the file store or
+/// none (each run on its own, as the results file keeps it), and for
+/// iNumbering admin orders (placed one at a time, see [`super::admin`]).
+pub fn once(session: &Session) -> Option<OnceSubmitter> {
+    if !session.shared {
+        return None;
+    }
+    if let Client::INumbering(client) = &session.client {
+        if client.is_admin() {
+            return None;
+        }
+    }
+    let store = session.store.clone()?;
+    Some(OnceSubmitter::new(session.shared_provider(), store))
+}
+
+/// Submits each row of `batch` under its key, at most `concurrency` at
+/// once; the results in the batch's order.
+async fn submit_once(
+    once: &OnceSubmitter,
+    batch: &[&Row],
+    concurrency: usize,
+) -> Vec<numport::Result<Submission>> {
+    futures::stream::iter(batch.iter().map(|row| async move {
+        let key = IdempotencyKey::new(row.key.clone())?;
+        once.submit(&key, &row.request).await
+    }))
+    .buffered(concurrency.max(1))
+    .collect()
+    .await
+}
+
 /// The rows of each batch, in file order. Rows the carrier merges into
 /// one order (Cellhire: same `keys` entry, in chunks of
 /// `max_lines_per_order` taken in file order, as the crate merges them) stay
@@ -127,6 +161,7 @@ pub async fn send(
     args: &SubmitArgs,
     session: &Session,
     batches: Vec<Vec<&Row>>,
+    once: Option<&OnceSubmitter>,
     journal: &mut Journal,
     masker: &Redactor,
 ) -> CliResult<Sent> {
@@ -164,8 +199,14 @@ pub async fn send(
                 }
             }
             _ => {
-                let requests: Vec<PortRequest> = batch.iter().map(|r| r.request.clone()).collect();
-                let results = provider.submit_many(&requests, &options).await;
+                let results = match once {
+                    Some(once) => submit_once(once, batch, args.concurrency as usize).await,
+                    None => {
+                        let requests: Vec<PortRequest> =
+                            batch.iter().map(|r| r.request.clone()).collect();
+                        provider.submit_many(&requests, &options).await
+                    }
+                };
                 let outcomes: Vec<Record> = batch
                     .iter()
                     .zip(&results)
