@@ -1394,6 +1394,88 @@ async fn two_machines_submitting_one_file_book_each_number_once() {
     }
 }
 
+/// A row whose key another machine holds is waited for, never sent again:
+/// the first create iNumbering receives is answered only after both
+/// processes wrote the row `pending`, and the one that did not send it
+/// records the order the other one created.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_another_machine_is_sending_is_waited_for() {
+    let redis = redis_server::RedisServer::start();
+    let sandbox = INumberingSandbox::start().await.unwrap();
+    let dir = TempDir::new("in-flight");
+    let mut env = inumbering_env(&sandbox);
+    env.push(("NUMPORT_REDIS_URL".into(), redis.url()));
+    let lines: Vec<String> = (0..3)
+        .map(|i| {
+            us_row(
+                "inumbering",
+                &format!("312555{:04}", 6100 + i),
+                0,
+                serde_json::json!({}),
+            )
+        })
+        .collect();
+    let input = dir.join("requests.jsonl");
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    sandbox.stall_next_create(Duration::from_secs(3));
+    let outs = [dir.join("a.csv"), dir.join("b.csv")];
+    let children: Vec<_> = outs
+        .iter()
+        .map(|out| {
+            numport(&env)
+                .args([
+                    "submit",
+                    "--carrier",
+                    "inumbering",
+                    "--concurrency",
+                    "1",
+                    "--out",
+                ])
+                .arg(out)
+                .arg(&input)
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(inumbering_calls(&sandbox, "/v2.2/account/port"), 3);
+    let orders = sandbox.orders();
+    assert_eq!(orders.len(), 3);
+    let [a, b] = outs.each_ref().map(|out| last_records(out));
+    assert_eq!(a.len(), 3);
+    for (row, record) in &a {
+        assert_eq!(record["outcome"], "submitted", "{record:?}");
+        assert_eq!(record["order_id"], b[row]["order_id"]);
+        assert_eq!(record["idempotency_key"], b[row]["idempotency_key"]);
+    }
+    // Both wrote the first row `pending` before either learnt its order:
+    // they were sending it at once.
+    let first = |out: &std::path::Path, outcome: &str| {
+        results(out)
+            .into_iter()
+            .find(|r| r["row"] == "1" && r["outcome"] == outcome)
+            .map(|r| {
+                r["recorded_at"]
+                    .parse::<chrono::DateTime<chrono::Utc>>()
+                    .unwrap()
+            })
+            .unwrap()
+    };
+    let pending = first(&outs[0], "pending").max(first(&outs[1], "pending"));
+    let answered = first(&outs[0], "submitted").min(first(&outs[1], "submitted"));
+    assert!(pending < answered, "{pending} {answered}");
+}
+
 /// Admin orders placed by a bulk submit (and by two processes at once) are
 /// each linked to their status record, so `watch --from` follows them all.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
