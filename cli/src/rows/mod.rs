@@ -197,3 +197,57 @@ pub fn unused_columns(rows: &[&RawRow], carrier: Carrier) -> Vec<String> {
     unused.sort();
     unused
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(line: u64, cells: &[(&str, &str)]) -> RawRow {
+        RawRow {
+            line,
+            cells: cells
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        }
+    }
+
+    const ROW: &[(&str, &str)] = &[
+        ("number", "+447700900123"),
+        ("sim", "89441000301234567891"),
+        ("pac", "ABC123456"),
+        ("port_name", "Fleet 7"),
+    ];
+
+    #[test]
+    fn the_key_is_the_row_s_content_without_its_secrets() {
+        let key = idempotency_key(&raw(2, ROW), Carrier::Cellhire);
+        assert!(key.starts_with(KEY_PREFIX), "{key}");
+        assert_eq!(key.len(), KEY_PREFIX.len() + 32);
+        assert!(numport::IdempotencyKey::new(key.clone()).is_ok());
+        // Another line, the number spaced: the same row.
+        let moved: Vec<(&str, &str)> = ROW
+            .iter()
+            .map(|&(k, v)| {
+                if k == "number" {
+                    (k, "0044 7700 900123")
+                } else {
+                    (k, v)
+                }
+            })
+            .collect();
+        assert_eq!(idempotency_key(&raw(9, &moved), Carrier::Cellhire), key);
+        // Another secret: the same key (the store's fingerprint tells them apart).
+        let mut other_pac = ROW.to_vec();
+        other_pac[2] = ("pac", "XYZ654321");
+        assert_eq!(idempotency_key(&raw(2, &other_pac), Carrier::Cellhire), key);
+        // Another carrier, or any other column changed or added: another key.
+        assert_ne!(idempotency_key(&raw(2, ROW), Carrier::Apeiron), key);
+        let mut renamed = ROW.to_vec();
+        renamed[3] = ("port_name", "Fleet 8");
+        assert_ne!(idempotency_key(&raw(2, &renamed), Carrier::Cellhire), key);
+        let mut added = ROW.to_vec();
+        added.push(("tariff_id", "102344"));
+        assert_ne!(idempotency_key(&raw(2, &added), Carrier::Cellhire), key);
+    }
+}

@@ -193,3 +193,75 @@ pub fn still_unknown(previous: &Record, outcome: Outcome, error: String, note: &
     record.recorded_at = Utc::now();
     record
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use numport::{Error, PhoneNumber, PortLine, PortRequest};
+
+    fn row() -> Row {
+        let number = PhoneNumber::parse("+447700900123").unwrap();
+        Row {
+            line: 2,
+            number: number.clone(),
+            request: PortRequest::new(vec![PortLine::new(number)]),
+            key: "numport-row-00112233445566778899aabbccddeeff".into(),
+        }
+    }
+
+    fn record_of(problem: IdempotencyProblem) -> Record {
+        let error = Error::Idempotency {
+            key: row().key,
+            problem,
+        };
+        outcome(
+            &row(),
+            Carrier::Cellhire,
+            Utc::now(),
+            &Err(error),
+            &Redactor::new(),
+        )
+    }
+
+    #[test]
+    fn a_key_held_elsewhere_is_unknown_never_failed() {
+        let record = record_of(IdempotencyProblem::InFlight);
+        assert_eq!(record.outcome, Outcome::Unknown);
+        assert_eq!(record.idempotency_key, Some(row().key));
+        assert_eq!(
+            record.note.as_deref(),
+            Some(
+                "another process holds this row's key and has not finished: not sent; \
+                 --resume asks the carrier"
+            )
+        );
+    }
+
+    #[test]
+    fn a_key_used_for_another_request_needs_a_manual_check() {
+        let record = record_of(IdempotencyProblem::Conflict);
+        assert_eq!(record.outcome, Outcome::ManualCheck);
+        assert_eq!(
+            record.error.as_deref(),
+            Some(
+                "this row's idempotency key numport-row-00112233445566778899aabbccddeeff was \
+                 first used for another request (the row's PAC, PIN or account number \
+                 differs) within the key's lifetime; nothing was sent; that request may have \
+                 created an order: check +447700900123 with Cellhire before submitting it again"
+            )
+        );
+        assert_eq!(
+            record.note.as_deref(),
+            Some("not resent: manual check needed")
+        );
+    }
+
+    #[test]
+    fn a_store_that_failed_sent_nothing() {
+        let record = record_of(IdempotencyProblem::Store {
+            message: "no answer within 2s".into(),
+        });
+        assert_eq!(record.outcome, Outcome::Failed);
+        assert_eq!(record.note.as_deref(), Some("never sent"));
+    }
+}
