@@ -316,6 +316,16 @@ async fn resume_reconciles_rows_whose_outcome_is_unknown() {
         .arg(&input))
     .expect(0);
     let rows_out = resumed.json()["rows"].as_array().unwrap().clone();
+    // A results file written before keys existed keeps its columns; every
+    // row, reconciled or sent, is named with its key in the summary.
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(!text.lines().next().unwrap().contains("idempotency_key"));
+    assert!(
+        rows_out.iter().all(|r| r["idempotency_key"]
+            .as_str()
+            .is_some_and(|k| k.starts_with("numport-row-"))),
+        "{rows_out:?}"
+    );
     let order = |i: usize| rows_out[i]["order_id"].as_str().unwrap().to_owned();
     assert_eq!(order(0), found);
     assert_eq!(order(1), found);

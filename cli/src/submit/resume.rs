@@ -74,6 +74,12 @@ pub async fn reconcile(
         let Some(row) = prepared.valid.iter().find(|r| r.line == record.row) else {
             continue;
         };
+        // A results file written before keys existed: its rows get theirs.
+        let mut record = record.clone();
+        record
+            .idempotency_key
+            .get_or_insert_with(|| row.key.clone());
+        let record = &record;
         let attempted_at = record.attempted_at.unwrap_or(record.recorded_at);
         match provider.reconcile(&row.request, attempted_at).await {
             Ok(Reconciliation::NotFound) => settled.resend.push(record.row),
