@@ -31,6 +31,10 @@ Environment (the same variables as the crate's examples):
               store.json of NUMPORT_STATE_DIR (default
               $XDG_STATE_HOME/numport or ~/.local/state/numport; owner-only).
               NUMPORT_REDIS_SEALING_KEY (32 bytes, base64) seals what is kept.
+              With NUMPORT_REDIS_URL, `submit` also claims each row there under
+              its idempotency key (the results file's idempotency_key column,
+              the same for the same row on every machine): machines submitting
+              copies of one file book each number once.
   `numport sandbox` prints these for the embedded sandboxes; --sandbox starts
   them in-process instead (nothing is kept then). Secrets (tokens, passwords, PACs, PINs, account
   numbers) are never printed by any command but `numport sandbox`, whose
@@ -165,7 +169,9 @@ pub struct SubmitArgs {
     /// one at a time, so that each is linked to its status record).
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub concurrency: u32,
-    /// The most rows merged into one order, where the carrier merges (Cellhire).
+    /// The most rows merged into one order, where the carrier merges
+    /// (Cellhire; with NUMPORT_REDIS_URL set each row is an order of its own,
+    /// submitted once under its idempotency key).
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=1_000))]
     pub max_lines_per_order: u32,
     /// A wait between batches, to spread the load on the carrier (500ms, 2s, 1m).
