@@ -174,6 +174,14 @@ pub struct SubmitArgs {
     /// submitted once under its idempotency key).
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=1_000))]
     pub max_lines_per_order: u32,
+    /// Text hashed into every row's idempotency key. With NUMPORT_REDIS_URL
+    /// a key's outcome (submitted, or refused) is answered for 24 hours
+    /// without sending, and a row whose PAC, PIN or account number changed
+    /// in that time is `manual_check`; under a new scope every row is a new
+    /// request and is sent: check with the carrier first that it holds no
+    /// order for it. Every machine submitting the file must pass the same.
+    #[arg(long, value_name = "TEXT")]
+    pub key_scope: Option<String>,
     /// A wait between batches, to spread the load on the carrier (500ms, 2s, 1m).
     #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = parse_duration)]
     pub pause: Duration,

@@ -1404,6 +1404,73 @@ async fn two_machines_submitting_one_file_book_each_number_once() {
     }
 }
 
+/// With Redis, a row's key answers its recorded outcome: a refused row
+/// resumed unchanged is answered the refusal, nothing sent; with another
+/// PAC it is `manual_check` (the key was used for another request), nothing
+/// sent; under a new `--key-scope` it is sent again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_answers_its_outcome_until_a_new_key_scope() {
+    let redis = redis_server::RedisServer::start();
+    let sandbox = CellhireSandbox::start().await.unwrap();
+    let dir = TempDir::new("key-scope");
+    let mut env = cellhire_env(&sandbox);
+    env.push(("NUMPORT_REDIS_URL".into(), redis.url()));
+    // Cellhire's stock records refuse this number.
+    let mut row = CellhireRow {
+        number: "+447700900999".into(),
+        sim: uk_iccid(9999),
+        pac: pac(999),
+        port_name: "Acme stock check".into(),
+    };
+    let input = dir.join("requests.csv");
+    std::fs::write(&input, cellhire_csv(std::slice::from_ref(&row))).unwrap();
+    let submit = |out: &str, extra: &[&str]| {
+        let mut cmd = numport(&env);
+        cmd.args(["submit", "--carrier", "cellhire"])
+            .args(extra)
+            .arg(dir.join(out))
+            .arg(&input);
+        let last = |run: Run| {
+            let run = run.expect(1);
+            let record = last_records(&dir.join(out)).remove(&2).unwrap();
+            (run, record)
+        };
+        last(run(&mut cmd))
+    };
+    let (_, first) = submit("first.csv", &["--out"]);
+    assert_eq!(first["outcome"], "failed");
+    assert!(first["error"].contains("stock records"), "{first:?}");
+    assert_eq!(creates(&sandbox), 1);
+
+    let (_, resumed) = submit("first.csv", &["--resume"]);
+    assert_eq!(resumed["outcome"], "failed");
+    assert_eq!(resumed["error"], first["error"]);
+    assert_eq!(creates(&sandbox), 1, "the refusal is answered from Redis");
+
+    row.pac = pac(998);
+    std::fs::write(&input, cellhire_csv(std::slice::from_ref(&row))).unwrap();
+    let (changed_run, changed) = submit("changed.csv", &["--out"]);
+    assert_eq!(changed["outcome"], "manual_check", "{changed:?}");
+    assert_eq!(changed["idempotency_key"], first["idempotency_key"]);
+    assert_eq!(
+        changed["error"],
+        format!(
+            "this row's idempotency key {} was first used for another request (the row's PAC, \
+             PIN or account number differs) within the key's lifetime; nothing was sent; that \
+             request may have created an order: check +447700900999 with Cellhire; if it holds \
+             none, submit the row again under a new --key-scope",
+            first["idempotency_key"]
+        )
+    );
+    assert_eq!(creates(&sandbox), 1, "nothing sent");
+
+    let (scoped_run, scoped) = submit("scoped.csv", &["--key-scope", "pac 998", "--out"]);
+    assert_eq!(scoped["outcome"], "failed");
+    assert_ne!(scoped["idempotency_key"], first["idempotency_key"]);
+    assert_eq!(creates(&sandbox), 2, "sent under the new scope");
+    assert_no_secrets(&[&changed_run, &scoped_run], &[&pac(998), &pac(999)]);
+}
+
 /// A row whose key another machine holds is waited for, never sent again:
 /// the first create iNumbering receives is answered only after both
 /// processes wrote the row `pending`, and the one that did not send it

@@ -74,8 +74,9 @@ pub const KEY_PREFIX: &str = "numport-row-";
 /// lines end; a row that differs in any other column gets another key.
 /// The secrets are left out so that the key, printed in the results file,
 /// tells nothing about them (the store's fingerprint of the request covers
-/// them).
-pub fn idempotency_key(row: &RawRow, carrier: Carrier) -> String {
+/// them). A `scope` (`--key-scope`) is hashed in too: the same row under
+/// another scope is another request.
+pub fn idempotency_key(row: &RawRow, carrier: Carrier, scope: Option<&str>) -> String {
     use sha2::{Digest, Sha256};
     fn put(hash: &mut Sha256, text: &str) {
         hash.update((text.len() as u64).to_be_bytes());
@@ -84,6 +85,10 @@ pub fn idempotency_key(row: &RawRow, carrier: Carrier) -> String {
     let mut hash = Sha256::new();
     put(&mut hash, "numport command line row, version 1");
     put(&mut hash, crate::args::carrier_name(carrier));
+    if let Some(scope) = scope {
+        put(&mut hash, "--key-scope");
+        put(&mut hash, scope);
+    }
     for (column, value) in &row.cells {
         let value = value.trim();
         if value.is_empty() || SECRET_COLUMNS.contains(&column.as_str()) {
@@ -110,7 +115,12 @@ pub fn number_text(row: &RawRow) -> String {
 
 /// Builds the request of `row` for `carrier`; `base` is the input file's
 /// folder (documents are read relative to it).
-pub fn build(row: &RawRow, carrier: Carrier, base: &Path) -> Result<Row, Vec<Problem>> {
+pub fn build(
+    row: &RawRow,
+    carrier: Carrier,
+    base: &Path,
+    key_scope: Option<&str>,
+) -> Result<Row, Vec<Problem>> {
     let mut cells = Cells::new(row);
     let number = cells.number(carrier);
     let built = match carrier {
@@ -140,7 +150,7 @@ pub fn build(row: &RawRow, carrier: Carrier, base: &Path) -> Result<Row, Vec<Pro
             line: row.line,
             number,
             request,
-            key: idempotency_key(row, carrier),
+            key: idempotency_key(row, carrier, key_scope),
         })
     } else {
         Err(problems)
@@ -221,7 +231,7 @@ mod tests {
 
     #[test]
     fn the_key_is_the_row_s_content_without_its_secrets() {
-        let key = idempotency_key(&raw(2, ROW), Carrier::Cellhire);
+        let key = idempotency_key(&raw(2, ROW), Carrier::Cellhire, None);
         assert!(key.starts_with(KEY_PREFIX), "{key}");
         assert_eq!(key.len(), KEY_PREFIX.len() + 32);
         assert!(numport::IdempotencyKey::new(key.clone()).is_ok());
@@ -236,18 +246,41 @@ mod tests {
                 }
             })
             .collect();
-        assert_eq!(idempotency_key(&raw(9, &moved), Carrier::Cellhire), key);
+        assert_eq!(
+            idempotency_key(&raw(9, &moved), Carrier::Cellhire, None),
+            key
+        );
         // Another secret: the same key (the store's fingerprint tells them apart).
         let mut other_pac = ROW.to_vec();
         other_pac[2] = ("pac", "XYZ654321");
-        assert_eq!(idempotency_key(&raw(2, &other_pac), Carrier::Cellhire), key);
+        assert_eq!(
+            idempotency_key(&raw(2, &other_pac), Carrier::Cellhire, None),
+            key
+        );
         // Another carrier, or any other column changed or added: another key.
-        assert_ne!(idempotency_key(&raw(2, ROW), Carrier::Apeiron), key);
+        assert_ne!(idempotency_key(&raw(2, ROW), Carrier::Apeiron, None), key);
         let mut renamed = ROW.to_vec();
         renamed[3] = ("port_name", "Fleet 8");
-        assert_ne!(idempotency_key(&raw(2, &renamed), Carrier::Cellhire), key);
+        assert_ne!(
+            idempotency_key(&raw(2, &renamed), Carrier::Cellhire, None),
+            key
+        );
         let mut added = ROW.to_vec();
         added.push(("tariff_id", "102344"));
-        assert_ne!(idempotency_key(&raw(2, &added), Carrier::Cellhire), key);
+        assert_ne!(
+            idempotency_key(&raw(2, &added), Carrier::Cellhire, None),
+            key
+        );
+        // Another scope: another key; the same scope: the same key.
+        let scoped = idempotency_key(&raw(2, ROW), Carrier::Cellhire, Some("retry 2"));
+        assert_ne!(scoped, key);
+        assert_eq!(
+            idempotency_key(&raw(5, ROW), Carrier::Cellhire, Some("retry 2")),
+            scoped
+        );
+        assert_ne!(
+            idempotency_key(&raw(2, ROW), Carrier::Cellhire, Some("retry 3")),
+            scoped
+        );
     }
 }

@@ -27,6 +27,8 @@ pub struct Prepared {
     pub valid: Vec<Row>,
     /// Every problem found, in the order found.
     pub problems: Vec<Problem>,
+    /// `--key-scope`, hashed into every row's idempotency key.
+    pub key_scope: Option<String>,
     /// How many problems were already printed.
     reported: usize,
 }
@@ -77,7 +79,7 @@ pub fn prepare(
         .map_or_else(|| Path::new(".").to_owned(), Path::to_owned);
     let mut valid = Vec::new();
     for row in mine.iter().filter(|r| !settled.contains(&r.line)) {
-        match rows::build(row, carrier, &base) {
+        match rows::build(row, carrier, &base, args.key_scope.as_deref()) {
             Ok(built) => valid.push(built),
             Err(found) => problems.extend(found),
         }
@@ -94,6 +96,7 @@ pub fn prepare(
         others,
         valid,
         problems: Vec::new(),
+        key_scope: args.key_scope.clone(),
         reported: 0,
     };
     prepared.add_problems(problems);
@@ -209,7 +212,8 @@ impl Prepared {
                 let error = masker.redact(&texts.join("; "));
                 let mut record =
                     super::records::plain(line, number, carrier, Outcome::Invalid, Some(error));
-                record.idempotency_key = raw.map(|r| rows::idempotency_key(r, carrier));
+                record.idempotency_key =
+                    raw.map(|r| rows::idempotency_key(r, carrier, self.key_scope.as_deref()));
                 record
             })
             .collect()

@@ -94,8 +94,8 @@ pub fn outcome(
             record.error = Some(one_line(&format!(
                 "this row's idempotency key {} was first used for another request (the row's \
                  PAC, PIN or account number differs) within the key's lifetime; nothing was \
-                 sent; that request may have created an order: check {} with {carrier} \
-                 before submitting it again",
+                 sent; that request may have created an order: check {} with {carrier}; \
+                 if it holds none, submit the row again under a new --key-scope",
                 row.key, record.number
             )));
             record.note = Some("not resent: manual check needed".to_owned());
@@ -247,7 +247,8 @@ mod tests {
                 "this row's idempotency key numport-row-00112233445566778899aabbccddeeff was \
                  first used for another request (the row's PAC, PIN or account number \
                  differs) within the key's lifetime; nothing was sent; that request may have \
-                 created an order: check +447700900123 with Cellhire before submitting it again"
+                 created an order: check +447700900123 with Cellhire; if it holds none, \
+                 submit the row again under a new --key-scope"
             )
         );
         assert_eq!(
