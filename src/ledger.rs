@@ -158,21 +158,17 @@ impl Ledger {
         }
     }
 
-    /// How long an order stays after it ended (default 7 days, a minute to
-    /// [`MAX_KEEP_AFTER_END`]; a setting out of range is an
-    /// [`Error::Config`] on first use).
-    pub fn keep_after_end(mut self, keep: Duration) -> Self {
-        self.keep_after_end = keep;
-        self
-    }
+    setters! {
+        /// How long an order stays after it ended (default 7 days, a minute to
+        /// [`MAX_KEEP_AFTER_END`]; a setting out of range is an
+        /// [`Error::Config`] on first use).
+        keep_after_end(keep: Duration) => keep_after_end = keep;
 
-    /// The most entries of a carrier [`Ledger::open_orders`] reads (default
-    /// [`DEFAULT_MAX_LISTED`], 1 to [`MAX_INDEX_MEMBERS`]): a carrier with
-    /// more (open or recently ended) makes it an error rather than a
-    /// listing with some left out.
-    pub fn max_listed(mut self, max: usize) -> Self {
-        self.max_listed = max;
-        self
+        /// The most entries of a carrier [`Ledger::open_orders`] reads (default
+        /// [`DEFAULT_MAX_LISTED`], 1 to [`MAX_INDEX_MEMBERS`]): a carrier with
+        /// more (open or recently ended) makes it an error rather than a
+        /// listing with some left out.
+        max_listed(max: usize) => max_listed = max;
     }
 
     /// The store the ledger is in.

@@ -305,46 +305,33 @@ impl OnceSubmitter {
         }
     }
 
-    /// The longest one call sends for, and waits for another call holding
-    /// its key (default 90 s, at most an hour). Set it at least as long
-    /// as the provider's own operation deadline
-    /// ([`crate::http::HttpConfig`]): a send still running at this deadline
-    /// is given up on, as an unknown outcome.
-    pub fn deadline(mut self, deadline: Duration) -> Self {
-        self.deadline = deadline;
-        self
-    }
+    setters! {
+        /// The longest one call sends for, and waits for another call holding
+        /// its key (default 90 s, at most an hour). Set it at least as long
+        /// as the provider's own operation deadline
+        /// ([`crate::http::HttpConfig`]): a send still running at this deadline
+        /// is given up on, as an unknown outcome.
+        deadline(deadline: Duration) => deadline = deadline;
 
-    /// How long an unknown outcome is left before a later call reconciles
-    /// it (default 10 s, at most an hour): a create whose answer was lost
-    /// may still be on its way into the carrier's records.
-    pub fn reconcile_after(mut self, wait: Duration) -> Self {
-        self.reconcile_after = wait;
-        self
-    }
+        /// How long an unknown outcome is left before a later call reconciles
+        /// it (default 10 s, at most an hour): a create whose answer was lost
+        /// may still be on its way into the carrier's records.
+        reconcile_after(wait: Duration) => reconcile_after = wait;
 
-    /// How long a key is remembered (default 24 hours, from
-    /// [`MIN_KEY_TTL`] to [`MAX_KEY_TTL`], and at least the deadline plus
-    /// [`reconcile_after`](Self::reconcile_after)).
-    pub fn key_ttl(mut self, ttl: Duration) -> Self {
-        self.key_ttl = ttl;
-        self
-    }
+        /// How long a key is remembered (default 24 hours, from
+        /// [`MIN_KEY_TTL`] to [`MAX_KEY_TTL`], and at least the deadline plus
+        /// [`reconcile_after`](Self::reconcile_after)).
+        key_ttl(ttl: Duration) => key_ttl = ttl;
 
-    /// When true, a store that cannot be reached does not stop the call: it
-    /// submits without the guarantee and logs a `tracing` warning (default
-    /// false: it fails before sending).
-    pub fn best_effort(mut self, best_effort: bool) -> Self {
-        self.best_effort = best_effort;
-        self
-    }
+        /// When true, a store that cannot be reached does not stop the call: it
+        /// submits without the guarantee and logs a `tracing` warning (default
+        /// false: it fails before sending).
+        best_effort(best_effort: bool) => best_effort = best_effort;
 
-    /// Records every order a submission created (or a retried call read
-    /// back) in `ledger`, with its idempotency key. A ledger that fails
-    /// does not fail the submission: it is logged as a `tracing` warning.
-    pub fn ledger(mut self, ledger: Ledger) -> Self {
-        self.ledger = Some(ledger);
-        self
+        /// Records every order a submission created (or a retried call read
+        /// back) in `ledger`, with its idempotency key. A ledger that fails
+        /// does not fail the submission: it is logged as a `tracing` warning.
+        ledger(ledger: Ledger) => ledger = Some(ledger);
     }
 
     /// The provider it sends through.
