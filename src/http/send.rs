@@ -367,7 +367,10 @@ impl Sender {
                     let Some(recover) = call.recover.filter(|_| !recovered) else {
                         return Err(after_send(call, e));
                     };
-                    tracing::info!(error = %e, "the carrier asked for a step first: taking it and sending once more");
+                    // Logged with the same redaction as a returned error: the
+                    // carrier's words may echo the key or a subscriber secret.
+                    let shown = self.finish_error(call, e, Some(&grant.secret));
+                    tracing::info!(error = %shown, "the carrier asked for a step first: taking it and sending once more");
                     recovered = true;
                     tokio::time::timeout_at(deadline, recover())
                         .await

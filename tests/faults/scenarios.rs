@@ -835,7 +835,15 @@ pub fn echo_rows() -> Vec<Row> {
         }),
     ];
     for t in ALL {
-        for s in [400u16, 403, 500, 429] {
+        // An admin order's 412 is answered by the recovery step, which logs
+        // the carrier's words before ordering once more: they must leave
+        // redacted there too.
+        let recovery: &[u16] = if t == Target::InPortInOrder {
+            &[412]
+        } else {
+            &[]
+        };
+        for &s in [400u16, 403, 500, 429].iter().chain(recovery) {
             for (name, make) in modes.clone() {
                 let secrets = t.secrets();
                 let sc = secrets.clone();
