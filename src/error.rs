@@ -404,6 +404,16 @@ pub enum Error {
         /// What went wrong, without secrets.
         message: String,
     },
+
+    /// The event stream ([`crate::Events`]) could not be read or written:
+    /// its store failed, or an event is over its size bound. Whether an
+    /// event that failed to publish was appended is not known: it may be
+    /// delivered (events are at-least-once, with stable ids).
+    #[error("event stream: {message}")]
+    Events {
+        /// What went wrong, without secrets.
+        message: String,
+    },
 }
 
 /// Why an idempotent submission ([`crate::OnceSubmitter`]) could not go
@@ -527,6 +537,7 @@ impl Error {
             | Self::Decode { message, .. }
             | Self::Incomplete { message, .. }
             | Self::Ledger { message }
+            | Self::Events { message }
             | Self::Config(message) => scrub(message),
             Self::Redirect { location_host, .. } => {
                 if let Some(host) = location_host {
@@ -767,7 +778,8 @@ impl Error {
             Self::Validation(_)
             | Self::Config(_)
             | Self::Idempotency { .. }
-            | Self::Ledger { .. } => None,
+            | Self::Ledger { .. }
+            | Self::Events { .. } => None,
             Self::Unsupported { carrier, .. }
             | Self::Auth { carrier, .. }
             | Self::NotFound { carrier, .. }

@@ -334,6 +334,7 @@ mod bulk;
 pub mod carrier;
 pub mod clock;
 mod error;
+mod events;
 mod ledger;
 // Feature `fuzzing`, for the fuzz targets and property tests only.
 #[cfg(feature = "fuzzing")]
@@ -362,6 +363,10 @@ mod watch;
 pub struct ReadmeDoctests;
 
 pub use error::{Error, FieldError, IdempotencyProblem, RejectReason, Result};
+pub use events::{
+    DEFAULT_EVENT_STREAM, DEFAULT_EVENT_STREAM_LEN, Delivery, EventConsumer, Events,
+    MAX_EVENT_BATCH, MAX_EVENT_BYTES, MAX_EVENT_STREAM_LEN, PortEvent, STATUS_CHANGED,
+};
 pub use ledger::{
     DEFAULT_KEEP_AFTER_END, DEFAULT_MAX_LISTED, Ledger, LedgerEntry, MAX_KEEP_AFTER_END,
     OPEN_LIFETIME, Recorded,

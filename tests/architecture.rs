@@ -34,7 +34,7 @@ const LAYERS: &[&[&str]] = &[
     &["redact", "error"],
     &["model", "status", "http", "store", "redactor", "vars"],
     &["provider", "bulk"],
-    &["track", "watch", "once", "ledger"],
+    &["track", "watch", "once", "ledger", "events"],
     &[
         "carrier::apeiron",
         "carrier::cellhire",

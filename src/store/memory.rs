@@ -7,9 +7,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::time::Instant;
 
+use super::streams::MemoryStreams;
 use super::{
-    Budget, Claim, Hold, LockToken, MAX_INDEX_MEMBERS, Store, StoreError, check_index_names,
-    check_size,
+    Budget, Claim, Hold, LockToken, MAX_INDEX_MEMBERS, Store, StoreError, StreamEntry,
+    check_index_names, check_size,
 };
 
 /// A [`Store`] in this process's memory: what every client uses unless
@@ -21,6 +22,7 @@ use super::{
 #[derive(Default)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,
+    streams: MemoryStreams,
 }
 
 /// Shows how much is held, never a value: values may be API keys or tokens.
@@ -33,6 +35,7 @@ impl std::fmt::Debug for MemoryStore {
             .field("budgets", &inner.budgets.len())
             .field("claims", &inner.claims.len())
             .field("indexes", &inner.indexes.len())
+            .field("streams", &self.streams.len())
             .finish()
     }
 }
@@ -364,6 +367,55 @@ impl Store for MemoryStore {
                     .collect()
             })
             .unwrap_or_default())
+    }
+
+    async fn stream_add(
+        &self,
+        stream: &str,
+        payload: &[u8],
+        max_len: u64,
+    ) -> Result<String, StoreError> {
+        check_index_names(self.name(), "stream_add", stream, None)?;
+        self.streams.add(stream, payload, max_len)
+    }
+
+    async fn stream_read(
+        &self,
+        stream: &str,
+        group: &str,
+        consumer: &str,
+        mine: bool,
+        count: usize,
+        block: Duration,
+    ) -> Result<Vec<StreamEntry>, StoreError> {
+        check_index_names(self.name(), "stream_read", stream, Some(group))?;
+        check_index_names(self.name(), "stream_read", stream, Some(consumer))?;
+        Ok(self
+            .streams
+            .read(stream, group, consumer, mine, count, block)
+            .await)
+    }
+
+    async fn stream_ack(&self, stream: &str, group: &str, id: &str) -> Result<bool, StoreError> {
+        check_index_names(self.name(), "stream_ack", stream, Some(group))?;
+        Ok(self.streams.ack(stream, group, id))
+    }
+
+    async fn stream_claim(
+        &self,
+        stream: &str,
+        group: &str,
+        consumer: &str,
+        min_idle: Duration,
+        count: usize,
+    ) -> Result<Vec<StreamEntry>, StoreError> {
+        check_index_names(self.name(), "stream_claim", stream, Some(group))?;
+        check_index_names(self.name(), "stream_claim", stream, Some(consumer))?;
+        Ok(self.streams.claim(stream, group, consumer, min_idle, count))
+    }
+
+    async fn stream_len(&self, stream: &str) -> Result<u64, StoreError> {
+        Ok(self.streams.stream_len(stream))
     }
 
     fn timeout(&self) -> Duration {

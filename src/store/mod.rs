@@ -50,6 +50,7 @@ mod redis;
 #[cfg(feature = "redis")]
 mod seal;
 mod shared;
+mod streams;
 
 use std::fmt;
 use std::time::Duration;
@@ -252,6 +253,36 @@ fn no_indexes(store: &'static str) -> StoreError {
     StoreError::new(store, "this store does not implement indexes")
 }
 
+/// The error of a store that does not implement streams (the default of
+/// [`Store::stream_add`] and the other stream operations).
+fn no_streams(store: &'static str) -> StoreError {
+    StoreError::new(store, "this store does not implement streams")
+}
+
+/// One entry of a stream, as read for a consumer group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StreamEntry {
+    /// The entry's id in the stream (Redis `<ms>-<seq>`).
+    pub id: String,
+    /// What was appended.
+    pub payload: Vec<u8>,
+    /// How many times the entry was delivered to the group, this delivery
+    /// included (1 the first time).
+    pub deliveries: u64,
+}
+
+impl StreamEntry {
+    /// An entry (for stores outside this crate).
+    pub fn new(id: impl Into<String>, payload: Vec<u8>, deliveries: u64) -> Self {
+        Self {
+            id: id.into(),
+            payload,
+            deliveries,
+        }
+    }
+}
+
 /// Shared state for carrier clients: bytes under keys, with a lifetime,
 /// a lock per key and a counter of uses per window.
 ///
@@ -404,6 +435,76 @@ pub trait Store: Send + Sync + fmt::Debug {
     ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
         let _ = (index, limit);
         Err(no_indexes(self.name()))
+    }
+
+    /// Appends `payload` to the stream `stream` and trims the stream to
+    /// about `max_len` entries (Redis `XADD … MAXLEN ~`; the memory store
+    /// trims exactly), oldest first. Answers the entry's id. A payload
+    /// larger than [`MAX_VALUE_BYTES`] is an error. Streams live until
+    /// trimmed; their consumer groups with them.
+    ///
+    /// The default, for stores written before streams existed, is an
+    /// error (nothing is stored).
+    async fn stream_add(
+        &self,
+        stream: &str,
+        payload: &[u8],
+        max_len: u64,
+    ) -> Result<String, StoreError> {
+        let _ = (stream, payload, max_len);
+        Err(no_streams(self.name()))
+    }
+
+    /// Up to `count` entries of `stream` for `consumer` of the consumer
+    /// group `group` (created at the stream's start on first use). With
+    /// `mine`, the entries delivered to this consumer before and not yet
+    /// acknowledged (`XREADGROUP … 0`), at once; without, entries never
+    /// delivered to the group (`XREADGROUP … >`), waiting up to `block`
+    /// for one. Each delivered entry stays pending for `consumer` until
+    /// [`Store::stream_ack`]. An entry trimmed away while pending is
+    /// dropped from the pending list, never answered. The default is an
+    /// error.
+    async fn stream_read(
+        &self,
+        stream: &str,
+        group: &str,
+        consumer: &str,
+        mine: bool,
+        count: usize,
+        block: Duration,
+    ) -> Result<Vec<StreamEntry>, StoreError> {
+        let _ = (stream, group, consumer, mine, count, block);
+        Err(no_streams(self.name()))
+    }
+
+    /// Acknowledges entry `id` of `stream` for `group`: it leaves the
+    /// pending list. True when it was pending. The default is an error.
+    async fn stream_ack(&self, stream: &str, group: &str, id: &str) -> Result<bool, StoreError> {
+        let _ = (stream, group, id);
+        Err(no_streams(self.name()))
+    }
+
+    /// Up to `count` entries pending in `group` for `min_idle` or longer
+    /// (their consumer died or is stuck), handed to `consumer`
+    /// (`XAUTOCLAIM`): each counts one more delivery. The default is an
+    /// error.
+    async fn stream_claim(
+        &self,
+        stream: &str,
+        group: &str,
+        consumer: &str,
+        min_idle: Duration,
+        count: usize,
+    ) -> Result<Vec<StreamEntry>, StoreError> {
+        let _ = (stream, group, consumer, min_idle, count);
+        Err(no_streams(self.name()))
+    }
+
+    /// How many entries `stream` holds (0 when it does not exist). The
+    /// default is an error.
+    async fn stream_len(&self, stream: &str) -> Result<u64, StoreError> {
+        let _ = stream;
+        Err(no_streams(self.name()))
     }
 
     /// The longest a client waits for one call to this store before using
