@@ -25,5 +25,8 @@ mod ledger;
 #[path = "store/redis.rs"]
 mod redis_store;
 
+#[path = "store/streams.rs"]
+mod streams;
+
 #[path = "store/values.rs"]
 mod values;

@@ -48,6 +48,8 @@ mod memory;
 #[cfg(feature = "redis")]
 mod redis;
 #[cfg(feature = "redis")]
+mod redis_streams;
+#[cfg(feature = "redis")]
 mod seal;
 mod shared;
 mod streams;

@@ -13,7 +13,7 @@ use tokio::time::Instant;
 use super::seal::{Sealer, SealingKey};
 use super::{
     Budget, Claim, Hold, LockToken, MAX_INDEX_MEMBERS, MAX_VALUE_BYTES, Store, StoreError,
-    check_index_names, check_size,
+    StreamEntry, check_index_names, check_size,
 };
 
 const NAME: &str = "redis";
@@ -473,7 +473,7 @@ fn lease_millis(d: Duration) -> u64 {
 
 impl RedisStore {
     /// `value` sealed for `key` when the store seals, else as is.
-    fn sealed(&self, op: &str, key: &str, value: &[u8]) -> Result<Vec<u8>, StoreError> {
+    pub(super) fn sealed(&self, op: &str, key: &str, value: &[u8]) -> Result<Vec<u8>, StoreError> {
         check_size(NAME, op, value)?;
         match &self.sealer {
             Some(sealer) => sealer.seal(key, value).map_err(|e| Self::error(op, e)),
@@ -483,7 +483,12 @@ impl RedisStore {
 
     /// A claim's stored value, opened. Unlike [`Store::get`], a value that
     /// does not open (or is too large) is an error, never an absence.
-    fn opened(&self, op: &str, key: &str, stored: Vec<u8>) -> Result<Vec<u8>, StoreError> {
+    pub(super) fn opened(
+        &self,
+        op: &str,
+        key: &str,
+        stored: Vec<u8>,
+    ) -> Result<Vec<u8>, StoreError> {
         let value = match &self.sealer {
             Some(sealer) => sealer.open(key, &stored).ok_or_else(|| {
                 Self::error(
@@ -503,7 +508,7 @@ impl RedisStore {
         Ok(value)
     }
 
-    fn error(op: &str, message: impl fmt::Display) -> StoreError {
+    pub(super) fn error(op: &str, message: impl fmt::Display) -> StoreError {
         StoreError::new(NAME, format!("{op}: {message}"))
     }
 
@@ -544,7 +549,7 @@ impl RedisStore {
     /// was sent), it starts a new one and `call` runs once more on that.
     /// When Redis cannot be reached, the calls of the next
     /// [`RECONNECT_AFTER`] fail at once.
-    async fn run<T, F, Fut>(&self, op: &'static str, call: F) -> Result<T, StoreError>
+    pub(super) async fn run<T, F, Fut>(&self, op: &'static str, call: F) -> Result<T, StoreError>
     where
         F: Fn(ConnectionManager) -> Fut,
         Fut: Future<Output = RedisResult<T>>,
@@ -941,6 +946,48 @@ impl Store for RedisStore {
             out.push((member, value));
         }
         Ok(out)
+    }
+
+    async fn stream_add(
+        &self,
+        stream: &str,
+        payload: &[u8],
+        max_len: u64,
+    ) -> Result<String, StoreError> {
+        self.xadd(stream, payload, max_len).await
+    }
+
+    async fn stream_read(
+        &self,
+        stream: &str,
+        group: &str,
+        consumer: &str,
+        mine: bool,
+        count: usize,
+        block: Duration,
+    ) -> Result<Vec<StreamEntry>, StoreError> {
+        self.xreadgroup(stream, group, consumer, mine, count, block)
+            .await
+    }
+
+    async fn stream_ack(&self, stream: &str, group: &str, id: &str) -> Result<bool, StoreError> {
+        self.xack(stream, group, id).await
+    }
+
+    async fn stream_claim(
+        &self,
+        stream: &str,
+        group: &str,
+        consumer: &str,
+        min_idle: Duration,
+        count: usize,
+    ) -> Result<Vec<StreamEntry>, StoreError> {
+        self.xautoclaim(stream, group, consumer, min_idle, count)
+            .await
+    }
+
+    async fn stream_len(&self, stream: &str) -> Result<u64, StoreError> {
+        self.xlen(stream).await
     }
 
     fn timeout(&self) -> Duration {
