@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::model::{
-    Amendment, PhoneNumber, PortId, PortOrder, PortRequest, PortSummary, Portability,
+    Amendment, Baseline, PhoneNumber, PortId, PortOrder, PortRequest, PortSummary, Portability,
     Reconciliation, Submission, SubmittedOrder,
 };
 use crate::operation::Carrier;
@@ -482,6 +482,36 @@ impl Recorded {
     }
 }
 
+/// Records the orders a reconciliation found (submitted when the attempt
+/// was made) with what the carrier said of them.
+async fn record_found(recorded: &Recorded, answer: &Reconciliation, attempted_at: DateTime<Utc>) {
+    let Reconciliation::Found(orders) = answer else {
+        return;
+    };
+    // The carrier holds orders this request created: record them
+    // (submitted when the attempt was made) with what it said.
+    let mut submission = Submission::new(
+        recorded.inner.carrier(),
+        orders
+            .iter()
+            .map(|order| {
+                let numbers = order.lines.iter().filter_map(|l| l.number.clone());
+                SubmittedOrder::new(order.id.clone(), numbers.collect(), serde_json::Value::Null)
+            })
+            .collect(),
+    );
+    submission.submitted_at = attempted_at;
+    let result = recorded
+        .ledger
+        .record(&recorded.account, &submission, None)
+        .await;
+    recorded.warn("record a reconciled order", result);
+    for order in orders {
+        let result = recorded.ledger.observe(&recorded.account, order).await;
+        recorded.warn("record a reconciled order", result);
+    }
+}
+
 #[async_trait]
 impl PortProvider for Recorded {
     fn carrier(&self) -> Carrier {
@@ -513,31 +543,21 @@ impl PortProvider for Recorded {
         attempted_at: DateTime<Utc>,
     ) -> Result<Reconciliation> {
         let answer = self.inner.reconcile(request, attempted_at).await?;
-        if let Reconciliation::Found(orders) = &answer {
-            // The carrier holds orders this request created: record them
-            // (submitted when the attempt was made) with what it said.
-            let mut submission = Submission::new(
-                self.inner.carrier(),
-                orders
-                    .iter()
-                    .map(|order| {
-                        let numbers = order.lines.iter().filter_map(|l| l.number.clone());
-                        SubmittedOrder::new(
-                            order.id.clone(),
-                            numbers.collect(),
-                            serde_json::Value::Null,
-                        )
-                    })
-                    .collect(),
-            );
-            submission.submitted_at = attempted_at;
-            let result = self.ledger.record(&self.account, &submission, None).await;
-            self.warn("record a reconciled order", result);
-            for order in orders {
-                let result = self.ledger.observe(&self.account, order).await;
-                self.warn("record a reconciled order", result);
-            }
-        }
+        record_found(self, &answer, attempted_at).await;
+        Ok(answer)
+    }
+
+    async fn baseline(&self) -> Result<Option<Baseline>> {
+        self.inner.baseline().await
+    }
+
+    async fn reconcile_from(
+        &self,
+        attempted_at: DateTime<Utc>,
+        baseline: &Baseline,
+    ) -> Result<Reconciliation> {
+        let answer = self.inner.reconcile_from(attempted_at, baseline).await?;
+        record_found(self, &answer, attempted_at).await;
         Ok(answer)
     }
 

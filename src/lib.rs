@@ -372,10 +372,10 @@ pub use ledger::{
     OPEN_LIFETIME, Recorded,
 };
 pub use model::{
-    ACCEPTED_MEDIA_TYPES, AccountNumber, Address, Amendment, Credential, Document, DocumentKind,
-    Iccid, LineChange, LineFailure, Pac, PhoneNumber, Pin, PortId, PortLine, PortLineDetail,
-    PortOrder, PortRequest, PortSummary, Portability, Reconciliation, Submission, SubmittedOrder,
-    Subscriber,
+    ACCEPTED_MEDIA_TYPES, AccountNumber, Address, Amendment, Baseline, Credential, Document,
+    DocumentKind, Iccid, LineChange, LineFailure, MAX_BASELINE_ORDERS, Pac, PhoneNumber, Pin,
+    PortId, PortLine, PortLineDetail, PortOrder, PortRequest, PortSummary, Portability,
+    Reconciliation, Submission, SubmittedOrder, Subscriber,
 };
 pub use once::{
     DEFAULT_DEADLINE, DEFAULT_KEY_TTL, DEFAULT_RECONCILE_AFTER, IdempotencyKey, MAX_KEY_TTL,

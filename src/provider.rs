@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::model::{
-    Amendment, PhoneNumber, PortId, PortOrder, PortRequest, PortSummary, Portability,
+    Amendment, Baseline, PhoneNumber, PortId, PortOrder, PortRequest, PortSummary, Portability,
     Reconciliation, Submission,
 };
 use crate::operation::{Carrier, Operation};
@@ -36,6 +36,14 @@ pub struct Capabilities {
     /// [`PortProvider::reconcile`]: the carrier can be asked whether a
     /// submission whose outcome was unknown created an order.
     pub reconcile: bool,
+    /// [`PortProvider::baseline`] and [`PortProvider::reconcile_from`]: the
+    /// carrier's listing, read just before a create, lets the order that
+    /// create made be told from the others afterwards, as long as nothing
+    /// else creates an order on the account meanwhile.
+    /// [`crate::OnceSubmitter`] serialises the account's submissions for
+    /// such a carrier (one create at a time, through a lock in its store).
+    #[serde(default)]
+    pub baseline: bool,
     /// True when one order may hold several numbers.
     pub multi_line_orders: bool,
     /// True when the carrier takes documents (LoA, bill) with an order.
@@ -52,6 +60,7 @@ impl Capabilities {
         amend: false,
         cancel: false,
         reconcile: false,
+        baseline: false,
         multi_line_orders: false,
         documents: false,
     };
@@ -205,6 +214,57 @@ pub trait PortProvider: Send + Sync + fmt::Debug {
         attempted_at: DateTime<Utc>,
     ) -> Result<Reconciliation> {
         let _ = (request, attempted_at);
+        Err(unsupported(self.carrier(), Operation::Reconcile))
+    }
+
+    /// What the carrier holds now, read before a create, that lets
+    /// [`PortProvider::reconcile_from`] tell the order this create makes
+    /// from those that existed before: the ids of the orders recorded since
+    /// a little before now, from a complete listing. Read-only.
+    ///
+    /// `Ok(None)` when no usable baseline can be read (a listing that is
+    /// incomplete, holds an entry that cannot be read or has no id or no
+    /// time, or holds more than [`crate::MAX_BASELINE_ORDERS`] recent
+    /// orders): an unknown outcome is then resolved by
+    /// [`PortProvider::reconcile`] alone. A listing that fails (the
+    /// carrier's refusal, a transport error) is the error. The default,
+    /// for carriers without it ([`Capabilities::baseline`] false), is
+    /// `Ok(None)`, sending nothing.
+    async fn baseline(&self) -> Result<Option<Baseline>> {
+        Ok(None)
+    }
+
+    /// Asks whether the create attempted at `attempted_at`, sent after
+    /// `baseline` was read (by [`PortProvider::baseline`]), created an
+    /// order: the orders recorded since the attempt that the baseline does
+    /// not hold are the ones created after it was read.
+    ///
+    /// [`Reconciliation::Found`] is answered *by elimination*, when exactly
+    /// one such order exists: it holds only when nothing else created an
+    /// order on the account between the baseline's read and this call
+    /// ([`crate::OnceSubmitter`] makes sure of that for its own
+    /// submissions; an order placed on the account another way meanwhile,
+    /// such as in the carrier's portal, makes the answer
+    /// [`Reconciliation::Inconclusive`], or could be taken for it). No new
+    /// order on a complete, well-formed listing is
+    /// [`Reconciliation::NotFound`]; anything else is
+    /// [`Reconciliation::Inconclusive`]. A listing that fails is an error.
+    /// Read-only.
+    ///
+    /// Take `attempted_at` after the baseline was read and before the
+    /// create is sent, on the clock the provider reads its baseline with
+    /// (the system clock unless one was injected): a baseline whose window
+    /// does not cover the attempt's is [`Reconciliation::Inconclusive`].
+    ///
+    /// The default, for carriers without baselines
+    /// ([`Capabilities::baseline`] false), returns [`Error::Unsupported`]
+    /// with [`Operation::Reconcile`] without sending anything.
+    async fn reconcile_from(
+        &self,
+        attempted_at: DateTime<Utc>,
+        baseline: &Baseline,
+    ) -> Result<Reconciliation> {
+        let _ = (attempted_at, baseline);
         Err(unsupported(self.carrier(), Operation::Reconcile))
     }
 

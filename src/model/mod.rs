@@ -22,7 +22,7 @@ pub use order::{
     Portability, Submission, SubmittedOrder,
 };
 pub use phone::PhoneNumber;
-pub use reconcile::Reconciliation;
+pub use reconcile::{Baseline, MAX_BASELINE_ORDERS, Reconciliation};
 pub(crate) use request::check_text;
 pub use request::{PortLine, PortRequest};
 pub use secret::{AccountNumber, Credential, Pac, Pin};

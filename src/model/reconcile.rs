@@ -1,8 +1,10 @@
-//! What a carrier says about a submission whose outcome was unknown.
+//! What a carrier says about a submission whose outcome was unknown, and
+//! what it held before one was sent.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::PortOrder;
+use crate::model::{PortId, PortOrder};
 
 /// The answer of [`crate::PortProvider::reconcile`]: did a submission whose
 /// outcome was unknown ([`crate::Error::OutcomeUnknown`]) create an order?
@@ -69,5 +71,71 @@ impl Reconciliation {
             Self::NotFound => &[],
             Self::Inconclusive { candidates, .. } => candidates,
         }
+    }
+}
+
+/// The most order ids a [`Baseline`] holds: 1,000. A carrier listing more
+/// orders recorded within a baseline's window gives no baseline.
+pub const MAX_BASELINE_ORDERS: usize = 1_000;
+
+/// What a carrier held just before a create, read by
+/// [`crate::PortProvider::baseline`]: the ids of the orders its complete
+/// listing held recorded at or after [`Baseline::since`]. Given back to
+/// [`crate::PortProvider::reconcile_from`], it tells the order that create
+/// made from the orders that existed before it.
+///
+/// Bounded: at most [`MAX_BASELINE_ORDERS`] ids, kept sorted and without
+/// duplicates (a stored baseline read back is checked the same way). It
+/// holds no secret: order ids and a time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "BaselineForm")]
+#[non_exhaustive]
+pub struct Baseline {
+    since: DateTime<Utc>,
+    orders: Vec<PortId>,
+}
+
+/// A [`Baseline`] as stored, checked on the way in.
+#[derive(Deserialize)]
+struct BaselineForm {
+    since: DateTime<Utc>,
+    orders: Vec<PortId>,
+}
+
+impl TryFrom<BaselineForm> for Baseline {
+    type Error = String;
+
+    fn try_from(form: BaselineForm) -> Result<Self, Self::Error> {
+        let n = form.orders.len();
+        Self::new(form.since, form.orders).ok_or_else(|| {
+            format!("a baseline holds at most {MAX_BASELINE_ORDERS} order ids, not {n}")
+        })
+    }
+}
+
+impl Baseline {
+    /// The orders `orders` recorded at or after `since`; `None` when there
+    /// are more than [`MAX_BASELINE_ORDERS`] (duplicates counted once).
+    pub fn new(since: DateTime<Utc>, mut orders: Vec<PortId>) -> Option<Self> {
+        orders.sort_unstable();
+        orders.dedup();
+        (orders.len() <= MAX_BASELINE_ORDERS).then_some(Self { since, orders })
+    }
+
+    /// The start of the window: the listing's orders recorded at or after
+    /// this time are all in [`Baseline::orders`].
+    pub fn since(&self) -> DateTime<Utc> {
+        self.since
+    }
+
+    /// The ids of the orders recorded at or after [`Baseline::since`],
+    /// sorted.
+    pub fn orders(&self) -> &[PortId] {
+        &self.orders
+    }
+
+    /// True when `id` is one of [`Baseline::orders`].
+    pub fn contains(&self, id: &str) -> bool {
+        self.orders.binary_search_by(|o| o.as_str().cmp(id)).is_ok()
     }
 }
