@@ -14,7 +14,10 @@ use numport::carrier::inumbering::INumberingClient;
 use numport::clock::ManualClock;
 use numport::http::{HttpConfig, RetryPolicy};
 use numport::sandbox::{CellhireSandbox, CellhireSandboxConfig, INumberingSandbox};
-use numport::{Error, Operation, PhoneNumber, PortLine, PortProvider, PortRequest, Reconciliation};
+use numport::{
+    Baseline, Error, MAX_BASELINE_ORDERS, Operation, PhoneNumber, PortLine, PortProvider,
+    PortRequest, Reconciliation,
+};
 use serde_json::json;
 use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -461,6 +464,232 @@ async fn inumbering_returns_the_listing_error() {
 
     let err = client.reconcile(&request, Utc::now()).await.unwrap_err();
 
+    assert_eq!(err.status(), Some(503), "{err:?}");
+}
+
+// ------------------------------------------- iNumbering, from a baseline
+
+/// A baseline as a store would give it back: the window's start and the
+/// ids it holds.
+fn baseline_of(since: DateTime<Utc>, ids: &[&str]) -> Baseline {
+    serde_json::from_value(json!({"since": since, "orders": ids})).unwrap()
+}
+
+/// The orders recorded after the baseline: exactly one is `Found` (by
+/// elimination), none is `NotFound`; the plain reconcile cannot tell.
+#[tokio::test]
+async fn inumbering_reconcile_from_finds_the_one_order_created_after_the_baseline() {
+    let sandbox = INumberingSandbox::start().await.unwrap();
+    let client = inumbering(&sandbox);
+    assert!(client.capabilities().baseline);
+    // An order placed before: recent, and in the baseline.
+    let earlier = client.submit(&us_request("3125550143")).await.unwrap();
+    let baseline = client.baseline().await.unwrap().unwrap();
+    assert_eq!(baseline.orders(), [earlier.orders[0].id.clone()]);
+    let attempted_at = Utc::now();
+    assert_eq!(
+        client
+            .reconcile_from(attempted_at, &baseline)
+            .await
+            .unwrap(),
+        Reconciliation::NotFound
+    );
+
+    let request = us_request("3125550142");
+    let submitted = client.submit(&request).await.unwrap();
+    let answer = client
+        .reconcile_from(attempted_at, &baseline)
+        .await
+        .unwrap();
+    let Reconciliation::Found(orders) = &answer else {
+        panic!("not found: {answer:?}");
+    };
+    let ids: Vec<_> = orders.iter().map(|o| o.id.clone()).collect();
+    assert_eq!(ids, [submitted.orders[0].id.clone()]);
+    assert!(orders[0].lines.is_empty());
+    // Without the baseline both orders are candidates.
+    let plain = client.reconcile(&request, attempted_at).await.unwrap();
+    assert!(
+        plain.is_inconclusive() && plain.orders().len() == 2,
+        "{plain:?}"
+    );
+}
+
+/// A baseline read after the attempt does not cover its window: nothing
+/// is read, and the answer cannot tell.
+#[tokio::test]
+async fn inumbering_reconcile_from_a_baseline_read_after_the_attempt_is_inconclusive_unsent() {
+    let sandbox = INumberingSandbox::start().await.unwrap();
+    let client = inumbering(&sandbox);
+    let baseline = client.baseline().await.unwrap().unwrap();
+    assert!(baseline.orders().is_empty());
+    let requests = sandbox.requests().len();
+    let attempted_at = baseline.since(); // five minutes before the read
+    let answer = client
+        .reconcile_from(attempted_at, &baseline)
+        .await
+        .unwrap();
+    let Reconciliation::Inconclusive { reason, candidates } = &answer else {
+        panic!("{answer:?}");
+    };
+    assert!(candidates.is_empty());
+    assert!(
+        reason.contains("it was not read before the attempt"),
+        "{reason}"
+    );
+    assert_eq!(sandbox.requests().len(), requests);
+}
+
+#[tokio::test]
+async fn inumbering_reconcile_from_two_new_orders_is_inconclusive_naming_both() {
+    let attempt = attempted_at().timestamp();
+    // 00000 (attempt+10 s), 00001 (+9 s), 00002 (+8 s): 00002 was there
+    // before the create.
+    let body = summary_of(3, attempt + 10);
+    let (_server, client) = inumbering_mock(ResponseTemplate::new(200).set_body_json(body)).await;
+    let baseline = baseline_of(attempted_at() - chrono::TimeDelta::minutes(5), &["00002"]);
+
+    let answer = client
+        .reconcile_from(attempted_at(), &baseline)
+        .await
+        .unwrap();
+
+    let Reconciliation::Inconclusive { reason, candidates } = answer else {
+        panic!("not inconclusive: {answer:?}");
+    };
+    let ids: Vec<_> = candidates.iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(ids, ["00001", "00000"]);
+    assert!(
+        reason.starts_with(
+            "the account has 2 new orders recorded at or after 2026-05-01T08:55:00Z (the \
+             attempt less 5 minutes for clock differences) that the baseline read before the \
+             create does not hold"
+        ),
+        "{reason}"
+    );
+    assert!(reason.contains("outside numport"), "{reason}");
+}
+
+#[tokio::test]
+async fn inumbering_reconcile_from_an_entry_without_a_time_is_inconclusive() {
+    let attempt = attempted_at().timestamp();
+    let mut body = summary_of(1, attempt + 10);
+    body["portStatusSummary"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"id": "doc-t", "key": ["1234567890"],
+            "value": {"pid": "TTTTT", "status": "submitted", "foc": "19750715"}}));
+    let (_server, client) = inumbering_mock(ResponseTemplate::new(200).set_body_json(body)).await;
+    // The timed order was there before: only the timeless one may be new.
+    let baseline = baseline_of(attempted_at() - chrono::TimeDelta::minutes(5), &["00000"]);
+
+    let answer = client
+        .reconcile_from(attempted_at(), &baseline)
+        .await
+        .unwrap();
+
+    let Reconciliation::Inconclusive { reason, candidates } = answer else {
+        panic!("not inconclusive: {answer:?}");
+    };
+    let ids: Vec<_> = candidates.iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(ids, ["TTTTT"]);
+    assert!(
+        reason.starts_with("1 entry without a time may be the order: do not resubmit"),
+        "{reason}"
+    );
+}
+
+#[tokio::test]
+async fn inumbering_reconcile_from_an_incomplete_summary_is_inconclusive() {
+    let attempt = attempted_at().timestamp();
+    // One new order, then the body is cut.
+    let complete = summary_of(3, attempt + 10).to_string();
+    let cut = complete[..complete.len() - 40].to_owned();
+    let (_server, client) =
+        inumbering_mock(ResponseTemplate::new(200).set_body_raw(cut, "application/json")).await;
+    let baseline = baseline_of(
+        attempted_at() - chrono::TimeDelta::minutes(5),
+        &["00001", "00002"],
+    );
+
+    let answer = client
+        .reconcile_from(attempted_at(), &baseline)
+        .await
+        .unwrap();
+
+    let Reconciliation::Inconclusive { reason, .. } = &answer else {
+        panic!("not inconclusive: {answer:?}");
+    };
+    assert!(
+        reason.contains("incomplete") && reason.contains("do not resubmit"),
+        "{reason}"
+    );
+}
+
+/// `n` orders all recorded at `at`.
+fn recent_summary(n: usize, at: i64) -> serde_json::Value {
+    let entries: Vec<_> = (0..n)
+        .map(|i| {
+            json!({"id": format!("doc-{i}"), "key": ["1234567890", at.to_string()],
+                "value": {"pid": format!("{i:05}"), "status": "submitted", "foc": "19750715"}})
+        })
+        .collect();
+    json!({"statusCode": "200", "status": "Success", "portStatusSummary": entries})
+}
+
+#[tokio::test]
+async fn inumbering_baseline_holds_up_to_a_thousand_recent_orders_and_none_over() {
+    let now = Utc::now().timestamp();
+    // 1,000 recent orders and 5 older than the window.
+    let mut body = recent_summary(MAX_BASELINE_ORDERS, now);
+    let older = recent_summary(5, now - 3600);
+    body["portStatusSummary"].as_array_mut().unwrap().extend(
+        older["portStatusSummary"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let mut e = e.clone();
+                e["value"]["pid"] = json!(format!("old-{}", e["value"]["pid"].as_str().unwrap()));
+                e
+            }),
+    );
+    let (_server, client) = inumbering_mock(ResponseTemplate::new(200).set_body_json(body)).await;
+    let baseline = client.baseline().await.unwrap().unwrap();
+    assert_eq!(baseline.orders().len(), 1_000);
+    assert!(baseline.contains("00999") && !baseline.contains("old-00000"));
+    assert!(baseline.since() <= Utc::now() - chrono::TimeDelta::minutes(5));
+
+    let body = recent_summary(MAX_BASELINE_ORDERS + 1, now);
+    let (_server, client) = inumbering_mock(ResponseTemplate::new(200).set_body_json(body)).await;
+    assert_eq!(client.baseline().await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn inumbering_baseline_is_none_on_an_entry_it_cannot_place_and_an_error_on_a_failure() {
+    let now = Utc::now().timestamp();
+    let complete = recent_summary(2, now);
+    let mut timeless = complete.clone();
+    timeless["portStatusSummary"][1]["key"] = json!(["1234567890"]);
+    let mut unnamed = complete.clone();
+    unnamed["portStatusSummary"][1] =
+        json!({"key": ["1234567890", now.to_string()], "value": {"status": "submitted"}});
+    let text = complete.to_string();
+    for body in [
+        ResponseTemplate::new(200).set_body_json(timeless),
+        ResponseTemplate::new(200).set_body_json(unnamed),
+        ResponseTemplate::new(200)
+            .set_body_raw(text[..text.len() - 40].to_owned(), "application/json"),
+        ResponseTemplate::new(200).set_body_raw(r#"{"status":"Success"}"#, "application/json"),
+    ] {
+        let (_server, client) = inumbering_mock(body).await;
+        assert_eq!(client.baseline().await.unwrap(), None);
+    }
+
+    let sandbox = INumberingSandbox::start().await.unwrap();
+    let client = inumbering(&sandbox);
+    sandbox.fail_next(10);
+    let err = client.baseline().await.unwrap_err();
     assert_eq!(err.status(), Some(503), "{err:?}");
 }
 

@@ -18,8 +18,8 @@ use super::types::{AccountPort, PortInOrder, PortStatusEntry};
 use crate::bulk;
 use crate::error::{Error, FieldError, RejectReason, Result};
 use crate::model::{
-    PhoneNumber, PortId, PortOrder, PortRequest, PortSummary, Portability, Reconciliation,
-    Submission, SubmittedOrder,
+    Baseline, MAX_BASELINE_ORDERS, PhoneNumber, PortId, PortOrder, PortRequest, PortSummary,
+    Portability, Reconciliation, Submission, SubmittedOrder,
 };
 use crate::operation::{Carrier, Operation};
 use crate::provider::BulkOptions;
@@ -34,6 +34,7 @@ const CAPABILITIES: Capabilities = Capabilities {
     order: true,
     orders: true,
     reconcile: true,
+    baseline: true,
     multi_line_orders: true,
     ..Capabilities::NONE
 };
@@ -490,105 +491,294 @@ impl PortProvider for INumberingClient {
     /// `loa_url` e-mail, support ticket) with iNumbering. The carrier's
     /// failure, a body that is not JSON, or a transport error is returned
     /// as the error. The orders have no lines.
+    ///
+    /// With a [`Baseline`] read just before the create
+    /// ([`PortProvider::baseline`]), [`PortProvider::reconcile_from`] can
+    /// answer `Found` by elimination.
     async fn reconcile(
         &self,
         request: &PortRequest,
         attempted_at: DateTime<Utc>,
     ) -> Result<Reconciliation> {
         check::request(request, self.is_admin())?;
-        let since_at = attempted_at
-            .checked_sub_signed(RECONCILE_CLOCK_SKEW)
-            .unwrap_or(DateTime::<Utc>::MIN_UTC);
-        let since = since_at.timestamp();
-        let mut reader = self.summary();
-        let mut candidates = std::collections::BinaryHeap::new();
-        let (mut recent, mut timeless, mut unnamed, mut unreadable) = (0u64, 0u64, 0u64, 0u64);
-        let mut seq = 0u64;
-        let incomplete = loop {
-            match reader.next().await {
-                Step::Entry(entry) => {
-                    let Some(id) = entry.key().and_then(|k| PortId::new(k).ok()) else {
-                        unnamed += 1;
-                        continue;
-                    };
-                    let rank = match entry.timestamp {
-                        None => {
-                            timeless += 1;
-                            i64::MIN
-                        }
-                        Some(t) if t >= since => {
-                            recent += 1;
-                            t
-                        }
-                        Some(_) => continue,
-                    };
-                    seq += 1;
-                    candidates.push(Candidate {
-                        rank,
-                        seq,
-                        order: order_of(id, &entry),
-                    });
-                    if candidates.len() > MAX_CANDIDATES {
-                        // The one recorded last goes.
-                        candidates.pop();
-                    }
-                }
-                Step::Unreadable(_) => unreadable += 1,
-                Step::Failed(e) if e.is_incomplete() => break Some(e),
-                Step::Failed(e) => return Err(e),
-                Step::Complete => break None,
-            }
-        };
-        if incomplete.is_none() && recent + timeless + unnamed + unreadable == 0 {
+        let scan = Scan::read(self, attempted_at, None).await?;
+        if scan.is_clean() && scan.recent == 0 {
             return Ok(Reconciliation::NotFound);
         }
-        let mut why = Vec::new();
-        if recent > 0 {
-            why.push(format!(
+        let lead = (scan.recent > 0).then(|| {
+            format!(
                 "the account has {} recorded at or after {} (the attempt less \
                  {} minutes for clock differences), and iNumbering's status summary holds \
                  nothing of a request (no numbers, no name) to tell the submitted order from \
                  another submission's",
-                counted(recent, "order", "orders"),
-                since_at.format("%Y-%m-%dT%H:%M:%SZ"),
+                counted(scan.recent, "order", "orders"),
+                scan.since_at.format("%Y-%m-%dT%H:%M:%SZ"),
                 RECONCILE_CLOCK_SKEW.num_minutes()
-            ));
+            )
+        });
+        Ok(scan.inconclusive(lead))
+    }
+
+    /// Reads the port status summary once, as it arrives, and keeps the ids
+    /// of the orders recorded at or after now (this client's clock) less
+    /// five minutes, the window [`PortProvider::reconcile_from`] looks in
+    /// (the carrier's clock and this machine's may disagree).
+    ///
+    /// `Ok(None)`, no baseline, when the summary is incomplete (no listing
+    /// in the answer, cut, malformed, over the listing bound), holds an
+    /// entry that could not be read, has neither `pid` nor `id`, or carries
+    /// no time, or holds more than [`crate::MAX_BASELINE_ORDERS`] orders in
+    /// the window. The carrier's failure, a body that is not JSON, or a
+    /// transport error is the error.
+    async fn baseline(&self) -> Result<Option<Baseline>> {
+        let since_at = self
+            .now()
+            .checked_sub_signed(RECONCILE_CLOCK_SKEW)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let since = since_at.timestamp();
+        let mut reader = self.summary();
+        let mut orders = Vec::new();
+        loop {
+            match reader.next().await {
+                Step::Entry(entry) => {
+                    let id = entry.key().and_then(|k| PortId::new(k).ok());
+                    let (Some(id), Some(at)) = (id, entry.timestamp) else {
+                        return Ok(None);
+                    };
+                    if at >= since {
+                        if orders.len() >= MAX_BASELINE_ORDERS {
+                            return Ok(None);
+                        }
+                        orders.push(id);
+                    }
+                }
+                Step::Unreadable(_) => return Ok(None),
+                Step::Failed(e) if e.is_incomplete() => return Ok(None),
+                Step::Failed(e) => return Err(e),
+                Step::Complete => return Ok(Baseline::new(since_at, orders)),
+            }
         }
-        if timeless > 0 {
+    }
+
+    /// Reads the port status summary once, as it arrives, and looks for
+    /// the orders recorded at or after `attempted_at` less five minutes
+    /// (for clock differences) whose `pid` and `id` are not in `baseline`:
+    /// the orders created after the baseline was read.
+    ///
+    /// - [`Reconciliation::Found`], the one such order (without lines: the
+    ///   summary has no numbers), when there is exactly one and the
+    ///   complete, well-formed summary was read with every entry readable,
+    ///   named and timed. This is **by elimination**: the summary holds
+    ///   nothing of the request, so it holds only when nothing else created
+    ///   an order on the account between the baseline's read and this call.
+    ///   [`crate::OnceSubmitter`] serialises its own submissions on the
+    ///   account for that; an order placed on the account another way in
+    ///   that window (in iNumbering's portal, by another program) makes the
+    ///   answer [`Reconciliation::Inconclusive`] when this submission also
+    ///   created one, and **could be taken for this submission's** when it
+    ///   did not.
+    /// - [`Reconciliation::NotFound`] when, on such a summary, there is none.
+    /// - [`Reconciliation::Inconclusive`] otherwise: more than one (the
+    ///   100 recorded closest to the attempt are the candidates), an entry
+    ///   that could not be read, has no id or no time, an incomplete
+    ///   summary ([`Error::Incomplete`]), or a baseline that does not cover
+    ///   the window (read later than `attempted_at`, its window starting
+    ///   after the attempt's less five minutes), checked before anything is
+    ///   sent.
+    ///
+    /// The carrier's failure, a body that is not JSON, or a transport error
+    /// is returned as the error.
+    async fn reconcile_from(
+        &self,
+        attempted_at: DateTime<Utc>,
+        baseline: &Baseline,
+    ) -> Result<Reconciliation> {
+        let since_at = attempted_at
+            .checked_sub_signed(RECONCILE_CLOCK_SKEW)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        if baseline.since() > since_at {
+            return Ok(Reconciliation::Inconclusive {
+                reason: format!(
+                    "the baseline's window starts at {}, after {} (the attempt less {} minutes \
+                     for clock differences): it was not read before the attempt, so orders \
+                     that existed then may be taken for new ones; do not resubmit; check with \
+                     iNumbering",
+                    baseline.since().format("%Y-%m-%dT%H:%M:%SZ"),
+                    since_at.format("%Y-%m-%dT%H:%M:%SZ"),
+                    RECONCILE_CLOCK_SKEW.num_minutes()
+                ),
+                candidates: Vec::new(),
+            });
+        }
+        let mut scan = Scan::read(self, attempted_at, Some(baseline)).await?;
+        if scan.is_clean() {
+            match scan.recent {
+                0 => return Ok(Reconciliation::NotFound),
+                1 => {
+                    if let Some(found) = scan.candidates.pop() {
+                        return Ok(Reconciliation::Found(vec![found.order]));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let lead = (scan.recent > 0).then(|| {
+            format!(
+                "the account has {} recorded at or after {} (the attempt less {} minutes for \
+                 clock differences) that the baseline read before the create does not hold, \
+                 and iNumbering's status summary holds nothing of a request (no numbers, no \
+                 name) to tell which is this submission's (was an order placed on the account \
+                 outside numport, such as in iNumbering's portal?)",
+                counted(scan.recent, "new order", "new orders"),
+                scan.since_at.format("%Y-%m-%dT%H:%M:%SZ"),
+                RECONCILE_CLOCK_SKEW.num_minutes()
+            )
+        });
+        Ok(scan.inconclusive(lead))
+    }
+}
+
+/// One reading of the status summary for a reconciliation: the entries
+/// recorded at or after an attempt less [`RECONCILE_CLOCK_SKEW`] (less
+/// those a baseline holds), and those that cannot be placed.
+struct Scan {
+    /// The attempt less the skew.
+    since_at: DateTime<Utc>,
+    /// Entries recorded in the window (and not in the baseline).
+    recent: u64,
+    /// Named entries without a time.
+    timeless: u64,
+    /// Entries with neither `pid` nor `id`.
+    unnamed: u64,
+    /// Entries that could not be read.
+    unreadable: u64,
+    /// Why the summary is not complete, if it is not.
+    incomplete: Option<Error>,
+    /// The [`MAX_CANDIDATES`] recent or timeless entries recorded closest
+    /// to the attempt (the timeless first).
+    candidates: std::collections::BinaryHeap<Candidate>,
+}
+
+impl Scan {
+    /// Reads the summary once. An entry whose `pid` or `id` `baseline`
+    /// holds existed before the create: it is left out.
+    async fn read(
+        client: &INumberingClient,
+        attempted_at: DateTime<Utc>,
+        baseline: Option<&Baseline>,
+    ) -> Result<Self> {
+        let since_at = attempted_at
+            .checked_sub_signed(RECONCILE_CLOCK_SKEW)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let since = since_at.timestamp();
+        let mut scan = Self {
+            since_at,
+            recent: 0,
+            timeless: 0,
+            unnamed: 0,
+            unreadable: 0,
+            incomplete: None,
+            candidates: std::collections::BinaryHeap::new(),
+        };
+        let known = |entry: &PortStatusEntry| {
+            baseline.is_some_and(|b| {
+                [entry.pid.as_deref(), entry.id.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .any(|k| b.contains(k))
+            })
+        };
+        let mut reader = client.summary();
+        let mut seq = 0u64;
+        loop {
+            match reader.next().await {
+                Step::Entry(entry) => {
+                    let Some(id) = entry.key().and_then(|k| PortId::new(k).ok()) else {
+                        scan.unnamed = scan.unnamed.saturating_add(1);
+                        continue;
+                    };
+                    let rank = match entry.timestamp {
+                        None => {
+                            scan.timeless = scan.timeless.saturating_add(1);
+                            i64::MIN
+                        }
+                        Some(t) if t >= since && !known(&entry) => {
+                            scan.recent = scan.recent.saturating_add(1);
+                            t
+                        }
+                        Some(_) => continue,
+                    };
+                    seq = seq.saturating_add(1);
+                    scan.candidates.push(Candidate {
+                        rank,
+                        seq,
+                        order: order_of(id, &entry),
+                    });
+                    if scan.candidates.len() > MAX_CANDIDATES {
+                        // The one recorded last goes.
+                        scan.candidates.pop();
+                    }
+                }
+                Step::Unreadable(_) => scan.unreadable = scan.unreadable.saturating_add(1),
+                Step::Failed(e) if e.is_incomplete() => {
+                    scan.incomplete = Some(e);
+                    return Ok(scan);
+                }
+                Step::Failed(e) => return Err(e),
+                Step::Complete => return Ok(scan),
+            }
+        }
+    }
+
+    /// True when the complete summary was read, every entry in it read,
+    /// named and timed.
+    fn is_clean(&self) -> bool {
+        self.incomplete.is_none() && self.timeless == 0 && self.unnamed == 0 && self.unreadable == 0
+    }
+
+    /// "Cannot tell", led by `lead` (what the recent orders say), naming
+    /// the candidates.
+    fn inconclusive(self, lead: Option<String>) -> Reconciliation {
+        let mut why: Vec<String> = lead.into_iter().collect();
+        if self.timeless > 0 {
             why.push(format!(
                 "{} without a time may be the order",
-                entries(timeless)
+                entries(self.timeless)
             ));
         }
-        if unnamed > 0 {
+        if self.unnamed > 0 {
             why.push(format!(
                 "{} with neither pid nor id may be the order",
-                entries(unnamed)
+                entries(self.unnamed)
             ));
         }
-        if unreadable > 0 {
+        if self.unreadable > 0 {
             why.push(format!(
                 "{} that could not be read may be the order",
-                entries(unreadable)
+                entries(self.unreadable)
             ));
         }
-        if let Some(e) = &incomplete {
+        if let Some(e) = &self.incomplete {
             why.push(e.to_string());
         }
-        let candidates = candidates.into_sorted_vec();
-        if recent + timeless > MAX_CANDIDATES as u64 {
+        if self.recent.saturating_add(self.timeless) > MAX_CANDIDATES as u64 {
             why.push(format!(
                 "the {MAX_CANDIDATES} recorded closest to the attempt are the candidates"
             ));
         }
-        Ok(Reconciliation::Inconclusive {
+        Reconciliation::Inconclusive {
             reason: format!(
                 "{}: do not resubmit; check the candidates with iNumbering (their support \
                  ticket, the LoA e-mail)",
                 why.join("; ")
             ),
-            candidates: candidates.into_iter().map(|c| c.order).collect(),
-        })
+            candidates: self
+                .candidates
+                .into_sorted_vec()
+                .into_iter()
+                .map(|c| c.order)
+                .collect(),
+        }
     }
 }
 
