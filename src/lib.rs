@@ -213,10 +213,24 @@
 //! before anything is sent again, and never resent when the carrier cannot
 //! tell (or, like Apeiron, cannot be asked): that is an
 //! [`Error::OutcomeUnknown`] saying how to clear the key
-//! ([`OnceSubmitter::clear`]). When the store cannot be reached, the call
-//! fails before sending with a retryable error, unless
-//! [`OnceSubmitter::best_effort`] is set. Keys are kept 24 hours by default
-//! ([`OnceSubmitter::key_ttl`]).
+//! ([`OnceSubmitter::clear`]).
+//!
+//! iNumbering's listing holds nothing of a request, so its orders can be
+//! told apart only by elimination: for such a carrier
+//! ([`Capabilities::baseline`]) the submitter serialises the account's
+//! submissions through an account lock in the store, reads a
+//! [`Baseline`] of the account's recent orders before each create
+//! ([`PortProvider::baseline`]), and resolves a create whose owner died
+//! with [`PortProvider::reconcile_from`]: the one order that appeared
+//! since is that create's, recorded and answered without a second create.
+//! A call with another key on the account waits for the lock (and
+//! resolves such a key first). An order placed on the account outside
+//! numport meanwhile (iNumbering's portal) makes that answer unresolvable,
+//! or could be taken for the create's own.
+//!
+//! When the store cannot be reached, the call fails before sending with a
+//! retryable error, unless [`OnceSubmitter::best_effort`] is set. Keys are
+//! kept 24 hours by default ([`OnceSubmitter::key_ttl`]).
 //!
 //! ```
 //! use std::sync::Arc;

@@ -13,6 +13,23 @@
 //! - *unknown*: the carrier may have created the order; the next call
 //!   reconciles before anything is sent again.
 //!
+//! For a carrier whose listing can tell the order a create made only by
+//! elimination ([`crate::Capabilities::baseline`]: iNumbering), the
+//! account's submissions are also serialised through one more entry, the
+//! account lock, at `numport:<carrier>:<account hash>:once-account`,
+//! holding `{"holder": "<store key of the key holding it>"}`. Its holder
+//! reads a [`Baseline`] (the orders the carrier held just before), keeps
+//! it in its key's pending entry, sends, records the outcome and releases
+//! the lock, except after an unknown outcome: then the lock is left to
+//! expire, and whoever takes it next resolves that key first, with
+//! [`PortProvider::reconcile_from`], before it reads its own baseline.
+//!
+//! The invariant: a key's baseline is used only while no other create
+//! can have been sent on the account since it was read. Every taker of
+//! the account lock resolves (or drops) the baseline of the key that held
+//! it before it sends anything; a baseline kept by a key whose lock was
+//! taken by another (or vanished) is never used again.
+//!
 //! Each holds a fingerprint of the request: SHA-256 over the key and the
 //! request's JSON form (secrets included, so that a request differing only
 //! in its PAC or PIN is another request). The request itself, and so its
@@ -30,7 +47,9 @@ use tokio::time::Instant;
 
 use crate::error::{Error, FieldError, IdempotencyProblem, RejectReason, Result};
 use crate::ledger::Ledger;
-use crate::model::{PortRequest, Reconciliation, Submission, SubmittedOrder};
+use crate::model::{
+    Baseline, PhoneNumber, PortOrder, PortRequest, Reconciliation, Submission, SubmittedOrder,
+};
 use crate::operation::{Carrier, Operation};
 use crate::provider::PortProvider;
 use crate::store::{Claim, Hold, LockToken, Store, StoreError};
@@ -121,10 +140,19 @@ impl fmt::Display for IdempotencyKey {
 #[serde(tag = "state", rename_all = "snake_case")]
 enum Record {
     /// Claimed; the holder may be sending. `attempted_at` is taken before
-    /// the claim, so before anything is sent.
+    /// anything is sent. With the account lock: the `baseline` read just
+    /// before the create (if one could be read), and the request's numbers
+    /// (E.164; not secret), for whoever resolves the key; `waiting` while
+    /// the holder waits for the account lock (nothing was sent under it).
     Pending {
         fingerprint: String,
         attempted_at: DateTime<Utc>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        baseline: Option<Baseline>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        numbers: Vec<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        waiting: bool,
     },
     /// The carrier answered with this submission. Final.
     Submitted {
@@ -136,22 +164,94 @@ enum Record {
         fingerprint: String,
         refusal: Refusal,
     },
-    /// The carrier may have created the order.
+    /// The carrier may have created the order (`baseline` and `numbers` as
+    /// in [`Record::Pending`]).
     Unknown {
         fingerprint: String,
         attempted_at: DateTime<Utc>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        baseline: Option<Baseline>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        numbers: Vec<String>,
     },
+    /// Claimed only to look at it, by a caller resolving the account lock's
+    /// previous holder that found no entry: nothing was sent under it, and
+    /// the next claim may send.
+    Vacant,
 }
 
 impl Record {
-    fn fingerprint(&self) -> &str {
+    /// The fingerprint of the request it was made for; none for
+    /// [`Record::Vacant`].
+    fn fingerprint(&self) -> Option<&str> {
         match self {
             Self::Pending { fingerprint, .. }
             | Self::Submitted { fingerprint, .. }
             | Self::Refused { fingerprint, .. }
-            | Self::Unknown { fingerprint, .. } => fingerprint,
+            | Self::Unknown { fingerprint, .. } => Some(fingerprint),
+            Self::Vacant => None,
         }
     }
+
+    /// True when it was made for another request than `fingerprint`.
+    fn conflicts(&self, fingerprint: &str) -> bool {
+        self.fingerprint().is_some_and(|f| f != fingerprint)
+    }
+
+    /// True when nothing was sent under it: a look, or a holder waiting for
+    /// the account lock.
+    fn unsent(&self) -> bool {
+        matches!(self, Self::Vacant | Self::Pending { waiting: true, .. })
+    }
+}
+
+/// What the account lock holds: the store key of the key holding it.
+#[derive(Debug, Serialize, Deserialize)]
+struct LockValue {
+    holder: String,
+}
+
+/// Where the account lock came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LockFrom {
+    /// Nobody held it (no entry).
+    Free,
+    /// This caller's key held it last.
+    Own,
+    /// Another key held it last, and was resolved.
+    Other,
+}
+
+/// The submission made of `orders` a reconciliation found for an attempt
+/// at `attempted_at`; an order without numbers gets `numbers` when it is
+/// the only one.
+fn found_submission(
+    carrier: Carrier,
+    orders: Vec<PortOrder>,
+    numbers: &[PhoneNumber],
+    attempted_at: DateTime<Utc>,
+) -> Submission {
+    let only = orders.len() == 1;
+    let mut submission = Submission::new(
+        carrier,
+        orders
+            .into_iter()
+            .map(|order| {
+                let mut listed: Vec<PhoneNumber> = order
+                    .lines
+                    .iter()
+                    .filter_map(|l| l.number.clone())
+                    .collect();
+                if listed.is_empty() && only {
+                    listed = numbers.to_vec();
+                }
+                let raw = serde_json::to_value(&order).unwrap_or_default();
+                SubmittedOrder::new(order.id, listed, raw)
+            })
+            .collect(),
+    );
+    submission.submitted_at = attempted_at;
+    submission
 }
 
 /// A refusal that proves nothing was created, as recorded.
@@ -270,6 +370,23 @@ fn fingerprint(key: &IdempotencyKey, request: &PortRequest) -> Result<String> {
 ///   such as Apeiron) is an [`Error::OutcomeUnknown`] whose cause says so
 ///   and how to clear the key ([`OnceSubmitter::clear`]); nothing is ever
 ///   resent on it.
+/// - For a carrier whose listing tells a create's order only by
+///   elimination ([`crate::Capabilities::baseline`]: iNumbering), the
+///   account's submissions are serialised through an account lock in the
+///   store: its holder reads a [`Baseline`] of the carrier's orders, keeps
+///   it with its key, sends, and releases the lock once the outcome is
+///   recorded (an unknown outcome keeps it until its lease ends). A key
+///   whose create may have left is then resolved with
+///   [`PortProvider::reconcile_from`] by the next taker of the lock (its
+///   own next call, or a call with another key on the account, which
+///   resolves it before sending): the one order created after the
+///   baseline is recorded and answered; none, and the key is sent again
+///   once; anything else, an [`Error::OutcomeUnknown`] as above. A call
+///   waiting for the lock past the deadline fails with
+///   [`IdempotencyProblem::InFlight`], nothing sent. An order placed on
+///   the account outside numport while a create's outcome is unknown can
+///   make it unresolvable, or be taken for it (see
+///   [`PortProvider::reconcile_from`]).
 /// - A store that cannot be reached fails the call before anything is
 ///   sent, with a retryable [`IdempotencyProblem::Store`] error, unless
 ///   [`best_effort`](Self::best_effort) was chosen.
@@ -469,6 +586,7 @@ impl OnceSubmitter {
         self.check_settings()?;
         let store_key = self.store_key(key)?;
         let fingerprint = fingerprint(key, request)?;
+        let locking = self.locking();
         let started = Instant::now();
         loop {
             let attempted_at = Utc::now();
@@ -477,6 +595,9 @@ impl OnceSubmitter {
                 &Record::Pending {
                     fingerprint: fingerprint.clone(),
                     attempted_at,
+                    baseline: None,
+                    numbers: Vec::new(),
+                    waiting: locking,
                 },
             )?;
             let claimed = self
@@ -491,42 +612,70 @@ impl OnceSubmitter {
             };
             match claim {
                 Claim::New(token) => {
-                    return self
-                        .send(key, &store_key, &token, &fingerprint, attempted_at, request)
-                        .await;
+                    let held = Held {
+                        key,
+                        store_key: &store_key,
+                        token: &token,
+                        fingerprint: &fingerprint,
+                        request,
+                        started,
+                    };
+                    return if locking {
+                        self.send_locked(&held, None).await
+                    } else {
+                        self.send(&held, attempted_at, None).await.0
+                    };
                 }
                 Claim::Settled(bytes) => {
                     let record = Self::decode(key, &bytes)?;
-                    if record.fingerprint() != fingerprint {
+                    if record.conflicts(&fingerprint) {
                         return Err(Self::conflict(key));
                     }
                     return Self::replay(key, record);
                 }
                 Claim::Leased(bytes) => {
                     let record = Self::decode(key, &bytes)?;
-                    if record.fingerprint() != fingerprint {
+                    if record.conflicts(&fingerprint) {
                         return Err(Self::conflict(key));
                     }
-                    let waited = started.elapsed();
-                    if waited >= self.deadline {
-                        return Err(Error::Idempotency {
-                            key: key.0.clone(),
-                            problem: IdempotencyProblem::InFlight,
-                        });
-                    }
-                    let pause = self
-                        .store
-                        .poll_interval()
-                        .min(MAX_POLL)
-                        .min(self.deadline - waited);
-                    tokio::time::sleep(pause).await;
+                    self.pause(key, started).await?;
                 }
                 Claim::TakenOver { token, previous } => {
-                    return self
-                        .take_over(key, &store_key, &token, &previous, &fingerprint, request)
-                        .await;
+                    let held = Held {
+                        key,
+                        store_key: &store_key,
+                        token: &token,
+                        fingerprint: &fingerprint,
+                        request,
+                        started,
+                    };
+                    return self.take_over(&held, &previous).await;
                 }
             }
+        }
+    }
+
+    /// Waits one poll interval, or fails with
+    /// [`IdempotencyProblem::InFlight`] once the call has waited its
+    /// deadline since `started`.
+    async fn pause(&self, key: &IdempotencyKey, started: Instant) -> Result<()> {
+        let waited = started.elapsed();
+        if waited >= self.deadline {
+            return Err(Self::in_flight(key));
+        }
+        let pause = self
+            .store
+            .poll_interval()
+            .min(MAX_POLL)
+            .min(self.deadline - waited);
+        tokio::time::sleep(pause).await;
+        Ok(())
+    }
+
+    fn in_flight(key: &IdempotencyKey) -> Error {
+        Error::Idempotency {
+            key: key.0.clone(),
+            problem: IdempotencyProblem::InFlight,
         }
     }
 
@@ -567,60 +716,92 @@ impl OnceSubmitter {
         match record {
             Record::Submitted { submission, .. } => Ok(submission),
             Record::Refused { refusal, .. } => Err(refusal.into_error()),
-            Record::Pending { .. } | Record::Unknown { .. } => Err(Self::store_error(
-                key,
-                "the key's entry is final but holds no outcome",
-            )),
+            Record::Pending { .. } | Record::Unknown { .. } | Record::Vacant => Err(
+                Self::store_error(key, "the key's entry is final but holds no outcome"),
+            ),
         }
+    }
+
+    /// Writes `record` under the claim `store_key` if `token` still holds
+    /// it; false when it does not.
+    async fn write(
+        &self,
+        store_key: &str,
+        token: &LockToken,
+        record: &Record,
+        hold: Hold,
+    ) -> Result<bool, StoreError> {
+        let bytes = serde_json::to_vec(record)
+            .map_err(|e| StoreError::new(self.store.name(), e.to_string()))?;
+        self.bounded(
+            self.store
+                .record(store_key, token, &bytes, hold, self.key_ttl),
+        )
+        .await
     }
 
     /// Records `record` under the held key; a failure is logged, never
-    /// returned (the outcome is already known to this caller).
-    async fn keep(
-        &self,
-        store_key: &str,
-        token: &LockToken,
-        key: &IdempotencyKey,
-        record: &Record,
-        hold: Hold,
-    ) {
-        let written = match Self::encode(key, record) {
-            Ok(bytes) => {
-                self.bounded(
-                    self.store
-                        .record(store_key, token, &bytes, hold, self.key_ttl),
-                )
-                .await
+    /// returned (the outcome is already known to this caller). True when it
+    /// was written.
+    async fn keep(&self, held: &Held<'_>, record: &Record, hold: Hold) -> bool {
+        match self.write(held.store_key, held.token, record, hold).await {
+            Ok(true) => true,
+            Ok(false) => {
+                tracing::warn!(
+                    carrier = %self.provider.carrier(),
+                    "an idempotency key was taken over before its outcome was recorded"
+                );
+                false
             }
-            Err(e) => Err(StoreError::new(self.store.name(), e.to_string())),
-        };
-        match written {
-            Ok(true) => {}
-            Ok(false) => tracing::warn!(
-                carrier = %self.provider.carrier(),
-                "an idempotency key was taken over before its outcome was recorded"
-            ),
-            Err(error) => tracing::warn!(
-                carrier = %self.provider.carrier(),
-                %error,
-                "the outcome of an idempotent submission could not be recorded; the next \
-                 call with its key reconciles once its lease ends"
-            ),
+            Err(error) => {
+                tracing::warn!(
+                    carrier = %self.provider.carrier(),
+                    %error,
+                    "the outcome of an idempotent submission could not be recorded; the next \
+                     call with its key reconciles once its lease ends"
+                );
+                false
+            }
         }
     }
 
-    /// Sends under the held key and records the outcome.
+    /// Releases the held key, under which nothing was sent; a failure is
+    /// logged (the key is then taken over once its lease ends). True when
+    /// it was released.
+    async fn let_go(&self, held: &Held<'_>) -> bool {
+        match self
+            .bounded(self.store.release(held.store_key, held.token))
+            .await
+        {
+            Ok(released) => released,
+            Err(error) => {
+                tracing::warn!(
+                    carrier = %self.provider.carrier(),
+                    %error,
+                    "an idempotency key could not be released after a failure that created \
+                     nothing; the next call with it reconciles once its lease ends"
+                );
+                false
+            }
+        }
+    }
+
+    /// Sends under the held key and records the outcome. With `locked`
+    /// (the account lock is held): the baseline read before and the
+    /// request's numbers, kept with an unknown outcome.
+    ///
+    /// Also says whether the key was left settled: its outcome recorded as
+    /// final, or the key released after a failure that created nothing.
+    /// Otherwise (an unknown outcome, a record that failed) the account
+    /// lock must be left to expire.
     async fn send(
         &self,
-        key: &IdempotencyKey,
-        store_key: &str,
-        token: &LockToken,
-        fingerprint: &str,
+        held: &Held<'_>,
         attempted_at: DateTime<Utc>,
-        request: &PortRequest,
-    ) -> Result<Submission> {
+        locked: Option<(Option<&Baseline>, &[String])>,
+    ) -> (Result<Submission>, bool) {
         let carrier = self.provider.carrier();
-        let result = tokio::time::timeout(self.deadline, self.provider.submit(request))
+        let result = tokio::time::timeout(self.deadline, self.provider.submit(held.request))
             .await
             .unwrap_or_else(|_| {
                 Err(Error::OutcomeUnknown {
@@ -632,23 +813,26 @@ impl OnceSubmitter {
                     }),
                 })
             });
-        let fingerprint = fingerprint.to_owned();
-        match &result {
+        let fingerprint = held.fingerprint.to_owned();
+        let settled = match &result {
             Ok(submission) => {
                 let record = Record::Submitted {
                     fingerprint,
                     submission: submission.clone(),
                 };
-                self.keep(store_key, token, key, &record, Hold::Settle)
-                    .await;
+                self.keep(held, &record, Hold::Settle).await
             }
             Err(e) if e.is_outcome_unknown() => {
+                let (baseline, numbers) = locked.unwrap_or((None, &[]));
                 let record = Record::Unknown {
                     fingerprint,
                     attempted_at,
+                    baseline: baseline.cloned(),
+                    numbers: numbers.to_vec(),
                 };
                 let hold = Hold::Lease(self.reconcile_after);
-                self.keep(store_key, token, key, &record, hold).await;
+                self.keep(held, &record, hold).await;
+                false
             }
             Err(e) => match Refusal::of(e) {
                 Some(refusal) => {
@@ -656,43 +840,406 @@ impl OnceSubmitter {
                         fingerprint,
                         refusal,
                     };
-                    self.keep(store_key, token, key, &record, Hold::Settle)
-                        .await;
+                    self.keep(held, &record, Hold::Settle).await
                 }
-                None => {
-                    // Nothing was created (only an unknown outcome may have
-                    // created an order): the next call may send.
-                    if let Err(error) = self.bounded(self.store.release(store_key, token)).await {
-                        tracing::warn!(
-                            carrier = %carrier,
-                            %error,
-                            "an idempotency key could not be released after a failure that \
-                             created nothing; the next call with it reconciles once its lease ends"
-                        );
+                // Nothing was created (only an unknown outcome may have
+                // created an order): the next call may send.
+                None => self.let_go(held).await,
+            },
+        };
+        (result, settled)
+    }
+
+    /// Records a fresh pending entry under the held key (nothing was
+    /// created under it) and sends once, without the account lock.
+    async fn send_fresh(&self, held: &Held<'_>) -> Result<Submission> {
+        let attempted_at = Utc::now();
+        let pending = Record::Pending {
+            fingerprint: held.fingerprint.to_owned(),
+            attempted_at,
+            baseline: None,
+            numbers: Vec::new(),
+            waiting: false,
+        };
+        match self
+            .write(
+                held.store_key,
+                held.token,
+                &pending,
+                Hold::Lease(self.lease()),
+            )
+            .await
+        {
+            Ok(true) => self.send(held, attempted_at, None).await.0,
+            Ok(false) => Err(Self::in_flight(held.key)),
+            Err(e) => Err(Self::store_error(held.key, e)),
+        }
+    }
+
+    /// True when the provider's submissions on one account are serialised
+    /// through the account lock ([`crate::Capabilities::baseline`]).
+    fn locking(&self) -> bool {
+        self.provider.capabilities().baseline
+    }
+
+    /// The account lock's store key.
+    fn lock_key(&self, key: &IdempotencyKey) -> Result<String> {
+        let store_key = self.store_key(key)?;
+        let account = store_key
+            .rsplit_once(":once:")
+            .map_or(store_key.as_str(), |(account, _)| account);
+        Ok(format!("{account}:once-account"))
+    }
+
+    /// How long the account lock's entry lives: longer than any key
+    /// recorded while it is held (a key's entry is recorded up to a send
+    /// after the lock's), so that a key's baseline never outlives the lock
+    /// that guards it.
+    fn lock_ttl(&self) -> Duration {
+        self.key_ttl
+            .saturating_add(self.lease())
+            .saturating_add(self.lease())
+    }
+
+    fn holder(key: &IdempotencyKey, store_key: &str) -> Result<Vec<u8>> {
+        serde_json::to_vec(&LockValue {
+            holder: store_key.to_owned(),
+        })
+        .map_err(|e| Self::store_error(key, e))
+    }
+
+    /// Hands the account lock back unchanged, for the next caller at once.
+    async fn give_back_lock(&self, lock_key: &str, token: &LockToken, previous: &[u8]) {
+        let _ = self
+            .bounded(self.store.record(
+                lock_key,
+                token,
+                previous,
+                Hold::Lease(Duration::ZERO),
+                self.lock_ttl(),
+            ))
+            .await;
+    }
+
+    /// Releases the account lock; a failure is logged (the lock then
+    /// expires with its lease).
+    async fn unlock(&self, lock_key: &str, token: &LockToken) {
+        if let Err(error) = self.bounded(self.store.release(lock_key, token)).await {
+            tracing::warn!(
+                carrier = %self.provider.carrier(),
+                %error,
+                "the account lock of idempotent submissions could not be released; the next \
+                 submission on the account waits for its lease"
+            );
+        }
+    }
+
+    /// Takes the account lock for the held key, waiting (up to the
+    /// deadline) while another holds it. A lock whose holder's lease ran
+    /// out names the key that held it: that key is resolved first (see
+    /// [`OnceSubmitter::resolve_holder`]), so that no baseline is used
+    /// after this caller's create. Nothing is sent; on an error the lock is
+    /// not held.
+    async fn acquire_lock(&self, held: &Held<'_>) -> Result<(LockToken, LockFrom)> {
+        let key = held.key;
+        let lock_key = self.lock_key(key)?;
+        let mine = Self::holder(key, held.store_key)?;
+        loop {
+            let claimed = self
+                .bounded(
+                    self.store
+                        .claim(&lock_key, &mine, self.lease(), self.lock_ttl()),
+                )
+                .await
+                .map_err(|e| Self::store_error(key, e))?;
+            match claimed {
+                Claim::New(token) => return Ok((token, LockFrom::Free)),
+                Claim::Leased(_) => self.pause(key, held.started).await?,
+                Claim::TakenOver { token, previous } => {
+                    let holder = match serde_json::from_slice::<LockValue>(&previous) {
+                        Ok(value) => value.holder,
+                        Err(e) => {
+                            self.give_back_lock(&lock_key, &token, &previous).await;
+                            return Err(Self::store_error(
+                                key,
+                                format!(
+                                    "the account lock's entry could not be read ({e}), so the \
+                                     key that held it cannot be resolved; nothing was sent"
+                                ),
+                            ));
+                        }
+                    };
+                    if holder == held.store_key {
+                        return Ok((token, LockFrom::Own));
+                    }
+                    match self.resolve_holder(held, &holder).await {
+                        Ok(true) => {
+                            // The previous holder's baseline is resolved (or
+                            // dropped): the lock is this key's now.
+                            let recorded = self
+                                .bounded(self.store.record(
+                                    &lock_key,
+                                    &token,
+                                    &mine,
+                                    Hold::Lease(self.lease()),
+                                    self.lock_ttl(),
+                                ))
+                                .await
+                                .map_err(|e| Self::store_error(key, e))?;
+                            if recorded {
+                                return Ok((token, LockFrom::Other));
+                            }
+                            // Taken over meanwhile: look again.
+                            self.pause(key, held.started).await?;
+                        }
+                        Ok(false) => {
+                            // The holder's key is held (by a call resolving
+                            // it, which needs this lock): hand the lock back
+                            // and look again.
+                            self.give_back_lock(&lock_key, &token, &previous).await;
+                            self.pause(key, held.started).await?;
+                        }
+                        Err(e) => {
+                            self.give_back_lock(&lock_key, &token, &previous).await;
+                            return Err(e);
+                        }
                     }
                 }
+                Claim::Settled(_) => {
+                    return Err(Self::store_error(
+                        key,
+                        "the account lock holds a final value, which it never should; \
+                         nothing was sent",
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Resolves the key `holder_key` that held the account lock before
+    /// this caller took it over, so that its baseline is never used after
+    /// another create: claimed, a key whose create may have left with a
+    /// baseline is reconciled from it ([`PortProvider::reconcile_from`]):
+    /// found, it is recorded as submitted; not found, it is released (its
+    /// next call sends); otherwise it is recorded as unknown *without* its
+    /// baseline (its next call reconciles plainly and never resends). A key
+    /// under which nothing was sent is released; one without a baseline is
+    /// handed back unchanged.
+    ///
+    /// True when resolved; false when another call holds that key (the
+    /// caller hands the lock back and tries again). An error when what was
+    /// found cannot be recorded: nothing may be sent then.
+    async fn resolve_holder(&self, held: &Held<'_>, holder_key: &str) -> Result<bool> {
+        let key = held.key;
+        let vacant = Self::encode(key, &Record::Vacant)?;
+        let claimed = self
+            .bounded(
+                self.store
+                    .claim(holder_key, &vacant, self.lease(), self.key_ttl),
+            )
+            .await
+            .map_err(|e| Self::store_error(key, e))?;
+        let (token, previous) = match claimed {
+            Claim::Settled(_) => return Ok(true),
+            Claim::Leased(_) => return Ok(false),
+            Claim::New(token) => {
+                // No entry (cleared, or expired): nothing to resolve. A
+                // vacant entry left behind is free to the next claim.
+                let _ = self.bounded(self.store.release(holder_key, &token)).await;
+                return Ok(true);
+            }
+            Claim::TakenOver { token, previous } => (token, previous),
+        };
+        let hand_back = || async {
+            let _ = self
+                .bounded(self.store.record(
+                    holder_key,
+                    &token,
+                    &previous,
+                    Hold::Lease(Duration::ZERO),
+                    self.key_ttl,
+                ))
+                .await;
+        };
+        let record = match serde_json::from_slice::<Record>(&previous) {
+            Ok(record) => record,
+            Err(e) => {
+                hand_back().await;
+                return Err(Self::store_error(
+                    key,
+                    format!(
+                        "the entry of the key that held the account lock could not be read \
+                         ({e}); nothing was sent"
+                    ),
+                ));
+            }
+        };
+        let written = |result: Result<bool, StoreError>| match result {
+            Ok(true) => Ok(true),
+            Ok(false) => Ok(false),
+            Err(e) => Err(Self::store_error(key, e)),
+        };
+        if record.unsent() {
+            let released = self.bounded(self.store.release(holder_key, &token)).await;
+            return written(released);
+        }
+        let (fingerprint, attempted_at, baseline, numbers) = match record {
+            Record::Pending {
+                fingerprint,
+                attempted_at,
+                baseline: Some(baseline),
+                numbers,
+                ..
+            }
+            | Record::Unknown {
+                fingerprint,
+                attempted_at,
+                baseline: Some(baseline),
+                numbers,
+            } => (fingerprint, attempted_at, baseline, numbers),
+            _ => {
+                // Final, or with no baseline to use: nothing here depends on
+                // what this caller sends.
+                hand_back().await;
+                return Ok(true);
+            }
+        };
+        match self.provider.reconcile_from(attempted_at, &baseline).await {
+            Ok(Reconciliation::Found(orders)) => {
+                let parsed: Vec<PhoneNumber> = numbers
+                    .iter()
+                    .filter_map(|n| PhoneNumber::parse(n).ok())
+                    .collect();
+                let submission =
+                    found_submission(self.provider.carrier(), orders, &parsed, attempted_at);
+                let record = Record::Submitted {
+                    fingerprint,
+                    submission,
+                };
+                written(self.write(holder_key, &token, &record, Hold::Settle).await)
+            }
+            Ok(Reconciliation::NotFound) => {
+                written(self.bounded(self.store.release(holder_key, &token)).await)
+            }
+            _ => {
+                let record = Record::Unknown {
+                    fingerprint,
+                    attempted_at,
+                    baseline: None,
+                    numbers,
+                };
+                written(
+                    self.write(holder_key, &token, &record, Hold::Lease(Duration::ZERO))
+                        .await,
+                )
+            }
+        }
+    }
+
+    /// Sends under the held key and the account lock (taken here unless
+    /// given): reads the baseline, keeps it in the key's pending entry,
+    /// sends, records the outcome, and releases the lock unless the outcome
+    /// is unknown. Nothing was created under the key before: on a failure
+    /// before sending, it is released.
+    async fn send_locked(&self, held: &Held<'_>, lock: Option<LockToken>) -> Result<Submission> {
+        let key = held.key;
+        let lock_key = self.lock_key(key)?;
+        let lock = match lock {
+            Some(lock) => lock,
+            None => match self.acquire_lock(held).await {
+                Ok((lock, _)) => lock,
+                Err(e) => {
+                    self.let_go(held).await;
+                    return Err(e);
+                }
             },
+        };
+        let baseline = match self.provider.baseline().await {
+            Ok(baseline) => baseline,
+            Err(error) => {
+                tracing::warn!(
+                    carrier = %self.provider.carrier(),
+                    %error,
+                    "the carrier's listing could not be read before an idempotent submission; \
+                     sending without a baseline (an unknown outcome is reconciled plainly)"
+                );
+                None
+            }
+        };
+        // After the baseline's read: its window starts before this.
+        let attempted_at = Utc::now();
+        // The lock's lease renewed for the create.
+        let mine = Self::holder(key, held.store_key)?;
+        let renewed = self
+            .bounded(self.store.record(
+                &lock_key,
+                &lock,
+                &mine,
+                Hold::Lease(self.lease()),
+                self.lock_ttl(),
+            ))
+            .await;
+        match renewed {
+            Ok(true) => {}
+            Ok(false) => {
+                self.let_go(held).await;
+                return Err(Self::in_flight(key));
+            }
+            Err(e) => {
+                self.let_go(held).await;
+                self.unlock(&lock_key, &lock).await;
+                return Err(Self::store_error(key, e));
+            }
+        }
+        let numbers: Vec<String> = held.request.lines.iter().map(|l| l.number.e164()).collect();
+        let pending = Record::Pending {
+            fingerprint: held.fingerprint.to_owned(),
+            attempted_at,
+            baseline: baseline.clone(),
+            numbers: numbers.clone(),
+            waiting: false,
+        };
+        match self
+            .write(
+                held.store_key,
+                held.token,
+                &pending,
+                Hold::Lease(self.lease()),
+            )
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                // The key was taken over: nothing is sent by this call.
+                self.unlock(&lock_key, &lock).await;
+                return Err(Self::in_flight(key));
+            }
+            Err(e) => {
+                // The pending entry may hold the baseline: the lock is left
+                // to expire, and its next taker resolves the key (nothing
+                // was sent: not found, it is released).
+                return Err(Self::store_error(key, e));
+            }
+        }
+        let (result, settled) = self
+            .send(held, attempted_at, Some((baseline.as_ref(), &numbers)))
+            .await;
+        if settled {
+            self.unlock(&lock_key, &lock).await;
         }
         result
     }
 
     /// The key held by a caller whose lease ran out (or an unknown outcome
     /// whose wait passed) is this caller's now: resolve it.
-    async fn take_over(
-        &self,
-        key: &IdempotencyKey,
-        store_key: &str,
-        token: &LockToken,
-        previous: &[u8],
-        fingerprint: &str,
-        request: &PortRequest,
-    ) -> Result<Submission> {
+    async fn take_over(&self, held: &Held<'_>, previous: &[u8]) -> Result<Submission> {
+        let (key, fingerprint, request) = (held.key, held.fingerprint, held.request);
         // Hands the key back unchanged, for the next caller at once.
         let give_back = || async {
             let _ = self
                 .bounded(self.store.record(
-                    store_key,
-                    token,
+                    held.store_key,
+                    held.token,
                     previous,
                     Hold::Lease(Duration::ZERO),
                     self.key_ttl,
@@ -706,18 +1253,65 @@ impl OnceSubmitter {
                 return Err(e);
             }
         };
-        if record.fingerprint() != fingerprint {
+        if record.conflicts(fingerprint) {
             give_back().await;
             return Err(Self::conflict(key));
         }
-        let attempted_at = match record {
-            Record::Pending { attempted_at, .. } | Record::Unknown { attempted_at, .. } => {
-                attempted_at
+        if record.unsent() {
+            // Nothing was sent under the key: send as a first call does.
+            return if self.locking() {
+                self.send_locked(held, None).await
+            } else {
+                self.send_fresh(held).await
+            };
+        }
+        let (attempted_at, baseline, numbers) = match record {
+            Record::Pending {
+                attempted_at,
+                baseline,
+                numbers,
+                ..
             }
-            final_record @ (Record::Submitted { .. } | Record::Refused { .. }) => {
-                self.keep(store_key, token, key, &final_record, Hold::Settle)
-                    .await;
+            | Record::Unknown {
+                attempted_at,
+                baseline,
+                numbers,
+                ..
+            } => (attempted_at, baseline, numbers),
+            final_record @ (Record::Submitted { .. } | Record::Refused { .. } | Record::Vacant) => {
+                self.keep(held, &final_record, Hold::Settle).await;
                 return Self::replay(key, final_record);
+            }
+        };
+        let lock = if self.locking() {
+            match self.acquire_lock(held).await {
+                Ok(lock) => Some(lock),
+                Err(e) => {
+                    give_back().await;
+                    return Err(e);
+                }
+            }
+        } else {
+            None
+        };
+        let lock_key = self.lock_key(key)?;
+        // The baseline is used only when this key held the account lock
+        // last: then no create was sent on the account since it was read.
+        // A lock found free, or last held by another key, means the
+        // baseline may be stale: the plain reconcile answers instead.
+        let answer = match (&lock, &baseline) {
+            (Some((_, LockFrom::Own)), Some(baseline)) => {
+                self.provider.reconcile_from(attempted_at, baseline).await
+            }
+            _ => self.provider.reconcile(request, attempted_at).await,
+        };
+        let unlock = |written: bool| {
+            let lock = lock.as_ref().map(|(token, _)| token);
+            let lock_key = &lock_key;
+            async move {
+                if let (true, Some(token)) = (written, lock) {
+                    self.unlock(lock_key, token).await;
+                }
             }
         };
         let carrier = self.provider.carrier();
@@ -731,73 +1325,37 @@ impl OnceSubmitter {
         };
         let clear_hint = "check with the carrier whether it created the order; if it did \
                           not, clear the key (OnceSubmitter::clear) and submit again";
+        // Recorded without the baseline: whatever is sent next on the
+        // account, it is never used again.
         let still_unknown = Record::Unknown {
             fingerprint: fingerprint.to_owned(),
             attempted_at,
+            baseline: None,
+            numbers,
         };
-        match self.provider.reconcile(request, attempted_at).await {
+        match answer {
             Ok(Reconciliation::Found(orders)) => {
-                let mut submission = Submission::new(
-                    carrier,
-                    orders
-                        .into_iter()
-                        .map(|order| {
-                            let numbers = order.lines.iter().filter_map(|l| l.number.clone());
-                            let numbers = numbers.collect();
-                            let raw = serde_json::to_value(&order).unwrap_or_default();
-                            SubmittedOrder::new(order.id, numbers, raw)
-                        })
-                        .collect(),
-                );
-                submission.submitted_at = attempted_at;
+                let numbers: Vec<PhoneNumber> =
+                    request.lines.iter().map(|l| l.number.clone()).collect();
+                let submission = found_submission(carrier, orders, &numbers, attempted_at);
                 let record = Record::Submitted {
                     fingerprint: fingerprint.to_owned(),
                     submission: submission.clone(),
                 };
-                self.keep(store_key, token, key, &record, Hold::Settle)
-                    .await;
+                let written = self.keep(held, &record, Hold::Settle).await;
+                unlock(written).await;
                 Ok(submission)
             }
-            Ok(Reconciliation::NotFound) => {
+            Ok(Reconciliation::NotFound) => match lock {
                 // Nothing was created: send once, under a fresh start.
-                let attempted_at = Utc::now();
-                let pending = Self::encode(
-                    key,
-                    &Record::Pending {
-                        fingerprint: fingerprint.to_owned(),
-                        attempted_at,
-                    },
-                )?;
-                let renewed = self
-                    .bounded(self.store.record(
-                        store_key,
-                        token,
-                        &pending,
-                        Hold::Lease(self.lease()),
-                        self.key_ttl,
-                    ))
-                    .await;
-                match renewed {
-                    Ok(true) => {
-                        self.send(key, store_key, token, fingerprint, attempted_at, request)
-                            .await
-                    }
-                    Ok(false) => Err(Error::Idempotency {
-                        key: key.0.clone(),
-                        problem: IdempotencyProblem::InFlight,
-                    }),
-                    Err(e) => Err(Self::store_error(key, e)),
-                }
-            }
+                Some((token, _)) => self.send_locked(held, Some(token)).await,
+                None => self.send_fresh(held).await,
+            },
             Ok(Reconciliation::Inconclusive { reason, candidates }) => {
-                self.keep(
-                    store_key,
-                    token,
-                    key,
-                    &still_unknown,
-                    Hold::Lease(Duration::ZERO),
-                )
-                .await;
+                let written = self
+                    .keep(held, &still_unknown, Hold::Lease(Duration::ZERO))
+                    .await;
+                unlock(written).await;
                 Err(unresolved(format!(
                     "an earlier submission under this key may have created an order, and \
                      reconciling could not tell ({reason}; {} candidate(s)); it is not sent \
@@ -806,14 +1364,10 @@ impl OnceSubmitter {
                 )))
             }
             Err(e) => {
-                self.keep(
-                    store_key,
-                    token,
-                    key,
-                    &still_unknown,
-                    Hold::Lease(Duration::ZERO),
-                )
-                .await;
+                let written = self
+                    .keep(held, &still_unknown, Hold::Lease(Duration::ZERO))
+                    .await;
+                unlock(written).await;
                 let why = if e.is_unsupported() {
                     format!("{carrier} cannot be asked (it has no reconcile)")
                 } else {
@@ -826,6 +1380,17 @@ impl OnceSubmitter {
             }
         }
     }
+}
+
+/// A key this call holds, and what for.
+struct Held<'a> {
+    key: &'a IdempotencyKey,
+    store_key: &'a str,
+    token: &'a LockToken,
+    fingerprint: &'a str,
+    request: &'a PortRequest,
+    /// When the call started: its waits end a deadline after it.
+    started: Instant,
 }
 
 #[cfg(test)]
@@ -889,13 +1454,59 @@ mod tests {
                 .contains("ABC123456")
         );
         let record = serde_json::to_string(&Record::Pending {
-            fingerprint: fa,
+            fingerprint: fa.clone(),
             attempted_at: Utc::now(),
+            baseline: None,
+            numbers: Vec::new(),
+            waiting: false,
         })
         .unwrap();
         assert!(
             !record.contains("ABC123456") && !record.contains("7700900123"),
             "{record}"
         );
+        // Under the account lock the numbers (not secret) are kept, for
+        // whoever resolves the key; never the PAC.
+        let record = serde_json::to_string(&Record::Unknown {
+            fingerprint: fa,
+            attempted_at: Utc::now(),
+            baseline: None,
+            numbers: vec!["+447700900123".into()],
+        })
+        .unwrap();
+        assert!(
+            !record.contains("ABC123456") && record.contains("\"+447700900123\""),
+            "{record}"
+        );
+    }
+
+    #[test]
+    fn records_written_before_baselines_are_read_with_none() {
+        let old = r#"{"state":"unknown","fingerprint":"f","attempted_at":"2026-05-01T09:00:00Z"}"#;
+        match serde_json::from_str::<Record>(old).unwrap() {
+            Record::Unknown {
+                fingerprint,
+                baseline,
+                numbers,
+                ..
+            } => {
+                assert_eq!(fingerprint, "f");
+                assert_eq!(baseline, None);
+                assert!(numbers.is_empty());
+            }
+            other => panic!("{other:?}"),
+        }
+        let old = r#"{"state":"pending","fingerprint":"f","attempted_at":"2026-05-01T09:00:00Z"}"#;
+        let record = serde_json::from_str::<Record>(old).unwrap();
+        assert!(!record.unsent() && !record.conflicts("f") && record.conflicts("g"));
+        // What a record without them writes is what it wrote before.
+        assert_eq!(
+            serde_json::to_string(&record).unwrap(),
+            r#"{"state":"pending","fingerprint":"f","attempted_at":"2026-05-01T09:00:00Z"}"#
+        );
+        let vacant = serde_json::to_string(&Record::Vacant).unwrap();
+        assert_eq!(vacant, r#"{"state":"vacant"}"#);
+        let vacant = serde_json::from_str::<Record>(&vacant).unwrap();
+        assert!(vacant.unsent() && !vacant.conflicts("f"));
     }
 }

@@ -4,8 +4,11 @@
 //! counted on the sandboxes.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use futures::future::join_all;
 use numport::carrier::apeiron::ApeironClient;
 use numport::carrier::cellhire::{CellhireClient, Service};
@@ -13,8 +16,9 @@ use numport::carrier::inumbering::INumberingClient;
 use numport::sandbox::{ApeironSandbox, CellhireSandbox, INumberingSandbox};
 use numport::store::{MemoryStore, RedisStore, SealingKey, Store};
 use numport::{
-    Error, IdempotencyKey, IdempotencyProblem, OnceSubmitter, PortLine, PortProvider, PortRequest,
-    RejectReason, Submission,
+    Baseline, Capabilities, Carrier, Error, IdempotencyKey, IdempotencyProblem, OnceSubmitter,
+    PhoneNumber, PortLine, PortProvider, PortRequest, Portability, Reconciliation, RejectReason,
+    Submission,
 };
 use redis_server::RedisServer;
 
@@ -232,23 +236,46 @@ async fn after_an_aborted_owner(name: &str) -> (Sandbox, Result<Submission, Erro
     let sandbox = Sandbox::start(name).await;
     let request = sandbox.request(3);
     let k = key("aborted-owner");
+    abort_after_create(&server, &sandbox, &k, &request).await;
+    let (result, in_flight) = submit_until_settled(&server, &sandbox, &k, &request).await;
+    (sandbox, result, in_flight)
+}
+
+/// An owner (800 ms deadline) submits `request` under `k`; the carrier
+/// records the create and stalls its answer; the owner is aborted.
+async fn abort_after_create(
+    server: &RedisServer,
+    sandbox: &Sandbox,
+    k: &IdempotencyKey,
+    request: &PortRequest,
+) {
+    let before = sandbox.creates();
     sandbox.stall_next_create(Duration::from_secs(30));
-    let owner = OnceSubmitter::new(sandbox.client(), redis(&server))
+    let owner = OnceSubmitter::new(sandbox.client(), redis(server))
         .deadline(Duration::from_millis(800))
         .reconcile_after(Duration::ZERO);
     let task = {
         let (k, request) = (k.clone(), request.clone());
         tokio::spawn(async move { owner.submit(&k, &request).await })
     };
-    until_orders(&sandbox, 1).await;
+    until_orders(sandbox, before + 1).await;
     task.abort();
     assert!(task.await.unwrap_err().is_cancelled());
-    assert_eq!(sandbox.creates(), 1);
+    assert_eq!(sandbox.creates(), before + 1);
+}
 
-    let next = once(sandbox.client(), redis(&server));
+/// Submits through a new replica until the answer is not "in flight" (at
+/// most 4 such answers); the answer and how many there were.
+async fn submit_until_settled(
+    server: &RedisServer,
+    sandbox: &Sandbox,
+    k: &IdempotencyKey,
+    request: &PortRequest,
+) -> (Result<Submission, Error>, usize) {
+    let next = once(sandbox.client(), redis(server));
     let mut in_flight = 0;
     let result = loop {
-        match next.submit(&k, &request).await {
+        match next.submit(k, request).await {
             Err(e) if problem(&e) == Some(&IdempotencyProblem::InFlight) => {
                 assert!(e.is_retryable());
                 in_flight += 1;
@@ -257,7 +284,7 @@ async fn after_an_aborted_owner(name: &str) -> (Sandbox, Result<Submission, Erro
             other => break other,
         }
     };
-    (sandbox, result, in_flight)
+    (result, in_flight)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -280,20 +307,183 @@ async fn a_cellhire_owner_aborted_after_its_create_left_is_reconciled_and_not_re
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_inumbering_owner_aborted_after_its_create_left_is_never_resent() {
-    // iNumbering's status summary holds nothing of a request, so its
-    // reconcile can only say "cannot tell" about the order it finds.
-    let (sandbox, result, _) = after_an_aborted_owner("inumbering").await;
-    let e = result.unwrap_err();
-    println!("inumbering: creates {}: {e}", sandbox.creates());
-    assert!(e.is_outcome_unknown(), "{e}");
-    let Some(IdempotencyProblem::Unresolved { reason }) = problem(&e) else {
-        panic!("{e:?}")
+/// The iNumbering orders the sandbox holds, oldest first: their pids.
+fn inumbering_pids(sandbox: &Sandbox) -> Vec<String> {
+    let Sandbox::INumbering(s) = sandbox else {
+        unreachable!()
     };
-    assert!(reason.contains("reconciling could not tell"), "{reason}");
-    assert!(reason.contains("OnceSubmitter::clear"), "{reason}");
+    s.orders().into_iter().map(|(pid, _)| pid).collect()
+}
+
+/// Requests of any kind the sandbox received.
+fn inumbering_requests(sandbox: &Sandbox) -> usize {
+    let Sandbox::INumbering(s) = sandbox else {
+        unreachable!()
+    };
+    s.requests().len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inumbering_owner_aborted_after_its_create_left_is_reconciled_from_its_baseline() {
+    // The owner read the account's orders (its baseline) under the account
+    // lock before its create: the one order recorded since is its own.
+    let server = RedisServer::start();
+    let sandbox = Sandbox::start("inumbering").await;
+    let request = sandbox.request(3);
+    let k = key("aborted-owner");
+    abort_after_create(&server, &sandbox, &k, &request).await;
+    let (result, in_flight) = submit_until_settled(&server, &sandbox, &k, &request).await;
+    let submission = result.unwrap();
+    println!(
+        "inumbering: creates {}, in-flight answers {in_flight}, order {}",
+        sandbox.creates(),
+        submission.first_id().unwrap()
+    );
     assert_eq!(sandbox.creates(), 1);
+    let pids = inumbering_pids(&sandbox);
+    assert_eq!(pids.len(), 1);
+    assert_eq!(submission.orders.len(), 1);
+    assert_eq!(submission.orders[0].id.as_str(), pids[0]);
+    assert_eq!(submission.orders[0].numbers, vec![chicago(5_800_003)]);
+
+    // Recorded: the next call answers it without a request of any kind.
+    let requests = inumbering_requests(&sandbox);
+    let again = once(sandbox.client(), redis(&server))
+        .submit(&k, &request)
+        .await
+        .unwrap();
+    assert_eq!(again, submission);
+    assert_eq!(inumbering_requests(&sandbox), requests);
+    assert_eq!(sandbox.creates(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_inumbering_key_resolves_the_aborted_holder_of_the_account_lock_first() {
+    let server = RedisServer::start();
+    let sandbox = Sandbox::start("inumbering").await;
+    let (a, b) = (key("holder-a"), key("next-b"));
+    let (request_a, request_b) = (sandbox.request(10), sandbox.request(11));
+    abort_after_create(&server, &sandbox, &a, &request_a).await;
+
+    // B waits for A's account lock, resolves A from A's baseline (A's
+    // order is the one recorded since), then creates its own.
+    let (b_result, in_flight) = submit_until_settled(&server, &sandbox, &b, &request_b).await;
+    let b_submission = b_result.unwrap();
+    assert_eq!(sandbox.creates(), 2);
+    let pids = inumbering_pids(&sandbox);
+    assert_eq!(pids.len(), 2);
+    assert_eq!(b_submission.orders[0].id.as_str(), pids[1]);
+    assert_eq!(b_submission.orders[0].numbers, vec![chicago(5_800_011)]);
+
+    // A's next call: A's own order, recorded by B, without any request.
+    let requests = inumbering_requests(&sandbox);
+    let a_submission = once(sandbox.client(), redis(&server))
+        .submit(&a, &request_a)
+        .await
+        .unwrap();
+    println!(
+        "inumbering handover: creates {}, in-flight answers {in_flight}, A {} B {}",
+        sandbox.creates(),
+        a_submission.first_id().unwrap(),
+        b_submission.first_id().unwrap()
+    );
+    assert_eq!(inumbering_requests(&sandbox), requests);
+    assert_eq!(a_submission.orders[0].id.as_str(), pids[0]);
+    assert_eq!(a_submission.orders[0].numbers, vec![chicago(5_800_010)]);
+    assert_ne!(a_submission.orders[0].id, b_submission.orders[0].id);
+    assert_eq!(sandbox.creates(), 2);
+}
+
+/// Reads its baseline as the carrier's client does, then never sends: an
+/// owner that dies after its baseline was kept and before its create left.
+#[derive(Debug)]
+struct DiesBeforeCreate {
+    inner: Arc<dyn PortProvider>,
+    submits: Arc<AtomicUsize>,
+}
+
+#[async_trait]
+impl PortProvider for DiesBeforeCreate {
+    fn carrier(&self) -> Carrier {
+        self.inner.carrier()
+    }
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+    fn account_reference(&self) -> Option<String> {
+        self.inner.account_reference()
+    }
+    async fn check_portability(
+        &self,
+        numbers: &[PhoneNumber],
+    ) -> numport::Result<Vec<Portability>> {
+        self.inner.check_portability(numbers).await
+    }
+    async fn submit(&self, _: &PortRequest) -> numport::Result<Submission> {
+        self.submits.fetch_add(1, Ordering::SeqCst);
+        std::future::pending().await
+    }
+    async fn baseline(&self) -> numport::Result<Option<Baseline>> {
+        self.inner.baseline().await
+    }
+    async fn reconcile_from(
+        &self,
+        attempted_at: DateTime<Utc>,
+        baseline: &Baseline,
+    ) -> numport::Result<Reconciliation> {
+        self.inner.reconcile_from(attempted_at, baseline).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_baseline_is_never_used_after_another_keys_create() {
+    // A kept its baseline, then died before its create left. B takes the
+    // account lock and creates. Had A's baseline survived B's create, A's
+    // next call would find B's order as the one recorded since, and answer
+    // it as A's: B resolves A first (nothing found: A is released).
+    let server = RedisServer::start();
+    let sandbox = Sandbox::start("inumbering").await;
+    let (a, b) = (key("dies-before-create"), key("creates-meanwhile"));
+    let (request_a, request_b) = (sandbox.request(20), sandbox.request(21));
+    let submits = Arc::new(AtomicUsize::new(0));
+    let dying: Arc<dyn PortProvider> = Arc::new(DiesBeforeCreate {
+        inner: sandbox.client(),
+        submits: submits.clone(),
+    });
+    let owner = OnceSubmitter::new(dying, redis(&server))
+        .deadline(Duration::from_millis(800))
+        .reconcile_after(Duration::ZERO);
+    let task = {
+        let (a, request_a) = (a.clone(), request_a.clone());
+        tokio::spawn(async move { owner.submit(&a, &request_a).await })
+    };
+    let started = Instant::now();
+    while submits.load(Ordering::SeqCst) == 0 {
+        assert!(started.elapsed() < Duration::from_secs(5), "no submit");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    task.abort();
+    assert!(task.await.unwrap_err().is_cancelled());
+    assert_eq!(sandbox.creates(), 0);
+
+    let (b_result, _) = submit_until_settled(&server, &sandbox, &b, &request_b).await;
+    let b_submission = b_result.unwrap();
+    assert_eq!(sandbox.creates(), 1);
+
+    let (a_result, _) = submit_until_settled(&server, &sandbox, &a, &request_a).await;
+    let a_submission = a_result.unwrap();
+    println!(
+        "inumbering safety: creates {}, A {} B {}",
+        sandbox.creates(),
+        a_submission.first_id().unwrap(),
+        b_submission.first_id().unwrap()
+    );
+    assert_eq!(sandbox.creates(), 2);
+    let pids = inumbering_pids(&sandbox);
+    assert_eq!(b_submission.orders[0].id.as_str(), pids[0]);
+    assert_eq!(a_submission.orders[0].id.as_str(), pids[1]);
+    assert_ne!(a_submission.orders[0].id, b_submission.orders[0].id);
+    assert_eq!(a_submission.orders[0].numbers, vec![chicago(5_800_020)]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
