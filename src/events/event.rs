@@ -18,7 +18,7 @@ pub const MAX_EVENT_BYTES: usize = 16 * 1024;
 /// order (the carriers push nothing; numport polls and says what changed).
 ///
 /// Its JSON form is the body of a webhook
-/// ([`crate::webhook`]) and the payload of a stream entry. It holds no PIN,
+/// (`numport relay`) and the payload of a stream entry. It holds no PIN,
 /// PAC, account number or credential: the account is the provider's
 /// [`crate::PortProvider::account_reference`] (a hash), and the carrier's
 /// message is the one its client already cleared of the secrets it knows.

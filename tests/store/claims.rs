@@ -262,7 +262,7 @@ async fn a_store_without_claims_refuses_them() {
     assert!(old.remove(KEY).await.is_err());
     assert_eq!(
         format!("{:?}", old.0),
-        "MemoryStore { values: 0, locks: 0, budgets: 0, claims: 0, indexes: 0 }"
+        "MemoryStore { values: 0, locks: 0, budgets: 0, claims: 0, indexes: 0, streams: 0 }"
     );
 }
 
