@@ -370,6 +370,7 @@ pub mod store;
 mod track;
 mod vars;
 mod watch;
+pub mod webhook;
 
 /// The README's code, compiled as a doctest so it cannot drift from the API.
 #[cfg(doctest)]
