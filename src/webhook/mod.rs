@@ -15,6 +15,7 @@
 //!   across every relay of the group, stopped by `410 Gone`.
 //! - [`Sender`]: one signed POST, as the relay makes at each attempt.
 
+mod attempts;
 mod dead_letter;
 mod endpoint;
 mod error;

@@ -20,6 +20,7 @@ use crate::events::{
 use crate::http::{Sleep, TokioSleep};
 use crate::store::StreamEntry;
 
+use super::attempts::{AttemptRecords, AttemptState};
 use super::dead_letter::{DEAD_LETTER_SUFFIX, DeadLetter, DeadLetterReason};
 use super::endpoint::Endpoint;
 use super::error::{WebhookError, events_error};
@@ -234,6 +235,7 @@ impl RelayBuilder {
         let dead_stream = format!("{}{DEAD_LETTER_SUFFIX}", self.events.stream_name());
         let consumer = self.events.consumer(&self.group, &self.consumer);
         Ok(Relay {
+            attempt_records: AttemptRecords::new(store.clone(), endpoint.hash()),
             records: OrderRecords::new(store, endpoint.hash()),
             endpoint,
             events: self.events,
@@ -284,6 +286,12 @@ impl RelayBuilder {
 ///   [`RelayBuilder::max_order_wait`] is sent anyway with a warning. An
 ///   event at or below the recorded sequence was delivered already: it is
 ///   acknowledged without sending.
+/// - The schedule outlives the relay: after a failed attempt, the attempts
+///   made and when the next is due are kept in the store
+///   (`numport:relay:<endpoint hash>:attempts:<event id>`, for the
+///   schedule's whole time and a day), and read back by whichever relay of
+///   the group takes the event next (this one after a restart, another
+///   after a takeover, the next `run_once` from cron).
 /// - Events pending with a relay of the group that died are taken over
 ///   after [`RelayBuilder::claim_idle`]; a running relay keeps its own
 ///   pending events fresh so that they are not.
@@ -320,6 +328,7 @@ pub struct Relay {
     endpoint: Endpoint,
     sender: Sender,
     records: OrderRecords,
+    attempt_records: AttemptRecords,
     schedule: RetrySchedule,
     claim_idle: Duration,
     batch: usize,
@@ -617,6 +626,13 @@ impl Relay {
             if known.contains(&delivery.entry_id) {
                 continue;
             }
+            // An entry handed to the group before may have been tried by
+            // this relay before a restart, or by another one of the group.
+            let state = if delivery.deliveries > 1 {
+                self.attempt_records.get(&delivery.event.id).await?
+            } else {
+                None
+            };
             let key = (
                 delivery.event.account.clone(),
                 delivery.event.order_id.as_str().to_owned(),
@@ -635,9 +651,9 @@ impl Relay {
             items.push(Held {
                 entry_id: delivery.entry_id,
                 event: delivery.event,
-                held_since: now,
-                attempts: 0,
-                due,
+                held_since: state.map_or(now, |s| s.held_since),
+                attempts: state.map_or(0, |s| s.attempts),
+                due: state.map_or(due, |s| s.due),
                 out_of_order: false,
             });
         }
@@ -743,6 +759,15 @@ impl Relay {
                             let delay = chrono::Duration::from_std(delay)
                                 .unwrap_or(chrono::Duration::zero());
                             head.due = after + delay;
+                            let state = AttemptState {
+                                attempts: head.attempts,
+                                due: head.due,
+                                held_since: head.held_since,
+                            };
+                            let keep = self.schedule.total().saturating_add(DAY);
+                            self.attempt_records
+                                .put(&head.event.id, &state, keep)
+                                .await?;
                             counts.retried = counts.retried.saturating_add(1);
                             tracing::warn!(
                                 event = %head.event.id,

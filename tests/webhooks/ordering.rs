@@ -88,7 +88,8 @@ async fn two_relays_sharing_a_group_keep_each_order_s_sequence() {
 }
 
 /// A relay that dies holding events: another of the group takes them over
-/// once they are idle for `claim_idle` (zero here) and delivers them.
+/// once they are idle for `claim_idle` (zero here) and delivers them when
+/// the schedule the dead one kept in the store says.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dead_relay_s_events_are_taken_over() {
     let clock = clock();
@@ -111,9 +112,18 @@ async fn a_dead_relay_s_events_are_taken_over() {
         .claim_idle(Duration::ZERO)
         .build()
         .unwrap();
+    // The schedule goes on where the dead relay left it: next at 5 s.
+    at(&clock, 4);
+    assert_eq!(heir.run_once().await.unwrap(), RelayCounts::default());
+    assert_eq!(heir.held(), 2);
+    at(&clock, 5);
     let mut c = RelayCounts::default();
     c.delivered = 2;
     assert_eq!(heir.run_once().await.unwrap(), c);
+    assert_eq!(
+        attempts_of(&receiver.seen(), &event("X", 1).id),
+        [(0, 503), (5, 204)]
+    );
     assert!(pending(&store, "ra").await.is_empty());
     assert!(pending(&store, "rb").await.is_empty());
     assert_eq!(receiver.seen().len(), 4);
@@ -177,4 +187,42 @@ async fn the_same_event_twice_is_sent_once() {
     assert_eq!(attempts_of(&receiver.seen(), &first.id), [(0, 204)]);
     assert_eq!(receiver.seen().len(), 2);
     assert!(pending(&store, "r1").await.is_empty());
+}
+
+/// A relay restarted under the same consumer name (as `numport relay
+/// --once` from cron) takes back its pending events with their schedule:
+/// the third attempt of "0s,5s,5m" falls at 305 s and dead-letters.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_relay_keeps_the_schedule() {
+    let clock = clock();
+    let receiver = Receiver::start(clock.clone()).await;
+    receiver.answer(503);
+    let (store, events) = events();
+    let published = event("X", 1);
+    events.publish(&published).await.unwrap();
+    let schedule: numport::webhook::RetrySchedule = "0s,5s,5m".parse().unwrap();
+    let start = || {
+        relay(&events, &receiver.url(), &clock, "cron")
+            .schedule(schedule.clone())
+            .build()
+            .unwrap()
+    };
+    let mut retried = RelayCounts::default();
+    retried.retried = 1;
+    for seconds in [0, 5] {
+        at(&clock, seconds);
+        assert_eq!(start().run_once().await.unwrap(), retried);
+    }
+    at(&clock, 304);
+    assert_eq!(start().run_once().await.unwrap(), RelayCounts::default());
+    at(&clock, 305);
+    let mut dead = RelayCounts::default();
+    dead.dead_lettered = 1;
+    assert_eq!(start().run_once().await.unwrap(), dead);
+    assert_eq!(
+        attempts_of(&receiver.seen(), &published.id),
+        [(0, 503), (5, 503), (305, 503)]
+    );
+    assert_eq!(store.stream_len("numport:events:dead").await.unwrap(), 1);
+    assert!(pending(&store, "cron").await.is_empty());
 }
