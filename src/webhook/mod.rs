@@ -43,3 +43,8 @@ pub use sender::{
 };
 pub use signer::{HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, SignedHeaders, Signer};
 pub use verify::{TIMESTAMP_TOLERANCE, verify};
+
+/// The headers type [`verify`] takes (`http::HeaderMap`, as axum, hyper and
+/// reqwest hold them), re-exported so that a receiver needs no `http`
+/// dependency of its own.
+pub use reqwest::header::{HeaderMap, HeaderValue};
