@@ -89,6 +89,8 @@ pub enum Command {
     Pins(PinsArgs),
     /// Start the three sandboxes on loopback and serve until Ctrl-C.
     Sandbox(SandboxArgs),
+    /// Deliver the event stream to an HTTP endpoint as signed webhooks.
+    Relay(RelayArgs),
 }
 
 /// A carrier, as the command line names it.
@@ -283,6 +285,45 @@ pub struct PinsArgs {
     /// whose name is printed: a PIN the carrier made is never thrown away.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+}
+
+/// `numport relay`.
+#[derive(Debug, Args)]
+#[command(after_help = crate::relay::HELP)]
+pub struct RelayArgs {
+    /// The endpoint: https, or plain http on a loopback host only.
+    #[arg(long, value_name = "URL")]
+    pub url: String,
+    /// A file holding the secret (`whsec_...`), read instead of
+    /// NUMPORT_WEBHOOK_SECRET.
+    #[arg(long, value_name = "FILE")]
+    pub secret_file: Option<PathBuf>,
+    /// Refused: a secret on the command line shows in the process list
+    /// and the shell's history.
+    #[arg(long, hide = true, value_name = "SECRET", num_args = 0..=1)]
+    pub secret: Option<Option<String>>,
+    /// The event stream.
+    #[arg(long, default_value = numport::DEFAULT_EVENT_STREAM)]
+    pub stream: String,
+    /// The consumer group: relays of one group share the events.
+    #[arg(long, default_value = numport::webhook::DEFAULT_RELAY_GROUP)]
+    pub group: String,
+    /// This relay's name in the group (default: host name and process id).
+    /// Give a cron job a fixed one, so that each run takes back the events
+    /// the last one left pending.
+    #[arg(long)]
+    pub consumer: Option<String>,
+    /// The waits before each attempt: the first before the first attempt,
+    /// then after each failure (at most 20 steps, each at most 1d).
+    #[arg(
+        long,
+        value_name = "STEPS",
+        default_value = "0s,5s,5m,30m,2h,5h,10h,10h"
+    )]
+    pub schedule: String,
+    /// Deliver what is due now, then exit (for cron).
+    #[arg(long)]
+    pub once: bool,
 }
 
 /// `numport sandbox`.

@@ -15,6 +15,7 @@ mod manage;
 mod orders;
 mod output;
 mod precheck;
+mod relay;
 mod rows;
 mod sandboxes;
 mod signals;
@@ -62,6 +63,7 @@ fn main() -> ExitCode {
             Command::Cancel(a) => manage::cancel(a, global).await,
             Command::Pins(a) => manage::pins(a, global).await,
             Command::Sandbox(a) => sandboxes::run(a, global).await,
+            Command::Relay(a) => relay::run(a, global).await,
         }
     });
     // Sandboxes and clients end with the runtime; do not wait for tasks.
