@@ -19,3 +19,7 @@ mod ordering;
 
 #[path = "webhooks/bounds.rs"]
 mod bounds;
+
+#[cfg(feature = "redis")]
+#[path = "webhooks/redis.rs"]
+mod redis_relays;
