@@ -1260,6 +1260,9 @@ async fn the_inumbering_key_is_kept_between_runs_in_a_private_state_file() {
 #[path = "../../tests/support/redis_server.rs"]
 mod redis_server;
 
+#[path = "cli/relay.rs"]
+mod relay;
+
 /// With `NUMPORT_REDIS_URL`, processes share the key through Redis.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_inumbering_key_is_shared_through_redis() {
