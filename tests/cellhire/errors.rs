@@ -409,7 +409,7 @@ async fn a_retry_after_beyond_the_policy_maximum_ends_the_call_at_once() {
     assert!(err.is_rate_limited(), "{err:?}");
     let wait = err.retry_after().expect("the wait the carrier asked for");
     assert!(wait > Duration::from_secs(2), "{wait:?}");
-    assert_eq!(t.sleeps.delays(), []);
+    assert!(t.sleeps.delays().is_empty());
     assert_requests(&t.server, &[details_get()]).await;
 }
 
@@ -523,7 +523,7 @@ async fn a_500_on_create_is_never_retried() {
         }
         other => panic!("expected an unknown outcome caused by Api, got {other:?}"),
     }
-    assert_eq!(t.sleeps.delays(), []);
+    assert!(t.sleeps.delays().is_empty());
     // Exactly one POST.
     assert_requests(
         &t.server,
@@ -549,7 +549,7 @@ async fn a_429_on_create_is_never_retried() {
 
     assert_eq!(err.retry_after(), Some(Duration::from_secs(1)));
     assert!(err.is_rate_limited(), "{err:?}");
-    assert_eq!(t.sleeps.delays(), []);
+    assert!(t.sleeps.delays().is_empty());
     assert_requests(
         &t.server,
         &[
@@ -582,7 +582,7 @@ async fn a_create_that_times_out_is_sent_once_and_is_a_timeout() {
         }
         other => panic!("expected an unknown outcome caused by a timeout, got {other:?}"),
     }
-    assert_eq!(t.sleeps.delays(), []);
+    assert!(t.sleeps.delays().is_empty());
     assert_requests(
         &t.server,
         &[
