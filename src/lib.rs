@@ -370,10 +370,12 @@ pub mod store;
 mod track;
 mod vars;
 mod watch;
+#[cfg(feature = "webhooks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webhooks")))]
 pub mod webhook;
 
 /// The README's code, compiled as a doctest so it cannot drift from the API.
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "webhooks"))]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 

@@ -15,7 +15,9 @@ pub enum Carrier {
     Cellhire,
     /// Apeiron (US cellular port-in).
     Apeiron,
-    /// iNumbering by VoiceTel (US LNP).
+    /// iNumbering by VoiceTel (US LNP). Written `inumbering` (as in
+    /// account references); `i_numbering` is read too.
+    #[serde(rename = "inumbering", alias = "i_numbering")]
     INumbering,
 }
 
