@@ -442,7 +442,7 @@ mod tests {
         );
         assert_eq!(
             format!("{store:?}"),
-            "MemoryStore { values: 1, locks: 1, budgets: 1, claims: 0, indexes: 0 }"
+            "MemoryStore { values: 1, locks: 1, budgets: 1, claims: 0, indexes: 0, streams: 0 }"
         );
         assert_eq!(
             store.get("numport:inumbering:x:apikey").await.unwrap(),
