@@ -428,6 +428,11 @@ pub enum IdempotencyProblem {
     /// this call's deadline. Nothing was sent by this call; call again
     /// later to read its outcome.
     InFlight,
+    /// Another submission on the same account (under another key) held
+    /// the account lock past this call's deadline: a carrier with
+    /// baselines ([`crate::Capabilities::baseline`]) takes one create at a
+    /// time per account. Nothing was sent by this call; call again later.
+    AccountBusy,
     /// The store holding the keys could not be reached, or answered what
     /// cannot be read, so the guarantee cannot be kept. Nothing was sent.
     Store {
@@ -451,6 +456,9 @@ impl fmt::Display for IdempotencyProblem {
             ),
             Self::InFlight => f.write_str(
                 "another call with this key is submitting and had no outcome within the deadline; nothing was sent (call again later)",
+            ),
+            Self::AccountBusy => f.write_str(
+                "another submission on the same account held the account lock past the deadline; nothing was sent (call again later)",
             ),
             Self::Store { message } => write!(
                 f,
@@ -548,7 +556,9 @@ impl Error {
             Self::Idempotency { problem, .. } => match problem {
                 IdempotencyProblem::Store { message } => scrub(message),
                 IdempotencyProblem::Unresolved { reason } => scrub(reason),
-                IdempotencyProblem::Conflict | IdempotencyProblem::InFlight => {}
+                IdempotencyProblem::Conflict
+                | IdempotencyProblem::InFlight
+                | IdempotencyProblem::AccountBusy => {}
             },
             Self::Unsupported { .. }
             | Self::Timeout { .. }
@@ -595,12 +605,14 @@ impl Error {
     /// is a separate question: see [`Error::is_never_sent`].
     /// An [`Error::OutcomeUnknown`] is never retryable: reconcile it first.
     /// An [`Error::Idempotency`] is retryable when another call holds the
-    /// key or the store failed.
+    /// key, another submission holds the account lock, or the store failed.
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Idempotency { problem, .. } => matches!(
                 problem,
-                IdempotencyProblem::InFlight | IdempotencyProblem::Store { .. }
+                IdempotencyProblem::InFlight
+                    | IdempotencyProblem::AccountBusy
+                    | IdempotencyProblem::Store { .. }
             ),
             Self::Timeout { .. }
             | Self::RateLimited { .. }

@@ -92,8 +92,9 @@ impl OnceSubmitter {
     }
 
     /// Takes the account lock for the held key, waiting (up to the
-    /// deadline) while another holds it. A lock whose holder's lease ran
-    /// out names the key that held it: that key is resolved first (see
+    /// deadline, then [`crate::IdempotencyProblem::AccountBusy`]) while
+    /// another holds it. A lock whose holder's lease ran out names the key
+    /// that held it: that key is resolved first (see
     /// [`OnceSubmitter::resolve_holder`]), so that no baseline is used
     /// after this caller's create. Nothing is sent; on an error the lock is
     /// not held.
@@ -111,7 +112,7 @@ impl OnceSubmitter {
                 .map_err(|e| Self::store_error(key, e))?;
             match claimed {
                 Claim::New(token) => return Ok((token, LockFrom::Free)),
-                Claim::Leased(_) => self.pause(key, held.started).await?,
+                Claim::Leased(_) => self.pause(key, held.started, Self::account_busy).await?,
                 Claim::TakenOver { token, previous } => {
                     let holder = match serde_json::from_slice::<LockValue>(&previous) {
                         Ok(value) => value.holder,
@@ -147,14 +148,14 @@ impl OnceSubmitter {
                                 return Ok((token, LockFrom::Other));
                             }
                             // Taken over meanwhile: look again.
-                            self.pause(key, held.started).await?;
+                            self.pause(key, held.started, Self::account_busy).await?;
                         }
                         Ok(false) => {
                             // The holder's key is held (by a call resolving
                             // it, which needs this lock): hand the lock back
                             // and look again.
                             self.give_back_lock(&lock_key, &token, &previous).await;
-                            self.pause(key, held.started).await?;
+                            self.pause(key, held.started, Self::account_busy).await?;
                         }
                         Err(e) => {
                             self.give_back_lock(&lock_key, &token, &previous).await;
@@ -343,8 +344,9 @@ impl OnceSubmitter {
         match renewed {
             Ok(true) => {}
             Ok(false) => {
+                // Another caller took the account lock over meanwhile.
                 self.let_go(held).await;
-                return Err(Self::in_flight(key));
+                return Err(Self::account_busy(key));
             }
             Err(e) => {
                 self.let_go(held).await;

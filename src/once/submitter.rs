@@ -63,10 +63,11 @@ const MAX_POLL: Duration = Duration::from_millis(500);
 ///   resolves it before sending): the one order created after the
 ///   baseline is recorded and answered; none, and the key is sent again
 ///   once; anything else, an [`Error::OutcomeUnknown`] as above. A call
-///   waiting for the lock past the deadline fails with
-///   [`IdempotencyProblem::InFlight`], nothing sent. An order placed on
-///   the account outside numport while a create's outcome is unknown can
-///   make it unresolvable, or be taken for it (see
+///   waiting for the lock past the deadline (or whose lock another call
+///   took over before its create) fails with
+///   [`IdempotencyProblem::AccountBusy`] (retryable), nothing sent. An
+///   order placed on the account outside numport while a create's outcome
+///   is unknown can make it unresolvable, or be taken for it (see
 ///   [`PortProvider::reconcile_from`]).
 /// - A store that cannot be reached fails the call before anything is
 ///   sent, with a retryable [`IdempotencyProblem::Store`] error, unless
@@ -326,7 +327,7 @@ impl OnceSubmitter {
                     if record.conflicts(&fingerprint) {
                         return Err(Self::conflict(key));
                     }
-                    self.pause(key, started).await?;
+                    self.pause(key, started, Self::in_flight).await?;
                 }
                 Claim::TakenOver { token, previous } => {
                     let held = Held {
@@ -343,13 +344,20 @@ impl OnceSubmitter {
         }
     }
 
-    /// Waits one poll interval, or fails with
-    /// [`IdempotencyProblem::InFlight`] once the call has waited its
-    /// deadline since `started`.
-    pub(super) async fn pause(&self, key: &IdempotencyKey, started: Instant) -> Result<()> {
+    /// Waits one poll interval, or fails with `expired` (for `key`) once
+    /// the call has waited its deadline since `started`:
+    /// [`OnceSubmitter::in_flight`] while another call holds the key,
+    /// [`OnceSubmitter::account_busy`] while another holds the account
+    /// lock.
+    pub(super) async fn pause(
+        &self,
+        key: &IdempotencyKey,
+        started: Instant,
+        expired: fn(&IdempotencyKey) -> Error,
+    ) -> Result<()> {
         let waited = started.elapsed();
         if waited >= self.deadline {
-            return Err(Self::in_flight(key));
+            return Err(expired(key));
         }
         let pause = self
             .store
@@ -360,10 +368,20 @@ impl OnceSubmitter {
         Ok(())
     }
 
+    /// [`IdempotencyProblem::InFlight`]: another call holds the key.
     pub(super) fn in_flight(key: &IdempotencyKey) -> Error {
         Error::Idempotency {
             key: key.as_str().to_owned(),
             problem: IdempotencyProblem::InFlight,
+        }
+    }
+
+    /// [`IdempotencyProblem::AccountBusy`]: another submission on the
+    /// account holds the account lock.
+    pub(super) fn account_busy(key: &IdempotencyKey) -> Error {
+        Error::Idempotency {
+            key: key.as_str().to_owned(),
+            problem: IdempotencyProblem::AccountBusy,
         }
     }
 

@@ -394,6 +394,58 @@ async fn another_inumbering_key_resolves_the_aborted_holder_of_the_account_lock_
     assert_eq!(sandbox.creates(), 2);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_inumbering_key_past_its_deadline_on_a_busy_account_sends_nothing() {
+    // A holds the account lock while its create's answer is stalled; B,
+    // with another key and a short deadline, waits for the lock, gives up
+    // with AccountBusy (retryable), and sends nothing; its key is free.
+    let server = RedisServer::start();
+    let sandbox = Sandbox::start("inumbering").await;
+    let (a, b) = (key("busy-holder-a"), key("busy-waiter-b"));
+    let (request_a, request_b) = (sandbox.request(30), sandbox.request(31));
+    sandbox.stall_next_create(Duration::from_secs(2));
+    let holder = once(sandbox.client(), redis(&server));
+    let task = {
+        let (a, request_a) = (a.clone(), request_a.clone());
+        tokio::spawn(async move { holder.submit(&a, &request_a).await })
+    };
+    until_orders(&sandbox, 1).await;
+
+    let waiter = OnceSubmitter::new(sandbox.client(), redis(&server))
+        .deadline(Duration::from_millis(300))
+        .reconcile_after(Duration::ZERO);
+    let requests = inumbering_requests(&sandbox);
+    let e = waiter.submit(&b, &request_b).await.unwrap_err();
+    println!(
+        "inumbering busy account: creates {}: {e}",
+        sandbox.creates()
+    );
+    assert_eq!(problem(&e), Some(&IdempotencyProblem::AccountBusy), "{e:?}");
+    assert!(e.is_retryable() && !e.is_outcome_unknown(), "{e}");
+    assert_eq!(
+        e.to_string(),
+        "idempotency key \"busy-waiter-b\": another submission on the same account held \
+         the account lock past the deadline; nothing was sent (call again later)"
+    );
+    // B made no request of any kind (not even its baseline's read).
+    assert_eq!(inumbering_requests(&sandbox), requests);
+    assert_eq!(sandbox.creates(), 1);
+    assert_eq!(inumbering_pids(&sandbox).len(), 1);
+
+    let a_submission = task.await.unwrap().unwrap();
+    assert_eq!(sandbox.creates(), 1);
+    // B's key was released: its next call sends, once.
+    let b_submission = once(sandbox.client(), redis(&server))
+        .submit(&b, &request_b)
+        .await
+        .unwrap();
+    assert_eq!(sandbox.creates(), 2);
+    let pids = inumbering_pids(&sandbox);
+    assert_eq!(a_submission.orders[0].id.as_str(), pids[0]);
+    assert_eq!(b_submission.orders[0].id.as_str(), pids[1]);
+    assert_eq!(b_submission.orders[0].numbers, vec![chicago(5_800_031)]);
+}
+
 /// Reads its baseline as the carrier's client does, then never sends: an
 /// owner that dies after its baseline was kept and before its create left.
 #[derive(Debug)]
