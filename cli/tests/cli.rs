@@ -1556,6 +1556,116 @@ async fn a_row_another_machine_is_sending_is_waited_for() {
     assert!(pending < answered, "{pending} {answered}");
 }
 
+/// Two machines submitting copies of one iNumbering admin file at once
+/// against one Redis: each row goes through `OnceSubmitter` under its key,
+/// the account lock taking one create at a time, so each number is ordered
+/// once (one `portInOrder` call per row), and both results files name the
+/// same key, status record and `orderId` for each row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_machines_submitting_one_admin_file_order_each_number_once() {
+    let redis = redis_server::RedisServer::start();
+    let sandbox = INumberingSandbox::start().await.unwrap();
+    let mut env = inumbering_env(&sandbox);
+    env.push((
+        "INUMBERING_USERNAME".into(),
+        sandbox.admin_username().to_string(),
+    ));
+    env.push(("INUMBERING_ADMIN".into(), "1".into()));
+    env.push(("NUMPORT_REDIS_URL".into(), redis.url()));
+    let dir = TempDir::new("admin-two-machines");
+    let date = (chrono::Utc::now().date_naive() + chrono::Days::new(30)).to_string();
+    let numbers: Vec<String> = (0..12).map(|i| format!("312555{:04}", 7000 + i)).collect();
+    let lines: Vec<String> = numbers
+        .iter()
+        .map(|n| {
+            us_row(
+                "inumbering",
+                n,
+                0,
+                serde_json::json!({"desired_date": date}),
+            )
+        })
+        .collect();
+    let machines = ["a", "b"];
+    for m in machines {
+        std::fs::create_dir_all(dir.join(m)).unwrap();
+        std::fs::write(dir.join(m).join("requests.jsonl"), lines.join("\n") + "\n").unwrap();
+    }
+    let children: Vec<_> = machines
+        .iter()
+        .map(|m| {
+            numport(&env)
+                .args(["submit", "--carrier", "inumbering", "--batch-size", "5"])
+                .arg("--out")
+                .arg(dir.join(m).join("results.csv"))
+                .arg(dir.join(m).join("requests.jsonl"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let port_in_orders = inumbering_calls(&sandbox, "/v2/iNumbering/portInOrder/");
+    let orders = sandbox.orders();
+    println!(
+        "admin file on two machines: {} rows, {port_in_orders} portInOrder calls, {} orders",
+        numbers.len(),
+        orders.len()
+    );
+    assert_eq!(
+        port_in_orders,
+        numbers.len(),
+        "one order per row, by either"
+    );
+    assert_eq!(orders.len(), numbers.len());
+    let ordered: BTreeSet<&String> = orders.iter().flat_map(|(_, ns)| ns).collect();
+    assert_eq!(ordered.len(), numbers.len());
+    assert_eq!(ordered, numbers.iter().collect::<BTreeSet<_>>());
+
+    let [a, b] = machines.map(|m| last_records(&dir.join(m).join("results.csv")));
+    assert_eq!(a.len(), numbers.len());
+    assert_eq!(b.len(), numbers.len());
+    let mut keys = BTreeSet::new();
+    for (row, record) in &a {
+        let other = &b[row];
+        assert_eq!(record["outcome"], "submitted", "{record:?}");
+        assert_eq!(other["outcome"], "submitted", "{other:?}");
+        let key = &record["idempotency_key"];
+        assert!(key.len() == 44 && key.starts_with("numport-row-"), "{key}");
+        assert_eq!(&other["idempotency_key"], key);
+        keys.insert(key.clone());
+        // The status record (what `watch` follows), the orderId that
+        // created it in the note, and the row's number on it.
+        assert_eq!(record["order_id"], other["order_id"]);
+        assert_eq!(record["note"], other["note"]);
+        let order_id: u64 = record["note"]
+            .strip_prefix("iNumbering orderId ")
+            .and_then(|n| n.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("the orderId is noted: {record:?}"));
+        assert_eq!(
+            sandbox.pid_of_order(order_id).as_deref(),
+            Some(record["order_id"].as_str())
+        );
+        let on_order: Vec<String> = orders
+            .iter()
+            .find(|(pid, _)| pid == &record["order_id"])
+            .map(|(_, ns)| ns.iter().map(|n| format!("+1{n}")).collect())
+            .unwrap_or_default();
+        assert_eq!(on_order, vec![record["number"].clone()]);
+    }
+    assert_eq!(keys.len(), numbers.len());
+}
+
 /// Admin orders placed by a bulk submit (and by two processes at once) are
 /// each linked to their status record, so `watch --from` follows them all.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

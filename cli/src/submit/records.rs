@@ -87,6 +87,23 @@ pub fn outcome(
                     .to_owned(),
             );
         }
+        Err(e)
+            if matches!(
+                e.idempotency_problem(),
+                Some(IdempotencyProblem::AccountBusy)
+            ) =>
+        {
+            // Another submission on the account (another row's key, here or
+            // on another machine) held the account's lock past the
+            // deadline: this row was not sent; it goes again under its key.
+            record.outcome = Outcome::Failed;
+            record.error = Some(one_line(&masker.redact(&describe(e))));
+            record.note = Some(
+                "another submission on the account held its lock: not sent; --resume sends it \
+                 again under its key"
+                    .to_owned(),
+            );
+        }
         Err(e) if e.is_idempotency_conflict() => {
             // The key was first used for a request differing only in a
             // secret column: that request may have created the order.
@@ -233,6 +250,28 @@ mod tests {
             Some(
                 "another process holds this row's key and has not finished: not sent; \
                  --resume asks the carrier"
+            )
+        );
+    }
+
+    #[test]
+    fn a_busy_account_sent_nothing_and_the_row_goes_again() {
+        let record = record_of(IdempotencyProblem::AccountBusy);
+        assert_eq!(record.outcome, Outcome::Failed);
+        assert_eq!(record.idempotency_key, Some(row().key));
+        assert_eq!(
+            record.error.as_deref(),
+            Some(
+                "idempotency key \"numport-row-00112233445566778899aabbccddeeff\": another \
+                 submission on the same account held the account lock past the deadline; \
+                 nothing was sent (call again later)"
+            )
+        );
+        assert_eq!(
+            record.note.as_deref(),
+            Some(
+                "another submission on the account held its lock: not sent; --resume sends it \
+                 again under its key"
             )
         );
     }

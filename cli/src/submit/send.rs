@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use chrono::Utc;
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
-use numport::{BulkOptions, IdempotencyKey, OnceSubmitter, PortRequest, Submission};
+use numport::{BulkOptions, IdempotencyKey, OnceSubmitter, PortProvider, PortRequest, Submission};
 use tokio::sync::Notify;
 
 use super::records;
@@ -72,20 +72,22 @@ fn stop_on_signal(bar: ProgressBar) -> (Arc<AtomicBool>, Arc<Notify>) {
 
 /// The submitter of rows under their idempotency keys, when the store is
 /// shared by every machine (Redis): then every row is an order of its own,
-/// claimed under its key before it is sent. `None` with the file store or
-/// none (each run on its own, as the results file keeps it), and for
-/// iNumbering admin orders (placed one at a time, see [`super::admin`]).
+/// claimed under its key before it is sent. iNumbering admin orders go
+/// through it too, each linked to its status record by
+/// [`super::admin::Linked`]. `None` with the file store or none (each run on
+/// its own, as the results file keeps it).
 pub fn once(session: &Session) -> Option<OnceSubmitter> {
     if !session.shared {
         return None;
     }
-    if let Client::INumbering(client) = &session.client {
-        if client.is_admin() {
-            return None;
-        }
-    }
     let store = session.store.clone()?;
-    Some(OnceSubmitter::new(session.shared_provider(), store))
+    let provider: Arc<dyn PortProvider> = match &session.client {
+        Client::INumbering(client) if client.is_admin() => {
+            Arc::new(super::admin::Linked::new(client.clone()))
+        }
+        _ => session.shared_provider(),
+    };
+    Some(OnceSubmitter::new(provider, store))
 }
 
 /// Submits each row of `batch` under its key, at most `concurrency` at
@@ -156,7 +158,7 @@ pub fn batches<'a, K: Ord + Clone>(
 
 /// Sends `batches`, journaling each row before and after, with at most
 /// `--concurrency` carrier calls at once (iNumbering admin orders: one at
-/// a time, see [`super::admin`]).
+/// a time, each linked to its status record, see [`super::admin`]).
 pub async fn send(
     args: &SubmitArgs,
     session: &Session,
@@ -189,7 +191,7 @@ pub async fn send(
         sent.records.extend(pending);
         match &session.client {
             Client::INumbering(client) if client.is_admin() => {
-                let admin = super::admin::Admin::new(client, session.store.clone());
+                let admin = super::admin::Admin::new(client, session.store.clone(), once);
                 admin.check(batch).await;
                 for row in batch {
                     let record = admin.place(row, attempted_at, masker).await;
