@@ -18,6 +18,7 @@ use futures::stream::BoxStream;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::events::PortEvent;
 use crate::model::{
     Amendment, Baseline, PhoneNumber, PortId, PortOrder, PortRequest, PortSummary, Portability,
     Reconciliation, Submission, SubmittedOrder,
@@ -76,6 +77,26 @@ pub struct LedgerEntry {
     pub idempotency_key: Option<String>,
     /// When the entry last changed.
     pub updated_at: DateTime<Utc>,
+    /// How many status changes of the order the follower
+    /// ([`crate::Follower`]) has put on the event stream: the
+    /// [`PortEvent::sequence`] of the last one, 0 before the first.
+    #[serde(default)]
+    pub changes: u64,
+    /// The status the last of those changes went to (its
+    /// [`PortEvent::to`]): the `from` of the next one. `None` before the
+    /// first. It may lag [`LedgerEntry::status`] when something else read
+    /// the order (an [`PortProvider::order`] through [`Recorded`]); the
+    /// follower then publishes the change it has not published yet.
+    #[serde(default)]
+    pub published: Option<PortStatus>,
+    /// The changes written here before they were published, until the
+    /// stream holds them (one, or two when the follower also publishes a
+    /// status read elsewhere): a follower that stopped between the two
+    /// leaves them, and the next one publishes them again as they are
+    /// (same ids, same content), so a change is never lost and never told
+    /// two ways. Empty the rest of the time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outbox: Vec<PortEvent>,
 }
 
 impl LedgerEntry {
@@ -84,6 +105,16 @@ impl LedgerEntry {
     pub fn is_open(&self) -> bool {
         !self.status.is_some_and(PortStatus::is_terminal)
     }
+}
+
+/// What [`Ledger::stage_changes`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Staged {
+    /// The change is written, in the entry's outbox: publish it.
+    Written,
+    /// The entry is gone, or has moved on since it was read (another
+    /// change or one still in its outbox): nothing was written.
+    Skipped,
 }
 
 /// The order ledger in a [`Store`].
@@ -140,7 +171,8 @@ fn member(account: &str, id: &PortId) -> String {
     format!("{hash}:{}", id.as_str())
 }
 
-fn cut(message: Option<String>) -> Option<String> {
+/// `message` cut to the longest kept in an entry (1,000 characters).
+pub(crate) fn cut(message: Option<String>) -> Option<String> {
     message.map(|m| match m.char_indices().nth(MAX_MESSAGE_CHARS) {
         Some((at, _)) => format!("{}…", &m[..at]),
         None => m,
@@ -284,6 +316,9 @@ impl Ledger {
                     message: None,
                     idempotency_key: idempotency_key.map(str::to_owned),
                     updated_at: now,
+                    changes: 0,
+                    published: None,
+                    outbox: Vec::new(),
                 },
             };
             self.put(&entry).await?;
@@ -352,6 +387,86 @@ impl Ledger {
             summary.message.as_ref(),
         )
         .await
+    }
+
+    /// Records what the carrier said of `id` when the follower publishes no
+    /// event for it (the carrier's status name or message changed, not the
+    /// status); true when the ledger holds the order. As
+    /// [`Ledger::observe`].
+    pub(crate) async fn observe_words(
+        &self,
+        carrier: Carrier,
+        account: &str,
+        id: &PortId,
+        status: PortStatus,
+        carrier_status: &CarrierStatus,
+        message: Option<&String>,
+    ) -> Result<bool> {
+        self.update(carrier, account, id, status, carrier_status, message)
+            .await
+    }
+
+    /// Writes `events`, consecutive changes of one order the follower
+    /// saw, into the order's entry before they are published: the change
+    /// counter becomes the last one's sequence, [`LedgerEntry::published`]
+    /// its status, the entry's status, carrier status and message what it
+    /// says (an ended order keeps its end: a terminal status is not
+    /// replaced by an open one), and the events wait in
+    /// [`LedgerEntry::outbox`] until [`Ledger::commit_changes`].
+    ///
+    /// Written only when the entry still stands where the follower read
+    /// it: its counter one less than the first event's sequence, its
+    /// outbox empty; otherwise [`Staged::Skipped`] and nothing is written.
+    pub(crate) async fn stage_changes(&self, events: &[PortEvent]) -> Result<Staged> {
+        self.check_settings()?;
+        let (Some(first), Some(last)) = (events.first(), events.last()) else {
+            return Ok(Staged::Skipped);
+        };
+        let Some(mut entry) = self
+            .entry(first.carrier, &first.account, &first.order_id)
+            .await?
+        else {
+            return Ok(Staged::Skipped);
+        };
+        if !entry.outbox.is_empty() || entry.changes.checked_add(1) != Some(first.sequence) {
+            return Ok(Staged::Skipped);
+        }
+        entry.changes = last.sequence;
+        entry.published = Some(last.to);
+        if entry.is_open() || last.to.is_terminal() {
+            entry.status = Some(last.to);
+            if let Some(words) = &last.carrier_status {
+                entry.carrier_status = Some(words.clone());
+            }
+            entry.message = cut(last.message.clone());
+        }
+        entry.outbox = events.to_vec();
+        entry.updated_at = Utc::now();
+        self.put(&entry).await?;
+        Ok(Staged::Written)
+    }
+
+    /// Empties the outbox of the order `events` are changes of, once the
+    /// stream holds them; true when it held exactly those (false: the
+    /// entry is gone or holds others).
+    pub(crate) async fn commit_changes(&self, events: &[PortEvent]) -> Result<bool> {
+        self.check_settings()?;
+        let Some(first) = events.first() else {
+            return Ok(false);
+        };
+        let Some(mut entry) = self
+            .entry(first.carrier, &first.account, &first.order_id)
+            .await?
+        else {
+            return Ok(false);
+        };
+        let held = entry.outbox.iter().map(|e| &e.id);
+        if !held.eq(events.iter().map(|e| &e.id)) {
+            return Ok(false);
+        }
+        entry.outbox.clear();
+        self.put(&entry).await?;
+        Ok(true)
     }
 
     /// Every entry of `carrier` (every account), open or recently ended,
