@@ -128,10 +128,13 @@ pub struct OrderChange {
 
 /// What was last seen of one order.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Seen {
-    status: PortStatus,
-    carrier_status: String,
-    message: Option<String>,
+pub(crate) struct Seen {
+    /// Its status.
+    pub(crate) status: PortStatus,
+    /// The carrier's name for it.
+    pub(crate) carrier_status: String,
+    /// The carrier's message.
+    pub(crate) message: Option<String>,
 }
 
 /// One order's state as a round read it.
@@ -281,6 +284,90 @@ pub(crate) fn watch_many<'a, P: PortProvider + ?Sized>(
     })
     .flat_map(stream::iter)
     .boxed()
+}
+
+/// What [`one_round`] read.
+#[derive(Debug, Default)]
+pub(crate) struct OneRound {
+    /// The orders whose state differs from what was last seen of them.
+    pub(crate) changes: Vec<OrderChange>,
+    /// The orders the carrier says do not exist, on complete evidence.
+    pub(crate) missing: Vec<PortId>,
+    /// What the round could not read without failing: unreadable listing
+    /// entries, a listing cut short, the carrier's "not found" errors.
+    pub(crate) problems: Vec<Error>,
+}
+
+/// One round of [`watch_many`] over `orders`, each with what was last seen
+/// of it (`None`: never read), for a caller that keeps that between rounds
+/// itself (the follower, in the ledger): the calls a round of a running
+/// `watch_many` makes, and what it yields. `listed` is how many orders the
+/// account's last complete listing held (the estimate of a listing pass's
+/// cost), read and updated.
+///
+/// A failure of the whole round is the `Err`: a transient one
+/// ([`Error::is_retryable`]) means the round should be tried again later.
+/// A carrier with no read call is an [`Error::Unsupported`], with no call.
+pub(crate) async fn one_round<P: PortProvider + ?Sized>(
+    provider: &P,
+    orders: Vec<(PortId, Option<Seen>)>,
+    listed: &mut Option<u64>,
+    options: TrackOptions,
+) -> Result<OneRound> {
+    let tracking = provider.tracking();
+    if tracking == Tracking::Unsupported {
+        return Err(Error::Unsupported {
+            carrier: provider.carrier(),
+            operation: Operation::Order,
+        });
+    }
+    let mut order = Vec::with_capacity(orders.len());
+    let mut open = HashMap::with_capacity(orders.len());
+    for (id, seen) in orders {
+        if let std::collections::hash_map::Entry::Vacant(slot) = open.entry(id) {
+            order.push(slot.key().clone());
+            slot.insert(seen);
+        }
+    }
+    if open.is_empty() {
+        return Ok(OneRound::default());
+    }
+    let mut st = State {
+        provider,
+        options,
+        tracking,
+        open,
+        order,
+        listed: *listed,
+        round: 1,
+        wait: None,
+        reported: Reported::default(),
+        done: false,
+    };
+    let items = round(&mut st).await;
+    *listed = st.listed;
+    let mut out = OneRound::default();
+    for item in items? {
+        match item {
+            Ok(change) => out.changes.push(change),
+            Err(e) => out.problems.push(e),
+        }
+    }
+    // An order leaves the open set when it ends or is missing: those that
+    // left with no change ending them are the missing ones.
+    let ended: std::collections::HashSet<&PortId> = out
+        .changes
+        .iter()
+        .filter(|c| c.to.is_terminal())
+        .map(|c| &c.id)
+        .collect();
+    out.missing = st
+        .order
+        .iter()
+        .filter(|id| !st.open.contains_key(*id) && !ended.contains(id))
+        .cloned()
+        .collect();
+    Ok(out)
 }
 
 /// The calls a listing pass costs, estimated from the last one.
