@@ -114,6 +114,18 @@ struct Port {
     rejection: Option<&'static str>,
 }
 
+impl Port {
+    /// One step along the flow (a rejected order stops at `Pending`).
+    fn move_on(&mut self) {
+        let last = if self.rejection.is_some() {
+            REJECTED_AT
+        } else {
+            STEPS.len() - 1
+        };
+        self.step = (self.step + 1).min(last);
+    }
+}
+
 /// Where a rejected order stops: `Pending`, no FOC.
 const REJECTED_AT: usize = 2;
 const REJECTION: &str = "Rejected by the losing carrier: the account number and PIN do not match the losing carrier's records";
@@ -312,6 +324,14 @@ impl INumberingSandbox {
     /// owner).
     pub fn stall_next_create(&self, by: Duration) {
         lock(&self.state).stall_create = Some(by);
+    }
+
+    /// Moves every order one step along the flow, as a portStatus call
+    /// does, without a call: time passing at the carrier.
+    pub fn tick(&self) {
+        for port in lock(&self.state).ports.iter_mut() {
+            port.move_on();
+        }
     }
 
     /// Gives every account a new API key, as a password change does.
@@ -843,12 +863,7 @@ async fn port_status(
                 }
             }),
         ));
-        let last = if port.rejection.is_some() {
-            REJECTED_AT
-        } else {
-            STEPS.len() - 1
-        };
-        port.step = (port.step + 1).min(last);
+        port.move_on();
     }
     entries.sort_by_key(|(created, _)| std::cmp::Reverse(*created));
     let summary: Vec<Value> = entries.into_iter().map(|(_, v)| v).collect();
