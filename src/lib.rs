@@ -34,6 +34,9 @@
 //!   fewest carrier calls a round.
 //! - [`OnceSubmitter`]: submit a request at most once per idempotency key
 //!   across replicas sharing a store.
+//! - [`Follower`]: one poller per carrier account for a whole fleet, each
+//!   order's status change into the [`Ledger`] and onto the [`Events`]
+//!   stream.
 //! - [`PortProvider::submit_many`]: submit thousands of requests with
 //!   bounded concurrency and the fewest carrier calls ([`BulkOptions`]).
 //! - [`http`]: the transport settings they share: timeouts, retries,
@@ -55,7 +58,9 @@
 //!  ───────────────────────────────────────────────────────────────────────
 //!  carrier/apeiron  carrier/cellhire  carrier/inumbering      adapters (no arrows between them)
 //!  ───────────────────────────────────────────────────────────────────────
-//!  watch · track · once · ledger (above the trait)    bulk (beside it)
+//!  follow (one poller per account, over the ledger and the events)
+//!  ───────────────────────────────────────────────────────────────────────
+//!  watch · track · once · ledger · events (above the trait)    bulk (beside it)
 //!  ───────────────────────────────────────────────────────────────────────
 //!  provider: the PortProvider trait, Capabilities, Tracking, BulkOptions
 //!  ───────────────────────────────────────────────────────────────────────
@@ -84,8 +89,9 @@
 //!   (the trait on top of the client), and, where the carrier has them,
 //!   `auth.rs`, `status_map.rs` and listing readers.
 //! - **Sharing across replicas**: `store/` (memory, Redis, sealing, keys);
-//!   `once.rs` (idempotent submits) and `ledger.rs` (the order ledger) on
-//!   top of it.
+//!   `once.rs` (idempotent submits), `ledger.rs` (the order ledger) and
+//!   `events/` (the event stream) on top of it; `follow/` (the fleet
+//!   follower: its lease, its round) on top of those.
 //! - **Redaction**: `redact.rs` (the scans), [`Redactor`] (the public face).
 //!
 //! ## Quick start
@@ -322,6 +328,81 @@
 //! #     .block_on(run()).unwrap();
 //! ```
 //!
+//! ## Following the fleet's orders
+//! The carriers push nothing: numport polls. A [`Follower`] per carrier
+//! account, in every replica (built from that replica's own client), follows
+//! the account's open orders in the [`Ledger`] and publishes each status
+//! change as a [`PortEvent`] on the [`Events`] stream, for the whole fleet:
+//! the followers share a lease in the store
+//! (`numport:<carrier>:<account hash>:follow`, with an epoch that grows on
+//! every takeover), and only its holder polls, with the fewest calls a round
+//! ([`PortProviderExt::watch_many`]: one portStatus call for iNumbering, one
+//! listing pass and a read of each changed order for Cellhire), at most
+//! [`Follower::max_orders_per_round`] orders a round. The holder renews its
+//! lease every third of it; one that cannot stops at once, and at the latest
+//! at its fencing bound (its last renewal plus the lease): no carrier call,
+//! event or ledger write of it starts after that. When a holder dies,
+//! another takes over once its lease has run out and first publishes what it
+//! left half done: each change is written into its order's entry (with the
+//! event, in the entry's outbox) before it is published, and the outbox
+//! emptied after, so events are at least once, never lost, with stable ids,
+//! in sequence order per order. [`Follower::run`] follows until shutdown;
+//! [`Follower::round`] runs one round. An order the carrier says does not
+//! exist is logged and left in the ledger.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use numport::{Events, Follower, Ledger, PortProvider, PortStatus, Recorded};
+//! use numport::store::{MemoryStore, Store};
+//!
+//! # async fn run() -> numport::Result<()> {
+//! # let sandbox = numport::sandbox::INumberingSandbox::start().await?;
+//! # let request = numport::PortRequest::new(vec![numport::PortLine::new(
+//! #     numport::PhoneNumber::nanp("3125550142")?,
+//! # )])
+//! # .with_subscriber(numport::Subscriber::new("Maria", "Lopez").with_address(
+//! #     numport::Address::new("233 S Wacker Dr", "Chicago", "IL", "60606", "US"),
+//! # ))
+//! # .with_authorization_name("Maria Lopez")
+//! # .with_losing_account(
+//! #     numport::AccountNumber::new("5512098734")?,
+//! #     numport::Pin::new("7731")?,
+//! # );
+//! let inumbering: Arc<dyn PortProvider> = Arc::new(
+//!     numport::carrier::inumbering::INumberingClient::builder()
+//!         .base_url(sandbox.base_url())
+//!         .username(sandbox.username())
+//!         .password(sandbox.password())
+//!         .build()?,
+//! );
+//! // In production: the `RedisStore` every replica shares.
+//! let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+//! let ledger = Ledger::new(store.clone());
+//! let submission = Recorded::new(inumbering.clone(), ledger.clone())?
+//!     .submit(&request)
+//!     .await?;
+//!
+//! let follower = Follower::new(inumbering, ledger, Events::new(store.clone()));
+//! // A service runs `follower.run(shutdown).await` in every replica; here,
+//! // one round.
+//! let report = follower.round().await?;
+//! assert!(report.held());
+//! assert_eq!((report.followed, report.published), (1, 1));
+//!
+//! // Consumers read the stream in groups, and acknowledge what they handled.
+//! let consumer = Events::new(store).consumer("billing", "replica-1");
+//! let delivered = consumer.next(100, Duration::ZERO).await?;
+//! let event = &delivered[0].event;
+//! assert_eq!(event.order_id, submission.orders[0].id);
+//! assert_eq!((event.sequence, event.from, event.to), (1, None, PortStatus::Received));
+//! consumer.ack(&delivered[0].entry_id).await?;
+//! # Ok(())
+//! # }
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+//! #     .block_on(run()).unwrap();
+//! ```
+//!
 //! ## Security and redaction
 //! PACs, PINs, account numbers, passwords, tokens and API keys live in types
 //! ([`Pac`], [`Pin`], [`AccountNumber`], [`Credential`]) that print as
@@ -349,6 +430,7 @@ pub mod carrier;
 pub mod clock;
 mod error;
 mod events;
+mod follow;
 mod ledger;
 // Feature `fuzzing`, for the fuzz targets and property tests only.
 #[cfg(feature = "fuzzing")]
@@ -383,6 +465,11 @@ pub use error::{Error, FieldError, IdempotencyProblem, RejectReason, Result};
 pub use events::{
     DEFAULT_EVENT_STREAM, DEFAULT_EVENT_STREAM_LEN, Delivery, EventConsumer, Events,
     MAX_EVENT_BATCH, MAX_EVENT_BYTES, MAX_EVENT_STREAM_LEN, PortEvent, STATUS_CHANGED,
+};
+pub use follow::{
+    DEFAULT_FOLLOW_INTERVAL, DEFAULT_FOLLOW_LEASE, DEFAULT_MAX_ORDERS_PER_ROUND, Follower,
+    FollowerLease, MAX_FOLLOW_INTERVAL, MAX_FOLLOW_LEASE, MAX_ORDERS_PER_ROUND,
+    MIN_FOLLOW_INTERVAL, MIN_FOLLOW_LEASE, RoundLease, RoundReport,
 };
 pub use ledger::{
     DEFAULT_KEEP_AFTER_END, DEFAULT_MAX_LISTED, Ledger, LedgerEntry, MAX_KEEP_AFTER_END,

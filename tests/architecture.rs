@@ -35,6 +35,7 @@ const LAYERS: &[&[&str]] = &[
     &["model", "status", "http", "store", "redactor", "vars"],
     &["provider", "bulk"],
     &["track", "watch", "once", "ledger", "events"],
+    &["follow"],
     &["webhook"],
     &[
         "carrier::apeiron",
