@@ -1,0 +1,188 @@
+//! One process, one `MemoryStore`: the follower follows Cellhire orders to
+//! their end, publishes a status read elsewhere (through `Recorded`) before
+//! the next one, and hands its lease back when `run` is shut down.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use numport::sandbox::INumberingSandbox;
+use numport::store::{MemoryStore, Store};
+use numport::{Carrier, Ledger, PortProvider, PortStatus, Recorded, RoundLease};
+
+use crate::setup::{
+    cellhire, cellhire_calls, cellhire_orders, cellhire_sandbox, chains, follower, inumbering,
+    inumbering_orders, stream,
+};
+
+const CELLHIRE_FLOW: [PortStatus; 6] = [
+    PortStatus::Received,
+    PortStatus::Submitted,
+    PortStatus::Scheduled,
+    PortStatus::Ported,
+    PortStatus::Provisioning,
+    PortStatus::Complete,
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_process_follows_cellhire_orders_to_their_end_on_a_memory_store() {
+    const ORDERS: usize = 20;
+    let sandbox = cellhire_sandbox().await;
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let ids = cellhire_orders(&sandbox, &store, ORDERS).await;
+    let follower = follower(cellhire(&sandbox, &store), &store);
+
+    let mut calls = Vec::new();
+    let mut published = Vec::new();
+    for round in 1..=20 {
+        let before = cellhire_calls(&sandbox);
+        let report = follower.round().await.unwrap();
+        assert_eq!(report.lease, RoundLease::Held { epoch: 1 });
+        let after = cellhire_calls(&sandbox);
+        calls.push((after.0 - before.0, after.1 - before.1));
+        published.push(report.published);
+        if report.followed == 0 {
+            break;
+        }
+        if round == 1 {
+            // Time passes at the carrier: every port moves one step. After
+            // that, each details read moves the port it reads.
+            sandbox.tick();
+        }
+    }
+    // Round 1: one page, every order seen from it. Then one page and a read
+    // of each order (each has moved) until every one is complete; then
+    // nothing is open and nothing is called.
+    assert_eq!(calls[0], (1, 0));
+    assert_eq!(calls.last(), Some(&(0, 0)));
+    assert!(
+        calls[1..calls.len() - 1].iter().all(|c| *c == (1, ORDERS)),
+        "{calls:?}"
+    );
+
+    let chains = chains(stream(&store).await);
+    assert_eq!(chains.duplicates, 0);
+    assert_eq!(chains.orders.len(), ORDERS);
+    for id in &ids {
+        assert_eq!(chains.statuses(id), CELLHIRE_FLOW, "{id}");
+    }
+    let ledger = Ledger::new(store.clone());
+    assert!(
+        ledger
+            .open_orders(Carrier::Cellhire)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    for entry in ledger.entries(Carrier::Cellhire).await.unwrap() {
+        assert_eq!(entry.changes, CELLHIRE_FLOW.len() as u64);
+        assert_eq!(entry.published, Some(PortStatus::Complete));
+        assert!(entry.outbox.is_empty());
+    }
+    println!(
+        "memory, Cellhire, {ORDERS} orders: (pages, details) by round {calls:?}, \
+         events by round {published:?}, {} events, {} duplicates",
+        chains.events, chains.duplicates
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_read_through_recorded_is_published_before_the_next_one() {
+    let sandbox = cellhire_sandbox().await;
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let ids = cellhire_orders(&sandbox, &store, 2).await;
+    let provider = cellhire(&sandbox, &store);
+    let recorded = Recorded::new(provider.clone(), Ledger::new(store.clone())).unwrap();
+    let follower = follower(provider, &store);
+
+    assert_eq!(follower.round().await.unwrap().published, 2);
+    sandbox.tick();
+    // Read elsewhere: the ledger holds Submitted, the stream does not.
+    assert_eq!(
+        recorded.order(&ids[0]).await.unwrap().status,
+        PortStatus::Submitted
+    );
+    let report = follower.round().await.unwrap();
+    // Order 0: Submitted from the ledger, then Scheduled read now.
+    // Order 1: Submitted read now.
+    assert_eq!((report.changed, report.published), (2, 3));
+    // Order 1 read elsewhere until it ends: the ledger holds it ended, and
+    // no longer open; its end is published from the ledger.
+    while recorded.order(&ids[1]).await.unwrap().status != PortStatus::Complete {}
+    let report = follower.round().await.unwrap();
+    assert_eq!((report.followed, report.published), (1, 2));
+
+    let chains = chains(stream(&store).await);
+    assert_eq!(
+        chains.statuses(&ids[0]),
+        [
+            PortStatus::Received,
+            PortStatus::Submitted,
+            PortStatus::Scheduled,
+            PortStatus::Ported
+        ]
+    );
+    assert_eq!(
+        chains.statuses(&ids[1]),
+        [
+            PortStatus::Received,
+            PortStatus::Submitted,
+            PortStatus::Complete
+        ]
+    );
+    assert_eq!(chains.duplicates, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_follows_until_shutdown_and_hands_the_lease_back() {
+    let sandbox = INumberingSandbox::start().await.unwrap();
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let ids = inumbering_orders(&sandbox, &store, 3, false).await;
+    let running = follower(inumbering(&sandbox, &store), &store)
+        .lease(Duration::from_secs(1))
+        .interval(Duration::from_millis(5));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = {
+        let running = running.clone();
+        tokio::spawn(async move {
+            running
+                .run(async {
+                    let _ = stopped.await;
+                })
+                .await
+        })
+    };
+    let ledger = Ledger::new(store.clone());
+    // Until every order ended and its end is on the stream.
+    loop {
+        let entries = ledger.entries(Carrier::INumbering).await.unwrap();
+        if entries
+            .iter()
+            .all(|e| e.published == Some(PortStatus::Complete) && e.outbox.is_empty())
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(running.lease_status().held);
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+    assert!(!running.lease_status().held);
+    // Handed back: another follower takes it over at once, one epoch on.
+    let next = follower(inumbering(&sandbox, &store), &store);
+    let report = next.round().await.unwrap();
+    assert_eq!(report.lease, RoundLease::Held { epoch: 2 });
+    assert_eq!(report.followed, 0);
+
+    let chains = chains(stream(&store).await);
+    for id in &ids {
+        assert_eq!(
+            chains.statuses(id),
+            [
+                PortStatus::Received,
+                PortStatus::Submitted,
+                PortStatus::Scheduled,
+                PortStatus::Complete
+            ]
+        );
+    }
+}
