@@ -71,6 +71,7 @@ async fn inumbering_fleet(followers: usize) -> (Vec<usize>, usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_inumbering_followers_make_one_followers_calls_one_port_status_a_round() {
+    let _alone = crate::setup::ONE_AT_A_TIME.lock().await;
     let (one, one_events) = inumbering_fleet(1).await;
     let (four, four_events) = inumbering_fleet(4).await;
     // One portStatus call a round while orders are open (the sandbox moves
@@ -127,6 +128,7 @@ async fn cellhire_fleet(followers: usize) -> (Vec<(usize, usize)>, usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_cellhire_followers_make_one_followers_calls_a_round() {
+    let _alone = crate::setup::ONE_AT_A_TIME.lock().await;
     let (one, one_events) = cellhire_fleet(1).await;
     let (four, four_events) = cellhire_fleet(4).await;
     let pages = ORDERS.div_ceil(50);

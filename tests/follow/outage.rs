@@ -35,6 +35,7 @@ async fn shutdown_saving(redis: &mut RedisServer) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_follower_polls_past_its_fencing_bound_while_redis_is_down_and_none_loses_a_change() {
+    let _alone = crate::setup::ONE_AT_A_TIME.lock().await;
     let mut redis = RedisServer::start();
     let sandbox = INumberingSandbox::start().await.unwrap();
     let submitter = redis_store(&redis);
