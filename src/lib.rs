@@ -37,6 +37,10 @@
 //! - [`Follower`]: one poller per carrier account for a whole fleet, each
 //!   order's status change into the [`Ledger`] and onto the [`Events`]
 //!   stream.
+//! - `webhook` (feature `webhooks`): those events as signed webhooks
+//!   (Standard Webhooks): the `Relay` that delivers them to an endpoint
+//!   with retries, dead letters and per-order order, and `verify` for the
+//!   services that receive them.
 //! - [`PortProvider::submit_many`]: submit thousands of requests with
 //!   bounded concurrency and the fewest carrier calls ([`BulkOptions`]).
 //! - [`http`]: the transport settings they share: timeouts, retries,
@@ -57,6 +61,8 @@
 //!  registry · sandbox · fuzzing            wiring, fakes, fuzz entry points
 //!  ───────────────────────────────────────────────────────────────────────
 //!  carrier/apeiron  carrier/cellhire  carrier/inumbering      adapters (no arrows between them)
+//!  ───────────────────────────────────────────────────────────────────────
+//!  webhook (feature webhooks: signer, verify, Relay over the events)
 //!  ───────────────────────────────────────────────────────────────────────
 //!  follow (one poller per account, over the ledger and the events)
 //!  ───────────────────────────────────────────────────────────────────────
