@@ -23,3 +23,7 @@ mod bounds;
 #[cfg(feature = "redis")]
 #[path = "webhooks/redis.rs"]
 mod redis_relays;
+
+#[cfg(feature = "redis")]
+#[path = "webhooks/end_to_end.rs"]
+mod end_to_end;
