@@ -1,21 +1,23 @@
-//! Events of followed orders, delivered as signed webhooks by two relays
-//! sharing one consumer group, to a receiver that verifies each one.
+//! Followed orders, delivered as signed webhooks by two relays sharing one
+//! consumer group, to a receiver that verifies each one.
 //!
 //! Runs against the iNumbering sandbox: three port orders are submitted
-//! and followed; each status change is published as a `PortEvent` on a
-//! stream of the store (Redis when `NUMPORT_REDIS_URL` is set, this
-//! process's memory otherwise). Two `Relay`s of one group deliver them to a
-//! small axum receiver on loopback, which checks every webhook with
-//! `numport::webhook::verify` and prints the events it accepts. The
-//! receiver answers its first request 503, to show a retry. The example
-//! exits non-zero on any error, or when an order's events did not arrive
-//! once each and in sequence.
+//! through `Recorded`, which keeps them in the order ledger; a `Follower`
+//! follows the ledger's open orders round by round and publishes each
+//! status change as a `PortEvent` on a stream of the store (Redis when
+//! `NUMPORT_REDIS_URL` is set, this process's memory otherwise). Two
+//! `Relay`s of one group deliver them to a small axum receiver on
+//! loopback, which checks every webhook with `numport::webhook::verify`
+//! and prints the events it accepts. The receiver answers its first
+//! request 503, to show a retry. The example exits non-zero on any error,
+//! or unless every change the follower published arrived, once per id and
+//! in sequence per order.
 //!
 //! ```text
-//! cargo run --example webhooks --features redis,sandbox
+//! cargo run --example webhooks --features redis,sandbox,webhooks
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -24,20 +26,22 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{Days, Utc};
-use futures::StreamExt;
 use numport::carrier::inumbering::{INumberingClient, INumberingOptions};
 use numport::sandbox::INumberingSandbox;
 use numport::store::{MemoryStore, RedisStore, Store};
 use numport::webhook::{Relay, RelayCounts, WebhookSecret, verify};
 use numport::{
-    AccountNumber, Address, Events, PhoneNumber, Pin, PortEvent, PortId, PortLine, PortProvider,
-    PortRequest, PortStatus, Subscriber,
+    AccountNumber, Address, Carrier, Events, Follower, Ledger, PhoneNumber, Pin, PortEvent, PortId,
+    PortLine, PortProvider, PortRequest, Recorded, Subscriber,
 };
 
 /// What the receiver shares with its handler.
 struct Receiver {
     secret: WebhookSecret,
+    /// Events accepted, first delivery of each id only, in arrival order.
     accepted: Mutex<Vec<PortEvent>>,
+    /// Deliveries of an id already accepted (dropped).
+    repeats: Mutex<u32>,
     requests: Mutex<u32>,
 }
 
@@ -70,6 +74,8 @@ async fn webhook(
     let mut accepted = receiver.accepted.lock().unwrap_or_else(|e| e.into_inner());
     if accepted.iter().any(|e| e.id == event.id) {
         // Events come at least once: an id already handled is dropped.
+        println!("   receiver: {} again, dropped", event.id);
+        *receiver.repeats.lock().unwrap_or_else(|e| e.into_inner()) += 1;
         return StatusCode::NO_CONTENT;
     }
     println!(
@@ -124,6 +130,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         Utc::now().timestamp()
     );
     let events = Events::new(store.clone()).stream(stream.clone());
+    let ledger = Ledger::new(store.clone());
     println!("   stream {stream}");
 
     // 2. The receiver, on loopback.
@@ -131,6 +138,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let receiver = Arc::new(Receiver {
         secret: secret.clone(),
         accepted: Mutex::new(Vec::new()),
+        repeats: Mutex::new(0),
         requests: Mutex::new(0),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -143,73 +151,40 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     });
     println!("2. Receiver at {url}, verifying with a fresh whsec_ secret");
 
-    // 3. Orders on the sandbox, followed; each change published.
+    // 3. Orders on the sandbox, submitted through `Recorded`: each one is
+    //    in the ledger, open.
     let sandbox = INumberingSandbox::start().await?;
-    let client = INumberingClient::builder()
-        .base_url(sandbox.base_url())
-        .username(sandbox.username())
-        .password(sandbox.password())
-        .build()?;
+    let client: Arc<dyn PortProvider> = Arc::new(
+        INumberingClient::builder()
+            .base_url(sandbox.base_url())
+            .username(sandbox.username())
+            .password(sandbox.password())
+            .store(store.clone())
+            .build()?,
+    );
     let account = client
         .account_reference()
-        .unwrap_or_else(|| "numport:inumbering:example".to_owned());
+        .ok_or("the iNumbering client names no account")?;
     println!(
-        "3. Three port orders on the iNumbering sandbox at {}",
+        "3. Three port orders on the iNumbering sandbox at {}, recorded in the ledger",
         sandbox.base_url()
     );
-    let mut numbers: BTreeMap<PortId, PhoneNumber> = BTreeMap::new();
+    let recorded = Recorded::new(client.clone(), ledger.clone())?;
+    let mut ours: HashSet<PortId> = HashSet::new();
     for number in ["3125550142", "3125550143", "3125550145"] {
-        let submission = client.submit(&request(number)?).await?;
+        let submission = recorded.submit(&request(number)?).await?;
         for order in submission.orders {
             println!("   submitted {number}: order {}", order.id);
-            numbers.insert(order.id, PhoneNumber::nanp(number)?);
-        }
-    }
-    let mut last: BTreeMap<PortId, (u64, PortStatus)> = BTreeMap::new();
-    let mut published = 0u64;
-    for round in 1..=8 {
-        let mut listing = client.orders();
-        while let Some(summary) = listing.next().await {
-            let summary = summary?;
-            let Some(number) = numbers.get(&summary.id) else {
-                continue;
-            };
-            let (sequence, from) = match last.get(&summary.id) {
-                Some((_, status)) if *status == summary.status => continue,
-                Some((n, status)) => (n + 1, Some(*status)),
-                None => (1, None),
-            };
-            let event = PortEvent::status_changed(
-                numport::Carrier::INumbering,
-                account.clone(),
-                summary.id.clone(),
-                vec![number.clone()],
-                sequence,
-                from,
-                summary.status,
-                Utc::now(),
-            )
-            .with_carrier_words(
-                Some(summary.carrier_status.clone()),
-                summary.message.clone(),
-            );
-            events.publish(&event).await?;
-            published += 1;
-            println!(
-                "   round {round}: order {} is {} (#{sequence}): published {}",
-                summary.id, summary.status, event.id
-            );
-            last.insert(summary.id.clone(), (sequence, summary.status));
-        }
-        if last.values().all(|(_, s)| s.is_terminal()) && last.len() == numbers.len() {
-            break;
+            ours.insert(order.id);
         }
     }
 
-    // 4. Two relays of one group deliver them.
-    println!(
-        "4. Two relays of the group numport-relay deliver {published} events (schedule 0s,1s,2s)"
-    );
+    // 4. A follower publishes each change of the ledger's open orders (a
+    //    service runs `follower.run(shutdown)` in every replica; here its
+    //    rounds one by one), while two relays of one group deliver them.
+    let follower = Follower::new(client, ledger.clone(), events.clone());
+    println!("4. A follower of the account's orders, two relays of the group numport-relay");
+    println!("   (retry schedule 0s,1s,2s)");
     let relay = |name: &str| {
         Relay::builder(events.clone(), &url, secret.clone())
             .consumer(name)
@@ -220,56 +195,104 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     };
     let (mut a, mut b) = (relay("relay-a")?, relay("relay-b")?);
     let mut totals = RelayCounts::default();
+    let mut published = 0;
+    let mut ended = false;
     let deadline = Instant::now() + Duration::from_secs(30);
-    while totals.delivered < published {
+    for round in 1.. {
         if Instant::now() > deadline {
             return Err(format!(
-                "only {} of {published} events delivered in 30 s",
+                "not done in 30 s: {published} events published, {} delivered",
                 totals.delivered
             )
             .into());
         }
+        if !ended {
+            let report = follower.round().await?;
+            published += report.published;
+            println!(
+                "   follower round {round}: {} open orders read, {} events published",
+                report.followed, report.published
+            );
+            let entries = ledger.entries(Carrier::INumbering).await?;
+            ended = entries
+                .iter()
+                .filter(|e| e.account == account && ours.contains(&e.order_id))
+                .all(|e| e.published.is_some_and(|s| s.is_terminal()) && e.outbox.is_empty());
+        }
         let (ca, cb) = tokio::join!(a.run_once(), b.run_once());
         let (ca, cb) = (ca?, cb?);
-        if ca.delivered + cb.delivered + ca.retried + cb.retried > 0 {
+        let idle = ca == RelayCounts::default() && cb == RelayCounts::default();
+        if !idle {
             println!(
-                "   round: relay-a {} delivered / {} to retry, relay-b {} delivered / {} to retry",
+                "   relays: relay-a {} delivered / {} to retry, relay-b {} delivered / {} to retry",
                 ca.delivered, ca.retried, cb.delivered, cb.retried
             );
         }
         totals += ca;
         totals += cb;
+        if ended && idle && a.held() == 0 && b.held() == 0 {
+            break;
+        }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 
-    // 5. What the receiver accepted: every event once, each order in sequence.
+    // 5. Every change the follower published, as the ledger counts them
+    //    (1..=n per order), arrived: once per id, in sequence per order.
     let accepted = receiver
         .accepted
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .clone();
+    let repeats = *receiver.repeats.lock().unwrap_or_else(|e| e.into_inner());
     println!(
-        "5. The receiver accepted {} events ({} retried, {} dead-lettered)",
+        "5. The follower published {published} events; the receiver accepted {} ({} repeats \
+         dropped; {} retried, {} dead-lettered)",
         accepted.len(),
+        repeats,
         totals.retried,
         totals.dead_lettered
     );
-    if accepted.len() as u64 != published || totals.dead_lettered > 0 {
-        return Err(format!("{} of {published} events accepted", accepted.len()).into());
-    }
     let mut by_order: BTreeMap<&PortId, Vec<u64>> = BTreeMap::new();
     for event in &accepted {
+        if event.account != account || !ours.contains(&event.order_id) {
+            return Err(format!("an event of another order: {}", event.id).into());
+        }
         by_order
             .entry(&event.order_id)
             .or_default()
             .push(event.sequence);
     }
-    for (order, sequences) in &by_order {
-        let expected: Vec<u64> = (1..=sequences.len() as u64).collect();
-        if *sequences != expected {
-            return Err(format!("order {order} arrived as {sequences:?}").into());
+    let mut changes = 0;
+    for entry in ledger.entries(Carrier::INumbering).await? {
+        // The ledger holds every account's orders (other runs' too, on Redis).
+        if entry.account != account || !ours.contains(&entry.order_id) {
+            continue;
         }
-        println!("   order {order}: events {sequences:?}, in sequence");
+        let expected: Vec<u64> = (1..=entry.changes).collect();
+        let arrived = by_order.get(&entry.order_id).cloned().unwrap_or_default();
+        if expected.is_empty() || arrived != expected {
+            return Err(format!(
+                "order {}: changes {expected:?} published, {arrived:?} arrived",
+                entry.order_id
+            )
+            .into());
+        }
+        println!(
+            "   order {}: changes {arrived:?} arrived in sequence, ending {}",
+            entry.order_id,
+            entry.published.map_or("-".to_owned(), |s| s.to_string())
+        );
+        changes += expected.len();
+    }
+    if by_order.len() != ours.len() || changes != accepted.len() || totals.dead_lettered > 0 {
+        return Err(format!(
+            "{} of {} orders, {} of {changes} changes arrived, {} dead-lettered",
+            by_order.len(),
+            ours.len(),
+            accepted.len(),
+            totals.dead_lettered
+        )
+        .into());
     }
     Ok(())
 }
