@@ -48,8 +48,12 @@ pub async fn run(args: &SubmitArgs, global: &Global) -> CliResult {
     written.extend(invalid);
 
     let provider = session.provider();
+    // With Redis, every order created is recorded in the order ledger
+    // there (which `numport follow` follows): through `OnceSubmitter`, and
+    // here for those a resumed run finds at the carrier.
+    let ledger = send::ledger(&session);
     let plan = resume::plan(&prepared, &previous);
-    let settled = resume::reconcile(provider, &prepared, &plan, &masker).await;
+    let settled = resume::reconcile(provider, &prepared, &plan, ledger.as_ref(), &masker).await;
     journal.append(&settled.records)?;
     written.extend(settled.records);
 
@@ -65,7 +69,7 @@ pub async fn run(args: &SubmitArgs, global: &Global) -> CliResult {
     // merging rows would depend on which rows this run sends (a resumed run
     // sends fewer than a fresh one on another machine), so no key of the
     // file could name it.
-    let once = send::once(&session);
+    let once = send::once(&session, ledger);
     let keys = match &session.client {
         config::Client::Cellhire(client) if once.is_none() => {
             precheck::cellhire_port_keys(client, &rows).await

@@ -1,7 +1,9 @@
 //! Resuming: which rows to send, and asking the carrier about the rows whose
 //! outcome is unknown before any of them is sent again.
 
-use numport::{PhoneNumber, PortOrder, PortProvider, Reconciliation};
+use numport::{
+    Ledger, PhoneNumber, PortOrder, PortProvider, Reconciliation, Submission, SubmittedOrder,
+};
 
 use super::prepare::Prepared;
 use super::records;
@@ -54,10 +56,14 @@ pub struct Settled {
 ///   `manual_check`, never resent, the candidate orders named;
 /// - the carrier cannot be asked (Apeiron) → `manual_check`, never resent;
 /// - the question fails → stays `unknown` (`--resume` asks again).
+///
+/// Orders found holding the row's number are recorded in `ledger` (with
+/// the row's key, and what the carrier said of them).
 pub async fn reconcile(
     provider: &dyn PortProvider,
     prepared: &Prepared,
     plan: &Plan,
+    ledger: Option<&Ledger>,
     masker: &Redactor,
 ) -> Settled {
     let mut settled = Settled::default();
@@ -99,6 +105,10 @@ pub async fn reconcile(
                         &orders,
                     ));
                 } else {
+                    if let Some(ledger) = ledger {
+                        let key = record.idempotency_key.as_deref();
+                        record_found(provider, ledger, &holding, attempted_at, key).await;
+                    }
                     settled.records.push(records::found(record, &holding));
                 }
             }
@@ -135,6 +145,46 @@ pub async fn reconcile(
         }
     }
     settled
+}
+
+/// Records in `ledger` the `orders` a reconciliation found holding a row
+/// (submitted when the row was attempted, under its key), with what the
+/// carrier said of them. A ledger that fails fails no row: it is logged.
+async fn record_found(
+    provider: &dyn PortProvider,
+    ledger: &Ledger,
+    orders: &[&PortOrder],
+    attempted_at: chrono::DateTime<chrono::Utc>,
+    key: Option<&str>,
+) {
+    let Some(account) = provider.account_reference() else {
+        return;
+    };
+    let mut submission = Submission::new(
+        provider.carrier(),
+        orders
+            .iter()
+            .map(|order| {
+                let numbers = order.lines.iter().filter_map(|l| l.number.clone());
+                SubmittedOrder::new(order.id.clone(), numbers.collect(), serde_json::Value::Null)
+            })
+            .collect(),
+    );
+    submission.submitted_at = attempted_at;
+    let mut result = ledger.record(&account, &submission, key).await;
+    for order in orders {
+        if result.is_err() {
+            break;
+        }
+        result = ledger.observe(&account, order).await.map(|_| ());
+    }
+    if let Err(error) = result {
+        tracing::warn!(
+            carrier = %provider.carrier(),
+            %error,
+            "the order ledger could not record a reconciled order"
+        );
+    }
 }
 
 /// True when `order` names `number` on one of its lines: the carrier's own

@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use chrono::Utc;
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
-use numport::{BulkOptions, IdempotencyKey, OnceSubmitter, PortProvider, PortRequest, Submission};
+use numport::{
+    BulkOptions, IdempotencyKey, Ledger, OnceSubmitter, PortProvider, PortRequest, Submission,
+};
 use tokio::sync::Notify;
 
 use super::records;
@@ -74,9 +76,12 @@ fn stop_on_signal(bar: ProgressBar) -> (Arc<AtomicBool>, Arc<Notify>) {
 /// shared by every machine (Redis): then every row is an order of its own,
 /// claimed under its key before it is sent. iNumbering admin orders go
 /// through it too, each linked to its status record by
-/// [`super::admin::Linked`]. `None` with the file store or none (each run on
-/// its own, as the results file keeps it).
-pub fn once(session: &Session) -> Option<OnceSubmitter> {
+/// [`super::admin::Linked`]. Every order it creates (or answers from a
+/// key) is recorded in `ledger`, with the row's key: an admin order under
+/// the `pid` of its status record when it was linked, as the results file
+/// names it. `None` with the file store or none (each run on its own, as
+/// the results file keeps it).
+pub fn once(session: &Session, ledger: Option<Ledger>) -> Option<OnceSubmitter> {
     if !session.shared {
         return None;
     }
@@ -87,7 +92,20 @@ pub fn once(session: &Session) -> Option<OnceSubmitter> {
         }
         _ => session.shared_provider(),
     };
-    Some(OnceSubmitter::new(provider, store))
+    let once = OnceSubmitter::new(provider, store);
+    Some(match ledger {
+        Some(ledger) => once.ledger(ledger),
+        None => once,
+    })
+}
+
+/// The order ledger in the store every machine shares (Redis,
+/// `NUMPORT_REDIS_URL`), which `numport follow` follows; `None` without one.
+pub fn ledger(session: &Session) -> Option<Ledger> {
+    if !session.shared {
+        return None;
+    }
+    session.store.clone().map(Ledger::new)
 }
 
 /// Submits each row of `batch` under its key, at most `concurrency` at
