@@ -34,7 +34,9 @@ Environment (the same variables as the crate's examples):
               With NUMPORT_REDIS_URL, `submit` also claims each row there under
               its idempotency key (the results file's idempotency_key column,
               the same for the same row on every machine): machines submitting
-              copies of one file book each number once.
+              copies of one file book each number once; and records every
+              order it creates in the order ledger there, which `numport
+              follow` follows.
   `numport sandbox` prints these for the embedded sandboxes; --sandbox starts
   them in-process instead (nothing is kept then). Secrets (tokens, passwords, PACs, PINs, account
   numbers) are never printed by any command but `numport sandbox`, whose
@@ -89,6 +91,10 @@ pub enum Command {
     Pins(PinsArgs),
     /// Start the three sandboxes on loopback and serve until Ctrl-C.
     Sandbox(SandboxArgs),
+    /// Follow every open order of the ledger in Redis and publish each
+    /// change to the event stream (one poller per carrier account across
+    /// machines).
+    Follow(FollowArgs),
     /// Deliver the event stream to an HTTP endpoint as signed webhooks.
     Relay(RelayArgs),
 }
@@ -322,6 +328,33 @@ pub struct RelayArgs {
     )]
     pub schedule: String,
     /// Deliver what is due now, then exit (for cron).
+    #[arg(long)]
+    pub once: bool,
+}
+
+/// `numport follow`.
+#[derive(Debug, Args)]
+#[command(after_help = crate::follow::HELP)]
+pub struct FollowArgs {
+    /// Follow only this carrier's orders (repeatable; default: every
+    /// carrier whose variables are set, or all with --sandbox).
+    #[arg(long, value_enum)]
+    pub carrier: Vec<CarrierArg>,
+    /// The event stream the changes are published to.
+    #[arg(long, default_value = numport::DEFAULT_EVENT_STREAM)]
+    pub stream: String,
+    /// The wait between two rounds of the lease's holder (1ms to 1d).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub interval: Duration,
+    /// How long a carrier account's lease lasts from its holder's last
+    /// renewal (1s to 10m): a holder that died is replaced within about
+    /// this long. Default: 10s with --once; else twice --interval (at
+    /// least 10s, at most 10m), and no shorter one is taken, so that the
+    /// holder keeps its lease from one round to the next.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub lease: Option<Duration>,
+    /// One round per carrier, then exit (for cron). The lease is kept until
+    /// it runs out, so that another `--once` within it polls nothing.
     #[arg(long)]
     pub once: bool,
 }

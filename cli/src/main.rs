@@ -9,6 +9,7 @@ mod args;
 mod columns;
 mod config;
 mod failure;
+mod follow;
 mod input;
 mod journal;
 mod manage;
@@ -63,6 +64,7 @@ fn main() -> ExitCode {
             Command::Cancel(a) => manage::cancel(a, global).await,
             Command::Pins(a) => manage::pins(a, global).await,
             Command::Sandbox(a) => sandboxes::run(a, global).await,
+            Command::Follow(a) => follow::run(a, global).await,
             Command::Relay(a) => relay::run(a, global).await,
         }
     });
