@@ -1263,6 +1263,9 @@ mod redis_server;
 #[path = "cli/relay.rs"]
 mod relay;
 
+#[path = "cli/follow.rs"]
+mod follow;
+
 /// With `NUMPORT_REDIS_URL`, processes share the key through Redis.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_inumbering_key_is_shared_through_redis() {
