@@ -6,173 +6,20 @@
 //! order to its end: each change on the stream at least once, in sequence
 //! order per order, none lost.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use numport::sandbox::INumberingSandbox;
-use numport::store::{Budget, Claim, Hold, LockToken, Store, StoreError, StreamEntry};
+use numport::store::Store;
 use numport::{Carrier, Follower, Ledger, PortStatus};
 use redis_server::RedisServer;
 
 use crate::setup::{chains, follower, inumbering, inumbering_orders, redis_store, stream};
 use crate::support::redis_server;
+use crate::support::trapped::{Trap, Trapped};
 
 const ORDERS: usize = 500;
 const LEASE: Duration = Duration::from_secs(1);
-
-/// The trap every follower's store shares: once armed, the `after`-th
-/// event appended through any of them is appended, and then that store's
-/// appends never answer.
-#[derive(Debug, Default)]
-struct Trap {
-    armed: AtomicBool,
-    appended: AtomicUsize,
-    after: usize,
-    /// The follower whose append sprang it.
-    sprung: Mutex<Option<usize>>,
-}
-
-/// A follower's store, with the trap.
-#[derive(Debug)]
-struct Trapped {
-    inner: Arc<dyn Store>,
-    trap: Arc<Trap>,
-    follower: usize,
-}
-
-#[async_trait]
-impl Store for Trapped {
-    fn name(&self) -> &'static str {
-        self.inner.name()
-    }
-    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.inner.get(key).await
-    }
-    async fn put(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), StoreError> {
-        self.inner.put(key, value, ttl).await
-    }
-    async fn remove_if(&self, key: &str, expected: &[u8]) -> Result<bool, StoreError> {
-        self.inner.remove_if(key, expected).await
-    }
-    async fn try_lock(&self, key: &str, ttl: Duration) -> Result<Option<LockToken>, StoreError> {
-        self.inner.try_lock(key, ttl).await
-    }
-    async fn unlock(&self, key: &str, token: &LockToken) -> Result<(), StoreError> {
-        self.inner.unlock(key, token).await
-    }
-    async fn take_budget(
-        &self,
-        key: &str,
-        limit: u32,
-        window: Duration,
-    ) -> Result<Budget, StoreError> {
-        self.inner.take_budget(key, limit, window).await
-    }
-    async fn claim(
-        &self,
-        key: &str,
-        value: &[u8],
-        lease: Duration,
-        ttl: Duration,
-    ) -> Result<Claim, StoreError> {
-        self.inner.claim(key, value, lease, ttl).await
-    }
-    async fn record(
-        &self,
-        key: &str,
-        token: &LockToken,
-        value: &[u8],
-        hold: Hold,
-        ttl: Duration,
-    ) -> Result<bool, StoreError> {
-        self.inner.record(key, token, value, hold, ttl).await
-    }
-    async fn release(&self, key: &str, token: &LockToken) -> Result<bool, StoreError> {
-        self.inner.release(key, token).await
-    }
-    async fn remove(&self, key: &str) -> Result<bool, StoreError> {
-        self.inner.remove(key).await
-    }
-    async fn index_put(
-        &self,
-        index: &str,
-        member: &str,
-        value: &[u8],
-        ttl: Duration,
-    ) -> Result<(), StoreError> {
-        self.inner.index_put(index, member, value, ttl).await
-    }
-    async fn index_get(&self, index: &str, member: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.inner.index_get(index, member).await
-    }
-    async fn index_remove(&self, index: &str, member: &str) -> Result<bool, StoreError> {
-        self.inner.index_remove(index, member).await
-    }
-    async fn index_list(
-        &self,
-        index: &str,
-        limit: usize,
-    ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
-        self.inner.index_list(index, limit).await
-    }
-    async fn stream_add(
-        &self,
-        stream: &str,
-        payload: &[u8],
-        max_len: u64,
-    ) -> Result<String, StoreError> {
-        if *self.trap.sprung.lock().unwrap() == Some(self.follower) {
-            return std::future::pending().await;
-        }
-        let id = self.inner.stream_add(stream, payload, max_len).await?;
-        let trap = &self.trap;
-        if trap.armed.load(Ordering::SeqCst)
-            && trap.appended.fetch_add(1, Ordering::SeqCst) + 1 == trap.after
-        {
-            *trap.sprung.lock().unwrap() = Some(self.follower);
-            return std::future::pending().await;
-        }
-        Ok(id)
-    }
-    async fn stream_read(
-        &self,
-        stream: &str,
-        group: &str,
-        consumer: &str,
-        mine: bool,
-        count: usize,
-        block: Duration,
-    ) -> Result<Vec<StreamEntry>, StoreError> {
-        self.inner
-            .stream_read(stream, group, consumer, mine, count, block)
-            .await
-    }
-    async fn stream_ack(&self, stream: &str, group: &str, id: &str) -> Result<bool, StoreError> {
-        self.inner.stream_ack(stream, group, id).await
-    }
-    async fn stream_claim(
-        &self,
-        stream: &str,
-        group: &str,
-        consumer: &str,
-        min_idle: Duration,
-        count: usize,
-    ) -> Result<Vec<StreamEntry>, StoreError> {
-        self.inner
-            .stream_claim(stream, group, consumer, min_idle, count)
-            .await
-    }
-    async fn stream_len(&self, stream: &str) -> Result<u64, StoreError> {
-        self.inner.stream_len(stream).await
-    }
-    fn timeout(&self) -> Duration {
-        // Long enough for the test to abort the holder while its append
-        // hangs (a real holder's publish would give up here).
-        Duration::from_secs(5)
-    }
-}
 
 /// Redis's own clock, in milliseconds.
 async fn redis_ms(redis: &RedisServer) -> i64 {
@@ -190,10 +37,7 @@ async fn a_holder_aborted_mid_round_is_taken_over_within_the_lease_and_nothing_i
     let submitter = redis_store(&redis);
     let ids = inumbering_orders(&sandbox, &submitter, ORDERS, false).await;
     let ledger = Ledger::new(submitter.clone());
-    let trap = Arc::new(Trap {
-        after: 100,
-        ..Trap::default()
-    });
+    let trap = Trap::new(100);
     let interval = Duration::from_millis(50);
     let fleet: Vec<Follower> = (0..4)
         .map(|follower_no| {
@@ -233,9 +77,9 @@ async fn a_holder_aborted_mid_round_is_taken_over_within_the_lease_and_nothing_i
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    trap.armed.store(true, Ordering::SeqCst);
+    trap.arm();
     let dead = loop {
-        if let Some(n) = *trap.sprung.lock().unwrap() {
+        if let Some(n) = trap.sprung() {
             break n;
         }
         tokio::time::sleep(Duration::from_millis(1)).await;

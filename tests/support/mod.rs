@@ -1,7 +1,8 @@
 //! The set-up every test binary shares: who ports what ([`requests`]), the
 //! clients' test settings ([`clients`]), the mock servers' catch-all
 //! ([`mock`]), the Cellhire mock-server helpers ([`cellhire`]) and a real
-//! `redis-server` ([`redis_server`]).
+//! `redis-server` ([`redis_server`]) and a store that hangs a follower
+//! mid-publish ([`trapped`]).
 //!
 //! Each top-level file under `tests/` is a binary that declares `mod support;`
 //! and uses the part it needs.
@@ -14,3 +15,4 @@ pub mod clients;
 pub mod mock;
 pub mod redis_server;
 pub mod requests;
+pub mod trapped;

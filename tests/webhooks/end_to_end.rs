@@ -12,15 +12,14 @@
 //! none is lost.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use numport::clock::ManualClock;
 use numport::sandbox::INumberingSandbox;
-use numport::store::{Budget, Claim, Hold, LockToken, Store, StoreError, StreamEntry};
+use numport::store::Store;
 use numport::webhook::{Relay, RelayCounts};
 use numport::{
     Carrier, Events, Follower, FollowerLease, Ledger, PortEvent, PortId, PortStatus, RoundLease,
@@ -30,6 +29,7 @@ use tokio::task::JoinHandle;
 
 use crate::receiver::{Receiver, secret};
 use crate::support::redis_server::RedisServer;
+use crate::support::trapped::{Trap, Trapped};
 
 // The follower tests' set-up: sandboxes with orders in the ledger, a
 // sealed `RedisStore` per replica, clients, the stream read back.
@@ -72,177 +72,6 @@ const CELLHIRE_FLOW: [PortStatus; 5] = [
     PortStatus::Provisioning,
     PortStatus::Complete,
 ];
-
-/// The trap one carrier's followers share: once armed, the `after`-th event
-/// appended through any of their stores is appended, and then that
-/// follower's appends never answer (it hangs mid-publish, holding its
-/// lease, until its task is aborted).
-#[derive(Debug)]
-struct Trap {
-    armed: AtomicBool,
-    appended: AtomicUsize,
-    after: usize,
-    sprung: Mutex<Option<usize>>,
-}
-
-impl Trap {
-    fn new(after: usize) -> Arc<Self> {
-        Arc::new(Self {
-            armed: AtomicBool::new(false),
-            appended: AtomicUsize::new(0),
-            after,
-            sprung: Mutex::new(None),
-        })
-    }
-
-    fn sprung(&self) -> Option<usize> {
-        *self.sprung.lock().unwrap()
-    }
-}
-
-/// A follower's store, with its carrier's trap.
-#[derive(Debug)]
-struct Trapped {
-    inner: Arc<dyn Store>,
-    trap: Arc<Trap>,
-    follower: usize,
-}
-
-#[async_trait]
-impl Store for Trapped {
-    fn name(&self) -> &'static str {
-        self.inner.name()
-    }
-    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.inner.get(key).await
-    }
-    async fn put(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), StoreError> {
-        self.inner.put(key, value, ttl).await
-    }
-    async fn remove_if(&self, key: &str, expected: &[u8]) -> Result<bool, StoreError> {
-        self.inner.remove_if(key, expected).await
-    }
-    async fn try_lock(&self, key: &str, ttl: Duration) -> Result<Option<LockToken>, StoreError> {
-        self.inner.try_lock(key, ttl).await
-    }
-    async fn unlock(&self, key: &str, token: &LockToken) -> Result<(), StoreError> {
-        self.inner.unlock(key, token).await
-    }
-    async fn take_budget(
-        &self,
-        key: &str,
-        limit: u32,
-        window: Duration,
-    ) -> Result<Budget, StoreError> {
-        self.inner.take_budget(key, limit, window).await
-    }
-    async fn claim(
-        &self,
-        key: &str,
-        value: &[u8],
-        lease: Duration,
-        ttl: Duration,
-    ) -> Result<Claim, StoreError> {
-        self.inner.claim(key, value, lease, ttl).await
-    }
-    async fn record(
-        &self,
-        key: &str,
-        token: &LockToken,
-        value: &[u8],
-        hold: Hold,
-        ttl: Duration,
-    ) -> Result<bool, StoreError> {
-        self.inner.record(key, token, value, hold, ttl).await
-    }
-    async fn release(&self, key: &str, token: &LockToken) -> Result<bool, StoreError> {
-        self.inner.release(key, token).await
-    }
-    async fn remove(&self, key: &str) -> Result<bool, StoreError> {
-        self.inner.remove(key).await
-    }
-    async fn index_put(
-        &self,
-        index: &str,
-        member: &str,
-        value: &[u8],
-        ttl: Duration,
-    ) -> Result<(), StoreError> {
-        self.inner.index_put(index, member, value, ttl).await
-    }
-    async fn index_get(&self, index: &str, member: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.inner.index_get(index, member).await
-    }
-    async fn index_remove(&self, index: &str, member: &str) -> Result<bool, StoreError> {
-        self.inner.index_remove(index, member).await
-    }
-    async fn index_list(
-        &self,
-        index: &str,
-        limit: usize,
-    ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
-        self.inner.index_list(index, limit).await
-    }
-    async fn stream_add(
-        &self,
-        stream: &str,
-        payload: &[u8],
-        max_len: u64,
-    ) -> Result<String, StoreError> {
-        if self.trap.sprung() == Some(self.follower) {
-            return std::future::pending().await;
-        }
-        let id = self.inner.stream_add(stream, payload, max_len).await?;
-        let trap = &self.trap;
-        if trap.armed.load(Ordering::SeqCst)
-            && trap.appended.fetch_add(1, Ordering::SeqCst) + 1 == trap.after
-        {
-            *trap.sprung.lock().unwrap() = Some(self.follower);
-            return std::future::pending().await;
-        }
-        Ok(id)
-    }
-    async fn stream_read(
-        &self,
-        stream: &str,
-        group: &str,
-        consumer: &str,
-        mine: bool,
-        count: usize,
-        block: Duration,
-    ) -> Result<Vec<StreamEntry>, StoreError> {
-        self.inner
-            .stream_read(stream, group, consumer, mine, count, block)
-            .await
-    }
-    async fn stream_ack(&self, stream: &str, group: &str, id: &str) -> Result<bool, StoreError> {
-        self.inner.stream_ack(stream, group, id).await
-    }
-    async fn stream_claim(
-        &self,
-        stream: &str,
-        group: &str,
-        consumer: &str,
-        min_idle: Duration,
-        count: usize,
-    ) -> Result<Vec<StreamEntry>, StoreError> {
-        self.inner
-            .stream_claim(stream, group, consumer, min_idle, count)
-            .await
-    }
-    async fn stream_len(&self, stream: &str) -> Result<u64, StoreError> {
-        self.inner.stream_len(stream).await
-    }
-    fn timeout(&self) -> Duration {
-        self.inner.timeout()
-    }
-    fn lock_ttl(&self) -> Duration {
-        self.inner.lock_ttl()
-    }
-    fn poll_interval(&self) -> Duration {
-        self.inner.poll_interval()
-    }
-}
 
 /// Redis's own clock, in milliseconds.
 async fn redis_ms(redis: &RedisServer) -> i64 {
@@ -377,7 +206,7 @@ async fn follow_to_the_end(
     let mut ticked = false;
     for cycle in 0..MAX_CYCLES {
         if cycle == 1 {
-            trap.armed.store(true, Ordering::SeqCst);
+            trap.arm();
         }
         let (reports, died) = round_all(&mut fleet, trap, redis, &mut first_bounds).await;
         let held = reports.iter().filter(|r| r.held()).count();
