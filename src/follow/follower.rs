@@ -11,7 +11,7 @@ use crate::http::{Sleep, TokioSleep};
 use crate::ledger::Ledger;
 use crate::provider::PortProvider;
 
-use super::lease::{Acquired, Fence, FollowerLease, LeaseKeeper, LeaseSlot};
+use super::lease::{Acquired, Fence, FollowerLease, LeaseKeeper, LeaseSlot, lock};
 use super::round::{Counts, Memory, Round, RoundLease, RoundReport, Stop};
 
 /// The default [`Follower::lease`]: 10 seconds.
@@ -312,11 +312,41 @@ impl Follower {
     /// (renewing it meanwhile), stops at once when it loses it and tries
     /// again later. A round's failure is logged and the round tried again
     /// after the interval. On shutdown the lease is handed back, so that
-    /// another follower takes over at once.
+    /// another follower takes over at once. [`Follower::run_reporting`]
+    /// does the same and reports each round.
     ///
     /// Errors only with [`Error::Config`] (a setting out of range, a
     /// provider that names no account), before anything is sent or stored.
     pub async fn run(&self, shutdown: impl Future<Output = ()>) -> Result<()> {
+        self.run_reporting(shutdown, |_, _| {}).await
+    }
+
+    /// [`Follower::run`], calling `on_round(report, error)` after each try:
+    ///
+    /// - after every round run under the lease, with what it did:
+    ///   [`RoundLease::Held`] (it ended, `error` `None`), or
+    ///   [`RoundLease::Lost`] (the lease was lost midway and the round
+    ///   stopped there; `error` `None`);
+    /// - after a round that failed (a carrier, ledger or stream error, the
+    ///   lease still held): [`RoundLease::Held`] with the counts of what it
+    ///   did before it failed, and `Some(error)`; it is tried again after
+    ///   the interval (longer when the carrier's `Retry-After` asks);
+    /// - once for each try that found the lease held elsewhere:
+    ///   [`RoundLease::Elsewhere`], counts 0, `error` `None`;
+    /// - once for each try that could not take the lease because the store
+    ///   failed: [`RoundLease::Elsewhere`] with no epoch, counts 0, and
+    ///   `Some(error)` (the lease's holder is unknown).
+    ///
+    /// A round cut short by `shutdown` is not reported. The lease is kept
+    /// in the background as in [`Follower::run`]: `on_round` should return
+    /// quickly (the next round waits for it, the renewals do not).
+    ///
+    /// Errors only with [`Error::Config`], as [`Follower::run`].
+    pub async fn run_reporting(
+        &self,
+        shutdown: impl Future<Output = ()>,
+        mut on_round: impl FnMut(&RoundReport, Option<&Error>) + Send,
+    ) -> Result<()> {
         self.check_settings()?;
         let account = self.account()?;
         let key = format!("{account}:follow");
@@ -326,14 +356,20 @@ impl Follower {
             loop {
                 match keeper.acquire().await {
                     Ok(Acquired::Held(fence)) => {
-                        self.follow_while_held(&keeper, &fence, &account).await
+                        self.follow_while_held(&keeper, &fence, &account, &mut on_round)
+                            .await
                     }
-                    Ok(Acquired::Elsewhere(_)) => {}
-                    Err(error) => tracing::warn!(
-                        carrier = %self.provider.carrier(),
-                        %error,
-                        "the follower could not take its lease; it tries again"
-                    ),
+                    Ok(Acquired::Elsewhere(epoch)) => {
+                        on_round(&RoundReport::elsewhere(epoch), None)
+                    }
+                    Err(error) => {
+                        tracing::warn!(
+                            carrier = %self.provider.carrier(),
+                            %error,
+                            "the follower could not take its lease; it tries again"
+                        );
+                        on_round(&RoundReport::elsewhere(None), Some(&error));
+                    }
                 }
                 self.sleep.sleep(standby).await;
             }
@@ -348,34 +384,51 @@ impl Follower {
         Ok(())
     }
 
-    /// Rounds every interval while `fence` lasts.
-    async fn follow_while_held(&self, keeper: &LeaseKeeper<'_>, fence: &Arc<Fence>, account: &str) {
+    /// Rounds every interval while `fence` lasts, each reported to
+    /// `on_round`; a round stopped by the end of the fence is reported
+    /// [`RoundLease::Lost`].
+    async fn follow_while_held(
+        &self,
+        keeper: &LeaseKeeper<'_>,
+        fence: &Arc<Fence>,
+        account: &str,
+        on_round: &mut (impl FnMut(&RoundReport, Option<&Error>) + Send),
+    ) {
         let carrier = self.provider.carrier();
+        let epoch = fence.epoch();
+        // The counts of the round in flight, kept here so that a round
+        // dropped when the fence ends still reports what it did.
+        let in_flight: Mutex<Option<Arc<Counts>>> = Mutex::new(None);
         let rounds = async {
             loop {
                 let wait = {
                     let _running = self.shared.running.lock().await;
-                    let counts = Counts::default();
-                    match self.round_under(fence, account, &counts).await {
-                        Ok(()) => {
-                            let report = counts.report(RoundLease::Held {
-                                epoch: fence.epoch(),
-                            });
-                            tracing::debug!(%carrier, ?report, "follower round");
-                            self.interval
-                        }
-                        Err(Stop::Fenced) => return,
+                    let counts = Arc::new(Counts::default());
+                    *lock(&in_flight) = Some(counts.clone());
+                    let outcome = self.round_under(fence, account, &counts).await;
+                    if matches!(outcome, Err(Stop::Fenced)) {
+                        return;
+                    }
+                    lock(&in_flight).take();
+                    let report = counts.report(RoundLease::Held { epoch });
+                    match outcome {
                         Err(Stop::Failed(error)) => {
                             tracing::warn!(
                                 %carrier,
                                 %error,
                                 "the follower's round failed; it tries again after the interval"
                             );
+                            on_round(&report, Some(&error));
                             error
                                 .retry_after()
                                 .map(|asked| asked.min(MAX_RETRY_AFTER))
                                 .filter(|asked| *asked > self.interval)
                                 .unwrap_or(self.interval)
+                        }
+                        _ => {
+                            tracing::debug!(%carrier, ?report, "follower round");
+                            on_round(&report, None);
+                            self.interval
                         }
                     }
                 };
@@ -386,6 +439,12 @@ impl Follower {
             biased;
             () = keeper.keep(fence, &self.sleep) => {}
             () = rounds => {}
+        }
+        let cut = lock(&in_flight).take();
+        if let Some(counts) = cut {
+            let report = counts.report(RoundLease::Lost { epoch });
+            tracing::debug!(%carrier, ?report, "follower round stopped: the lease ended");
+            on_round(&report, None);
         }
     }
 

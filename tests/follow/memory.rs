@@ -2,7 +2,7 @@
 //! their end, publishes a status read elsewhere (through `Recorded`) before
 //! the next one, and hands its lease back when `run` is shut down.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use numport::sandbox::INumberingSandbox;
@@ -185,4 +185,86 @@ async fn run_follows_until_shutdown_and_hands_the_lease_back() {
             ]
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_reporting_reports_each_round_with_its_counts_and_hands_the_lease_back() {
+    let sandbox = INumberingSandbox::start().await.unwrap();
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let ids = inumbering_orders(&sandbox, &store, 3, false).await;
+    let running = follower(inumbering(&sandbox, &store), &store).interval(Duration::from_millis(5));
+    // Each try's report: (lease, followed, changed, published, error).
+    type Seen = (RoundLease, usize, usize, usize, Option<String>);
+    let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = {
+        let running = running.clone();
+        let seen = seen.clone();
+        tokio::spawn(async move {
+            running
+                .run_reporting(
+                    async {
+                        let _ = stopped.await;
+                    },
+                    move |report, error| {
+                        seen.lock().unwrap().push((
+                            report.lease,
+                            report.followed,
+                            report.changed,
+                            report.published,
+                            error.map(ToString::to_string),
+                        ))
+                    },
+                )
+                .await
+        })
+    };
+    // Until a round found nothing open (every order ended and was
+    // published in an earlier one).
+    loop {
+        if seen.lock().unwrap().iter().any(|s| s.1 == 0) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(running.lease_status().held);
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+    assert!(!running.lease_status().held);
+
+    let seen = seen.lock().unwrap().clone();
+    let held = RoundLease::Held { epoch: 1 };
+    let first_empty = seen.iter().position(|s| s.1 == 0).unwrap();
+    // One portStatus call a round moves every order one step: each round
+    // follows the three orders and changes each one's entry; a step that
+    // changes only the carrier's status name (round 3) publishes nothing,
+    // the others each order's new status, until all are complete.
+    assert_eq!(
+        seen[..=first_empty],
+        [
+            (held, 3, 3, 3, None),
+            (held, 3, 3, 3, None),
+            (held, 3, 3, 0, None),
+            (held, 3, 3, 3, None),
+            (held, 3, 3, 3, None),
+            (held, 0, 0, 0, None),
+        ]
+    );
+    // The rounds after it (if any ran before the shutdown) found nothing.
+    assert!(
+        seen[first_empty..]
+            .iter()
+            .all(|s| *s == (held, 0, 0, 0, None)),
+        "{seen:?}"
+    );
+    let chains = chains(stream(&store).await);
+    assert_eq!((chains.events, chains.duplicates), (12, 0));
+    for id in &ids {
+        assert_eq!(chains.statuses(id).len(), 4, "{id}");
+    }
+    // Handed back: another follower takes it over at once, one epoch on.
+    let next = follower(inumbering(&sandbox, &store), &store);
+    let report = next.round().await.unwrap();
+    assert_eq!(report.lease, RoundLease::Held { epoch: 2 });
+    assert_eq!(report.followed, 0);
 }
