@@ -3,11 +3,10 @@
 //! status change published to the event stream (which `numport relay`
 //! delivers).
 //!
-//! Every round goes through [`Follower::round`], so that each one is
-//! reported on stderr. A holder keeps its lease from one round to the
-//! next only while the lease outlasts the wait between them (a round
-//! renews it at its start and every third of it while it runs): so,
-//! following continuously, the lease is at least twice the interval.
+//! Following continuously goes through [`Follower::run_reporting`] (one
+//! per carrier, at once): the lease is renewed in the background, also
+//! between rounds, and each round is reported on stderr. `--once` runs
+//! one [`Follower::round`] per carrier and leaves the lease to run out.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -74,9 +73,8 @@ struct Timing {
 }
 
 impl Timing {
-    /// The interval and lease `args` ask for, checked: with `--once` any
-    /// lease in range; following, one of at least twice the interval (the
-    /// longest lease when that is longer).
+    /// The interval and lease `args` ask for, checked: any lease in range,
+    /// by default the library's ([`DEFAULT_FOLLOW_LEASE`]).
     fn new(args: &FollowArgs) -> CliResult<Self> {
         let interval = args.interval;
         if !(MIN_FOLLOW_INTERVAL..=MAX_FOLLOW_INTERVAL).contains(&interval) {
@@ -93,24 +91,13 @@ impl Timing {
                 )));
             }
         }
-        let least = interval.saturating_mul(2).min(MAX_FOLLOW_LEASE);
-        let lease = match args.lease {
-            None if args.once => DEFAULT_FOLLOW_LEASE,
-            None => least.max(DEFAULT_FOLLOW_LEASE),
-            Some(lease) if args.once || lease >= least => lease,
-            Some(lease) => {
-                return Err(Failure::usage(format!(
-                    "--lease {lease:?} is shorter than twice --interval ({least:?}): the holder \
-                     would lose its lease between its rounds, and another follower would poll \
-                     in between (give a longer lease, or use --once from cron)"
-                )));
-            }
-        };
+        let lease = args.lease.unwrap_or(DEFAULT_FOLLOW_LEASE);
         Ok(Self { interval, lease })
     }
 
-    /// How long a follower that does not hold the lease waits before it
-    /// tries again: the interval, at most a quarter of the lease.
+    /// How long a follower that could not take the lease waits before it
+    /// tries again (as [`Follower::run`] does): the interval, at most a
+    /// quarter of the lease.
     fn standby(self) -> Duration {
         self.interval.min(self.lease / 4)
     }
@@ -203,13 +190,6 @@ pub async fn run(args: &FollowArgs, global: &Global) -> CliResult {
             timing.interval,
             timing.lease
         );
-        if timing.interval.saturating_mul(3) > timing.lease.saturating_mul(2) {
-            eprintln!(
-                "numport: the lease ({:?}) may run out between rounds {:?} apart: another \
-                 follower can take it over then",
-                timing.lease, timing.interval
-            );
-        }
         until_stopped(&followed, timing, &masker).await
     }
 }
@@ -308,9 +288,9 @@ async fn until_stopped(followed: &[Followed], timing: Timing, masker: &Redactor)
     Ok(code)
 }
 
-/// The rounds of one carrier until `stopped` says stop (or another
-/// carrier's configuration error stops them all), then its lease handed
-/// back.
+/// The rounds of one carrier ([`Follower::run_reporting`], each on
+/// stderr) until `stopped` says stop (or another carrier's configuration
+/// error stops them all); the lease is then handed back.
 async fn follow(
     f: &Followed,
     timing: Timing,
@@ -319,67 +299,56 @@ async fn follow(
     masker: &Redactor,
 ) -> CliResult<Tally> {
     let mut tally = Tally::default();
-    loop {
-        let outcome = tokio::select! {
-            biased;
-            () = wait_for_stop(&mut stopped) => break,
-            outcome = f.follower.round() => outcome,
-        };
+    let mut at_stop = None;
+    let shutdown = async {
+        wait_for_stop(&mut stopped).await;
+        at_stop = Some(f.follower.lease_status());
+    };
+    let on_round = |report: &RoundReport, error: Option<&numport::Error>| {
         tally.rounds = tally.rounds.saturating_add(1);
-        let wait = match outcome {
-            Ok(report) => {
-                eprintln!("numport: {}", line(f.name(), &report));
-                match report.lease {
-                    RoundLease::Held { .. } => timing.interval,
-                    RoundLease::Lost { .. } => {
-                        tally.failed = tally.failed.saturating_add(1);
-                        timing.standby()
-                    }
-                    _ => timing.standby(),
+        match error {
+            None => {
+                eprintln!("numport: {}", line(f.name(), report));
+                if matches!(report.lease, RoundLease::Lost { .. }) {
+                    tally.failed = tally.failed.saturating_add(1);
                 }
             }
-            Err(e) if matches!(e, numport::Error::Config(_)) => {
-                stop.send_replace(true);
-                return Err(Failure::api(
-                    &format!("{} cannot be followed", f.name()),
-                    &e,
-                    masker,
-                ));
-            }
-            Err(e) => {
+            Some(e) => {
                 tally.failed = tally.failed.saturating_add(1);
-                let wait = e
-                    .retry_after()
-                    .map(|asked| asked.min(MAX_RETRY_AFTER))
-                    .filter(|asked| *asked > timing.interval)
-                    .unwrap_or(timing.interval);
+                // A round that failed under the lease is tried again after
+                // the interval (longer when the carrier asks); a lease that
+                // could not be taken, after the standby.
+                let wait = if report.held() {
+                    e.retry_after()
+                        .map(|asked| asked.min(MAX_RETRY_AFTER))
+                        .filter(|asked| *asked > timing.interval)
+                        .unwrap_or(timing.interval)
+                } else {
+                    timing.standby()
+                };
                 eprintln!(
                     "numport: {}: the round failed: {}; trying again in {wait:?}",
                     f.name(),
-                    masker.redact(&failure::describe(&e))
+                    masker.redact(&failure::describe(e))
                 );
-                wait
             }
-        };
-        tokio::select! {
-            biased;
-            () = wait_for_stop(&mut stopped) => break,
-            () = tokio::time::sleep(wait) => {}
         }
+    };
+    if let Err(e) = f.follower.run_reporting(shutdown, on_round).await {
+        stop.send_replace(true);
+        return Err(Failure::api(
+            &format!("{} cannot be followed", f.name()),
+            &e,
+            masker,
+        ));
     }
-    let held = f.follower.lease_status();
-    match f.follower.release().await {
-        Ok(()) => {
-            if let (true, Some(epoch)) = (held.held, held.epoch) {
-                eprintln!("numport: {}: lease handed back (epoch {epoch})", f.name());
-            }
-        }
-        Err(e) => eprintln!(
-            "numport: {}: the lease could not be handed back ({}); it runs out in {:?}",
-            f.name(),
-            masker.redact(&failure::describe(&e)),
-            timing.lease
-        ),
+    if let Some(numport::FollowerLease {
+        held: true,
+        epoch: Some(epoch),
+        ..
+    }) = at_stop
+    {
+        eprintln!("numport: {}: lease handed back (epoch {epoch})", f.name());
     }
     Ok(tally)
 }
@@ -444,28 +413,31 @@ mod tests {
     }
 
     #[test]
-    fn the_lease_outlasts_two_intervals_unless_once() {
+    fn the_lease_is_the_librarys_unless_given() {
         let secs = Duration::from_secs;
         let t = timing(&[]).unwrap();
-        assert_eq!((t.interval, t.lease), (secs(30), secs(60)));
-        assert_eq!(t.standby(), secs(15));
+        assert_eq!((t.interval, t.lease), (secs(30), secs(10)));
+        assert_eq!(t.standby(), Duration::from_millis(2500));
         let t = timing(&["--interval", "1s"]).unwrap();
-        assert_eq!(t.lease, secs(10), "at least the library's default");
+        assert_eq!((t.lease, t.standby()), (secs(10), secs(1)));
         let t = timing(&["--interval", "1h"]).unwrap();
-        assert_eq!(t.lease, MAX_FOLLOW_LEASE);
+        assert_eq!(t.lease, DEFAULT_FOLLOW_LEASE);
         let t = timing(&["--once"]).unwrap();
         assert_eq!(t.lease, DEFAULT_FOLLOW_LEASE);
         let t = timing(&["--once", "--lease", "2s"]).unwrap();
         assert_eq!(t.lease, secs(2));
-        let t = timing(&["--interval", "100ms", "--lease", "1s"]).unwrap();
+        // A lease shorter than the interval is taken: it is renewed
+        // between rounds.
+        let t = timing(&["--interval", "30s", "--lease", "1s"]).unwrap();
         assert_eq!(t.lease, secs(1));
+        let t = timing(&["--lease", "10m"]).unwrap();
+        assert_eq!(t.lease, MAX_FOLLOW_LEASE);
 
-        let e = timing(&["--lease", "59s"]).unwrap_err();
+        let e = timing(&["--lease", "11m"]).unwrap_err();
         assert_eq!(e.code, failure::USAGE);
-        assert!(
-            e.message
-                .starts_with("--lease 59s is shorter than twice --interval (60s)")
-        );
+        assert_eq!(e.message, "--lease must be between 1s and 600s, not 660s");
+        let e = timing(&["--lease", "999ms"]).unwrap_err();
+        assert_eq!(e.message, "--lease must be between 1s and 600s, not 999ms");
         let e = timing(&["--once", "--lease", "11m"]).unwrap_err();
         assert_eq!(e.message, "--lease must be between 1s and 600s, not 660s");
         let e = timing(&["--interval", "0s"]).unwrap_err();
