@@ -347,10 +347,9 @@ pub struct FollowArgs {
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
     pub interval: Duration,
     /// How long a carrier account's lease lasts from its holder's last
-    /// renewal (1s to 10m): a holder that died is replaced within about
-    /// this long. Default: 10s with --once; else twice --interval (at
-    /// least 10s, at most 10m), and no shorter one is taken, so that the
-    /// holder keeps its lease from one round to the next.
+    /// renewal (1s to 10m, default 10s): the holder renews it every third
+    /// of it while following, and a holder that died is replaced within
+    /// about this long.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub lease: Option<Duration>,
     /// One round per carrier, then exit (for cron). The lease is kept until
