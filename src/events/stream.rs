@@ -149,20 +149,32 @@ impl EventConsumer {
     }
 
     /// Up to `max` (at most [`MAX_EVENT_BATCH`]) events for this consumer: first
-    /// those handed to it before and not acknowledged (after a restart),
-    /// else new ones, waiting up to `wait` for one.
+    /// those handed to it before and not acknowledged (after a restart,
+    /// [`EventConsumer::pending`]), else new ones, waiting up to `wait` for
+    /// one ([`EventConsumer::fresh`]).
     ///
     /// An entry that is not an event numport can read is acknowledged and
     /// dropped with a warning (it would block the group forever
     /// otherwise).
     pub async fn next(&self, max: usize, wait: Duration) -> Result<Vec<Delivery>> {
+        let mine = self.pending(max).await?;
+        if !mine.is_empty() {
+            return Ok(mine);
+        }
+        self.fresh(max, wait).await
+    }
+
+    /// Up to `max` (at most [`MAX_EVENT_BATCH`]) events handed to this
+    /// consumer before and not acknowledged, at once; each counts one more
+    /// delivery. Entries that are not events are dropped as by
+    /// [`EventConsumer::next`].
+    pub async fn pending(&self, max: usize) -> Result<Vec<Delivery>> {
         let max = max.clamp(1, MAX_EVENT_BATCH);
         let store = &self.events.store;
-        let stream = &self.events.stream;
         let mine = bounded(
             store,
             store.stream_read(
-                stream,
+                &self.events.stream,
                 &self.group,
                 &self.consumer,
                 true,
@@ -171,14 +183,28 @@ impl EventConsumer {
             ),
         )
         .await?;
-        if !mine.is_empty() {
-            return self.decode(mine).await;
-        }
+        self.decode(mine).await
+    }
+
+    /// Up to `max` (at most [`MAX_EVENT_BATCH`]) events never handed to the
+    /// group before, waiting up to `wait` for one; each stays pending for
+    /// this consumer until acknowledged. Entries that are not events are
+    /// dropped as by [`EventConsumer::next`].
+    pub async fn fresh(&self, max: usize, wait: Duration) -> Result<Vec<Delivery>> {
+        let max = max.clamp(1, MAX_EVENT_BATCH);
+        let store = &self.events.store;
         let timeout = store.timeout().saturating_add(wait);
         let fresh = bounded_by(
             store,
             timeout,
-            store.stream_read(stream, &self.group, &self.consumer, false, max, wait),
+            store.stream_read(
+                &self.events.stream,
+                &self.group,
+                &self.consumer,
+                false,
+                max,
+                wait,
+            ),
         )
         .await?;
         self.decode(fresh).await

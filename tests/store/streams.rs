@@ -207,11 +207,18 @@ pub(crate) async fn events_contract(a: Arc<dyn Store>, b: Arc<dyn Store>) {
     let got = relay.next(10, Duration::ZERO).await.unwrap();
     assert_eq!(got.iter().map(|d| &d.event).collect::<Vec<_>>(), [&e1, &e2]);
     assert!(relay.ack(&got[0].entry_id).await.unwrap());
+    // Nothing new; what r1 holds unacknowledged is pending for it alone.
+    assert!(relay.fresh(10, Duration::ZERO).await.unwrap().is_empty());
+    let held = relay.pending(10).await.unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!((&held[0].event, held[0].deliveries), (&e2, 2));
+    let other = reader.consumer("relay", "r9");
+    assert!(other.pending(10).await.unwrap().is_empty());
     // After a restart, r1 gets what it did not acknowledge first.
     let again = relay.next(10, Duration::ZERO).await.unwrap();
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].event, e2);
-    assert_eq!(again[0].deliveries, 2);
+    assert_eq!(again[0].deliveries, 3);
     // r1 died: r2 takes its event over.
     tokio::time::sleep(Duration::from_millis(30)).await;
     let r2 = reader.consumer("relay", "r2");
