@@ -1312,21 +1312,10 @@ async fn two_machines_submitting_one_file_book_each_number_once() {
                 .args(["submit", "--carrier", "cellhire", "--out"])
                 .arg(dir.join(m).join("results.csv"))
                 .arg(dir.join(m).join("requests.csv"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
+                .spawn_quiet()
         })
         .collect();
-    for child in children {
-        let out = child.wait_with_output().unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    all_succeed(children);
     assert_eq!(
         creates(&sandbox),
         6,
@@ -1516,21 +1505,10 @@ async fn a_row_another_machine_is_sending_is_waited_for() {
                 ])
                 .arg(out)
                 .arg(&input)
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
+                .spawn_quiet()
         })
         .collect();
-    for child in children {
-        let out = child.wait_with_output().unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    all_succeed(children);
     assert_eq!(inumbering_calls(&sandbox, "/v2.2/account/port"), 3);
     let orders = sandbox.orders();
     assert_eq!(orders.len(), 3);
@@ -1602,21 +1580,10 @@ async fn two_machines_submitting_one_admin_file_order_each_number_once() {
                 .arg("--out")
                 .arg(dir.join(m).join("results.csv"))
                 .arg(dir.join(m).join("requests.jsonl"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
+                .spawn_quiet()
         })
         .collect();
-    for child in children {
-        let out = child.wait_with_output().unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    all_succeed(children);
     let port_in_orders = inumbering_calls(&sandbox, "/v2/iNumbering/portInOrder/");
     let orders = sandbox.orders();
     println!(
@@ -1743,21 +1710,10 @@ async fn admin_orders_of_a_bulk_submit_can_be_followed_from_another_process() {
                 .args(["submit", "--carrier", "inumbering", "--out"])
                 .arg(out)
                 .arg(input)
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
+                .spawn_quiet()
         })
         .collect();
-    for child in children {
-        let out = child.wait_with_output().unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    all_succeed(children);
     for out in &outs {
         for record in last_records(out).values() {
             let order_id: u64 = record["note"]

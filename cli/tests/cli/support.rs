@@ -327,3 +327,33 @@ pub fn us_iccid(serial: u32) -> String {
 pub fn inumbering_calls(s: &INumberingSandbox, path: &str) -> usize {
     s.requests().iter().filter(|p| p.as_str() == path).count()
 }
+
+/// Starting a command whose standard output is not needed and whose
+/// standard error is kept for [`all_succeed`].
+pub trait SpawnQuiet {
+    /// Starts it with standard output discarded and standard error piped.
+    fn spawn_quiet(&mut self) -> std::process::Child;
+}
+
+impl SpawnQuiet for Command {
+    fn spawn_quiet(&mut self) -> std::process::Child {
+        self.stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+}
+
+/// Waits for every process started at once and asserts that each exited
+/// 0 (its standard error shown when not).
+pub fn all_succeed(children: Vec<std::process::Child>) {
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
