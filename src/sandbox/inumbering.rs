@@ -58,7 +58,9 @@
 //!   that timestamp), `value` {`pid`, `status`, `message`, `foc`, `notify`,
 //!   `url`, `pin`}, newest first. Each call moves each order one step:
 //!   `submitted` → `Validating` → `Pending` (no FOC, `19750715`) →
-//!   `Pending` (FOC set) → `Complete`.
+//!   `Pending` (FOC set) → `Complete`. [`INumberingSandbox::tick`] moves
+//!   every order (every account's) one step the same way, with no call:
+//!   time passing at the carrier.
 //! - Rejection by the losing carrier: an order holding a number whose last
 //!   four digits are `4444` ([`INumberingSandbox::REJECTED_SUFFIX`]) goes
 //!   `submitted` → `Validating` → `Pending` and stays `Pending` with no FOC
