@@ -39,13 +39,13 @@ impl OnceSubmitter {
         self.provider.capabilities().baseline
     }
 
-    /// The account lock's store key.
-    pub(super) fn lock_key(&self, key: &IdempotencyKey) -> Result<String> {
-        let store_key = self.store_key(key)?;
+    /// The account lock's store key, beside the key stored at `store_key`
+    /// ([`OnceSubmitter::store_key`]) under the same account.
+    pub(super) fn lock_key(store_key: &str) -> String {
         let account = store_key
             .rsplit_once(":once:")
-            .map_or(store_key.as_str(), |(account, _)| account);
-        Ok(format!("{account}:once-account"))
+            .map_or(store_key, |(account, _)| account);
+        format!("{account}:once-account")
     }
 
     /// How long the account lock's entry lives: longer than any key
@@ -100,7 +100,7 @@ impl OnceSubmitter {
     /// not held.
     pub(super) async fn acquire_lock(&self, held: &Held<'_>) -> Result<(LockToken, LockFrom)> {
         let key = held.key;
-        let lock_key = self.lock_key(key)?;
+        let lock_key = Self::lock_key(held.store_key);
         let mine = Self::holder(key, held.store_key)?;
         loop {
             let claimed = self
@@ -305,7 +305,7 @@ impl OnceSubmitter {
         lock: Option<LockToken>,
     ) -> Result<Submission> {
         let key = held.key;
-        let lock_key = self.lock_key(key)?;
+        let lock_key = Self::lock_key(held.store_key);
         let lock = match lock {
             Some(lock) => lock,
             None => match self.acquire_lock(held).await {
@@ -391,5 +391,18 @@ impl OnceSubmitter {
             self.unlock(&lock_key, &lock).await;
         }
         result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_account_lock_sits_beside_the_keys_of_its_account() {
+        assert_eq!(
+            OnceSubmitter::lock_key("numport:inumbering:0123abcd:once:feed"),
+            "numport:inumbering:0123abcd:once-account"
+        );
     }
 }

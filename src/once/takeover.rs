@@ -76,7 +76,7 @@ impl OnceSubmitter {
         } else {
             None
         };
-        let lock_key = self.lock_key(key)?;
+        let lock_key = Self::lock_key(held.store_key);
         // The baseline is used only when this key held the account lock
         // last: then no create was sent on the account since it was read.
         // A lock found free, or last held by another key, means the
