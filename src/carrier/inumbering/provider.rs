@@ -47,12 +47,16 @@ const RECONCILE_CLOCK_SKEW: TimeDelta = TimeDelta::minutes(5);
 /// those recorded closest to the attempt.
 const MAX_CANDIDATES: usize = 100;
 
-/// `at` less `skew` as a Unix timestamp; the earliest time there is when
-/// that is out of range.
-fn since(at: DateTime<Utc>, skew: TimeDelta) -> i64 {
+/// `at` less `skew`; the earliest time there is when that is out of
+/// range.
+fn before(at: DateTime<Utc>, skew: TimeDelta) -> DateTime<Utc> {
     at.checked_sub_signed(skew)
         .unwrap_or(DateTime::<Utc>::MIN_UTC)
-        .timestamp()
+}
+
+/// `at` less `skew` ([`before`]) as a Unix timestamp.
+fn since(at: DateTime<Utc>, skew: TimeDelta) -> i64 {
+    before(at, skew).timestamp()
 }
 
 /// The order an entry describes, under `id`.
@@ -531,10 +535,7 @@ impl PortProvider for INumberingClient {
     /// the window. The carrier's failure, a body that is not JSON, or a
     /// transport error is the error.
     async fn baseline(&self) -> Result<Option<Baseline>> {
-        let since_at = self
-            .now()
-            .checked_sub_signed(RECONCILE_CLOCK_SKEW)
-            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let since_at = before(self.now(), RECONCILE_CLOCK_SKEW);
         let since = since_at.timestamp();
         let mut reader = self.summary();
         let mut orders = Vec::new();
@@ -593,9 +594,7 @@ impl PortProvider for INumberingClient {
         attempted_at: DateTime<Utc>,
         baseline: &Baseline,
     ) -> Result<Reconciliation> {
-        let since_at = attempted_at
-            .checked_sub_signed(RECONCILE_CLOCK_SKEW)
-            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let since_at = before(attempted_at, RECONCILE_CLOCK_SKEW);
         if baseline.since() > since_at {
             return Ok(Reconciliation::Inconclusive {
                 reason: format!(
@@ -667,9 +666,7 @@ impl Scan {
         attempted_at: DateTime<Utc>,
         baseline: Option<&Baseline>,
     ) -> Result<Self> {
-        let since_at = attempted_at
-            .checked_sub_signed(RECONCILE_CLOCK_SKEW)
-            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let since_at = before(attempted_at, RECONCILE_CLOCK_SKEW);
         let since = since_at.timestamp();
         let mut scan = Self {
             since_at,
