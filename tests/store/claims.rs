@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 use futures::future::join_all;
 use numport::store::{Claim, Hold, LockToken, MAX_VALUE_BYTES, MemoryStore, Store};
 
+use crate::support::basic_store::BasicStore;
+
 const KEY: &str = "numport:cellhire:0123456789abcdef0123456789abcdef:once:k";
 const LEASE: Duration = Duration::from_secs(30);
 const TTL: Duration = Duration::from_secs(60);
@@ -197,57 +199,7 @@ async fn a_memory_store_passes_the_claims_contract() {
 /// nothing.
 #[tokio::test]
 async fn a_store_without_claims_refuses_them() {
-    #[derive(Debug)]
-    struct Old(MemoryStore);
-
-    #[async_trait::async_trait]
-    impl Store for Old {
-        fn name(&self) -> &'static str {
-            "old"
-        }
-        async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, numport::store::StoreError> {
-            self.0.get(key).await
-        }
-        async fn put(
-            &self,
-            key: &str,
-            value: &[u8],
-            ttl: Duration,
-        ) -> Result<(), numport::store::StoreError> {
-            self.0.put(key, value, ttl).await
-        }
-        async fn remove_if(
-            &self,
-            key: &str,
-            expected: &[u8],
-        ) -> Result<bool, numport::store::StoreError> {
-            self.0.remove_if(key, expected).await
-        }
-        async fn try_lock(
-            &self,
-            key: &str,
-            ttl: Duration,
-        ) -> Result<Option<LockToken>, numport::store::StoreError> {
-            self.0.try_lock(key, ttl).await
-        }
-        async fn unlock(
-            &self,
-            key: &str,
-            token: &LockToken,
-        ) -> Result<(), numport::store::StoreError> {
-            self.0.unlock(key, token).await
-        }
-        async fn take_budget(
-            &self,
-            key: &str,
-            limit: u32,
-            window: Duration,
-        ) -> Result<numport::store::Budget, numport::store::StoreError> {
-            self.0.take_budget(key, limit, window).await
-        }
-    }
-
-    let old = Old(MemoryStore::new());
+    let old = BasicStore(MemoryStore::new());
     let e = old.claim(KEY, b"v", LEASE, TTL).await.unwrap_err();
     assert_eq!(
         e.to_string(),
