@@ -289,9 +289,11 @@ impl RelayBuilder {
 /// - The schedule outlives the relay: after a failed attempt, the attempts
 ///   made and when the next is due are kept in the store
 ///   (`numport:relay:<endpoint hash>:attempts:<event id>`, for the
-///   schedule's whole time and a day), and read back by whichever relay of
-///   the group takes the event next (this one after a restart, another
-///   after a takeover, the next `run_once` from cron).
+///   schedule's whole time and a day), and so is, when an event starts
+///   waiting for a missing predecessor, when it was first taken (for
+///   `max_order_wait` and a day); whichever relay of the group takes the
+///   event next reads them back (this one after a restart, another after a
+///   takeover, the next `run_once` from cron).
 /// - Events pending with a relay of the group that died are taken over
 ///   after [`RelayBuilder::claim_idle`]; a running relay keeps its own
 ///   pending events fresh so that they are not.
@@ -364,6 +366,20 @@ struct Held {
     due: DateTime<Utc>,
     /// Whether the wait for a missing predecessor was already reported.
     out_of_order: bool,
+    /// Whether its state is in the store (so that its schedule and its
+    /// wait for a predecessor survive a restart or a takeover).
+    recorded: bool,
+}
+
+impl Held {
+    /// What is kept of it in the store.
+    fn state(&self) -> AttemptState {
+        AttemptState {
+            attempts: self.attempts,
+            due: self.due,
+            held_since: self.held_since,
+        }
+    }
 }
 
 /// What delivering one order's events came to.
@@ -655,6 +671,7 @@ impl Relay {
                 attempts: state.map_or(0, |s| s.attempts),
                 due: state.map_or(due, |s| s.due),
                 out_of_order: false,
+                recorded: state.is_some(),
             });
         }
         Ok(())
@@ -710,6 +727,19 @@ impl Relay {
             if !in_turn {
                 let waited = (now - head.held_since).to_std().unwrap_or(Duration::ZERO);
                 if waited <= self.max_order_wait {
+                    if !head.recorded {
+                        // When the wait began, kept for whichever relay
+                        // takes the event next (a restart, a takeover, the
+                        // next `run_once` from cron).
+                        self.attempt_records
+                            .put(
+                                &head.event.id,
+                                &head.state(),
+                                self.max_order_wait.saturating_add(DAY),
+                            )
+                            .await?;
+                        head.recorded = true;
+                    }
                     break;
                 }
                 if !head.out_of_order {
@@ -759,15 +789,11 @@ impl Relay {
                             let delay = chrono::Duration::from_std(delay)
                                 .unwrap_or(chrono::Duration::zero());
                             head.due = after + delay;
-                            let state = AttemptState {
-                                attempts: head.attempts,
-                                due: head.due,
-                                held_since: head.held_since,
-                            };
                             let keep = self.schedule.total().saturating_add(DAY);
                             self.attempt_records
-                                .put(&head.event.id, &state, keep)
+                                .put(&head.event.id, &head.state(), keep)
                                 .await?;
+                            head.recorded = true;
                             counts.retried = counts.retried.saturating_add(1);
                             tracing::warn!(
                                 event = %head.event.id,

@@ -226,3 +226,33 @@ async fn a_restarted_relay_keeps_the_schedule() {
     assert_eq!(store.stream_len("numport:events:dead").await.unwrap(), 1);
     assert!(pending(&store, "cron").await.is_empty());
 }
+
+/// The wait for a missing predecessor outlives the relay: started afresh
+/// for each round (as `numport relay --once` from cron), an event whose
+/// predecessor never comes still goes out once the whole schedule's time
+/// has passed since a relay first took it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wait_for_a_missing_predecessor_survives_a_restart() {
+    let clock = clock();
+    let receiver = Receiver::start(clock.clone()).await;
+    let (store, events) = events();
+    let second = event("X", 2);
+    events.publish(&second).await.unwrap();
+    let start = || {
+        relay(&events, &receiver.url(), &clock, "cron")
+            .build()
+            .unwrap()
+    };
+    for seconds in [0, 3600, 99_305] {
+        at(&clock, seconds);
+        assert_eq!(start().run_once().await.unwrap(), RelayCounts::default());
+    }
+    assert!(receiver.seen().is_empty());
+    at(&clock, 99_306);
+    let mut c = RelayCounts::default();
+    c.delivered = 1;
+    c.sent_out_of_order = 1;
+    assert_eq!(start().run_once().await.unwrap(), c);
+    assert_eq!(attempts_of(&receiver.seen(), &second.id), [(99_306, 204)]);
+    assert!(pending(&store, "cron").await.is_empty());
+}
