@@ -79,11 +79,18 @@ async fn a_receiver_down_then_back_gets_every_event_in_order_at_the_schedule_s_t
     assert_eq!(attempts_of(&seen, &published[1].id), [(27_305, 204)]);
     assert_eq!(attempts_of(&seen, &published[2].id), [(27_305, 204)]);
     assert_eq!(seen.len(), 10);
-    // Every request verified, each the event published.
+    // Every request verified, each the event published: a POST to the
+    // endpoint's path, its body the event's JSON.
     for s in &seen {
         let verified = s.verified.as_ref().expect("verified");
         assert!(published.contains(verified));
         assert_eq!(verified.id, s.id);
+        assert_eq!(
+            (s.method.as_str(), s.path.as_str(), s.content_type.as_str()),
+            ("POST", "/hooks/numport", "application/json")
+        );
+        assert_eq!(s.user_agent, numport::http::USER_AGENT_VALUE);
+        assert_eq!(s.body, serde_json::to_vec(verified).unwrap());
     }
     // Order A100 arrived 1, 2, 3.
     let delivered_a: Vec<u64> = seen

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, TimeZone, Utc};
 use numport::clock::{Clock, ManualClock};
@@ -93,6 +93,14 @@ pub type Script = Arc<dyn Fn(&str, usize) -> Answer + Send + Sync>;
 /// One request the receiver got.
 #[derive(Debug, Clone)]
 pub struct Seen {
+    /// The request's method.
+    pub method: String,
+    /// The request's path (and query, if any).
+    pub path: String,
+    /// `content-type`.
+    pub content_type: String,
+    /// `user-agent`.
+    pub user_agent: String,
     /// `webhook-id`.
     pub id: String,
     /// `webhook-timestamp`.
@@ -202,7 +210,13 @@ impl Drop for Receiver {
     }
 }
 
-async fn handle(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn handle(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let text = |name: &str| {
         headers
             .get(name)
@@ -218,6 +232,13 @@ async fn handle(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byt
     let before = seen.iter().filter(|s| s.id == id).count();
     let answer = script(&id, before);
     seen.push(Seen {
+        method: method.to_string(),
+        path: uri
+            .path_and_query()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        content_type: text("content-type"),
+        user_agent: text("user-agent"),
         id: id.clone(),
         timestamp: text("webhook-timestamp").parse().unwrap_or(i64::MIN),
         signature: text("webhook-signature"),
