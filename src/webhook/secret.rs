@@ -23,8 +23,10 @@ pub const MAX_SECRET_BYTES: usize = 64;
 /// (the Standard Webhooks form, as Svix gives it).
 ///
 /// It has no `Display`, its `Debug` is `WebhookSecret([REDACTED])`, and
-/// its bytes are wiped from memory when the last clone is dropped. Nothing
-/// in numport prints, logs or stores it.
+/// its bytes are wiped from memory when the last clone is dropped (a
+/// [`crate::webhook::Sender`] also keeps the text, unwiped, to mask it in
+/// receivers' answers, and each signature a short-lived copy of the key).
+/// Nothing in numport prints, logs or stores it.
 ///
 /// ```
 /// use numport::webhook::WebhookSecret;
