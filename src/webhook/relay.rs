@@ -18,7 +18,6 @@ use crate::events::{
     DEFAULT_EVENT_STREAM_LEN, Delivery, EventConsumer, Events, MAX_EVENT_BATCH, PortEvent,
 };
 use crate::http::{Sleep, TokioSleep};
-use crate::store::StreamEntry;
 
 use super::attempts::{AttemptRecords, AttemptState};
 use super::dead_letter::{DEAD_LETTER_SUFFIX, DeadLetter, DeadLetterReason};
@@ -542,24 +541,14 @@ impl Relay {
     /// round, then often enough to keep them from looking idle), stale
     /// ones of dead relays, new ones.
     async fn take_in(&mut self, counts: &mut RelayCounts) -> Result<(), WebhookError> {
-        let store = self.events.store().clone();
-        let stream = self.events.stream_name().to_owned();
-        let group = self.consumer.group().to_owned();
-        let name = self.consumer.name().to_owned();
-
         let refresh_every = self.claim_idle / 3;
         let refresh = match self.refreshed_at {
             None => true,
             Some(at) => self.held() > 0 && at.elapsed() >= refresh_every,
         };
         if refresh {
-            let mine = bounded(
-                &store,
-                store.stream_read(&stream, &group, &name, true, self.max_held, Duration::ZERO),
-            )
-            .await?;
+            let mine = self.consumer.pending(self.max_held).await?;
             self.refreshed_at = Some(Instant::now());
-            let mine = self.decode(mine).await?;
             self.hold(mine, counts).await?;
         }
 
@@ -578,45 +567,16 @@ impl Relay {
                 break;
             }
             let asked = room.min(self.batch);
-            let fresh = bounded(
-                &store,
-                store.stream_read(&stream, &group, &name, false, asked, Duration::ZERO),
-            )
-            .await?;
+            let fresh = self.consumer.fresh(asked, Duration::ZERO).await?;
+            // Fewer than asked (entries that were not events dropped
+            // included): the stream has nothing more for now.
             let got = fresh.len();
-            let fresh = self.decode(fresh).await?;
             self.hold(fresh, counts).await?;
             if got < asked {
                 break;
             }
         }
         Ok(())
-    }
-
-    /// Stream entries as deliveries; an entry that is not an event is
-    /// acknowledged and dropped with a warning (as [`EventConsumer`]
-    /// does).
-    async fn decode(&self, entries: Vec<StreamEntry>) -> Result<Vec<Delivery>, WebhookError> {
-        let mut out = Vec::with_capacity(entries.len());
-        for entry in entries {
-            match serde_json::from_slice::<PortEvent>(&entry.payload) {
-                Ok(event) => out.push(Delivery {
-                    entry_id: entry.id,
-                    event,
-                    deliveries: entry.deliveries,
-                }),
-                Err(error) => {
-                    tracing::warn!(
-                        stream = %self.events.stream_name(),
-                        entry = %entry.id,
-                        %error,
-                        "a stream entry that is not a numport event was dropped"
-                    );
-                    self.consumer.ack(&entry.id).await?;
-                }
-            }
-        }
-        Ok(out)
     }
 
     /// Adds deliveries not held yet. A second entry of an event already
