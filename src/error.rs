@@ -660,6 +660,14 @@ impl Error {
     /// True when the request provably never reached the carrier: no byte of
     /// it left this machine. Only then is repeating a create safe without
     /// asking the carrier first.
+    ///
+    /// For an [`Error::Idempotency`] it speaks of this call:
+    /// [`IdempotencyProblem::Conflict`] sent nothing, but another request
+    /// under the key (one differing in a PAC, PIN or account number, say)
+    /// may have created an order for the same numbers; check before
+    /// sending under another key. A key whose earlier attempt may have
+    /// reached the carrier answers [`Error::OutcomeUnknown`] instead, never
+    /// "never sent".
     pub fn is_never_sent(&self) -> bool {
         matches!(
             self,

@@ -15,6 +15,7 @@ use super::{DEFAULT_DEADLINE, DEFAULT_KEY_TTL, DEFAULT_RECONCILE_AFTER, MAX_KEY_
 use crate::error::{Error, IdempotencyProblem, Result};
 use crate::ledger::Ledger;
 use crate::model::{PortRequest, Submission};
+use crate::operation::Operation;
 use crate::provider::PortProvider;
 use crate::store::{Claim, LockToken, Store, StoreError};
 
@@ -231,6 +232,22 @@ impl OnceSubmitter {
         }
     }
 
+    /// `e` for a key whose earlier attempt may have reached the carrier
+    /// (its entry is held, final, or left by a holder that died): this
+    /// call sent nothing, but the key's request may have been sent, so an
+    /// idempotency error becomes [`Error::OutcomeUnknown`] with it as the
+    /// cause ([`Error::is_never_sent`] must not say "safe to resend").
+    pub(super) fn after_earlier_attempt(&self, e: Error) -> Error {
+        match e {
+            Error::Idempotency { .. } => Error::OutcomeUnknown {
+                carrier: self.provider.carrier(),
+                operation: Operation::Submit,
+                cause: Box::new(e),
+            },
+            other => other,
+        }
+    }
+
     pub(super) fn encode(key: &IdempotencyKey, record: &Record) -> Result<Vec<u8>> {
         serde_json::to_vec(record).map_err(|e| Self::store_error(key, e))
     }
@@ -239,7 +256,7 @@ impl OnceSubmitter {
         serde_json::from_slice(bytes).map_err(|e| {
             Self::store_error(
                 key,
-                format!("the key's entry could not be read ({e}); nothing was sent"),
+                format!("the key's entry could not be read ({e}); nothing was sent by this call"),
             )
         })
     }
@@ -316,14 +333,16 @@ impl OnceSubmitter {
                     };
                 }
                 Claim::Settled(bytes) => {
-                    let record = Self::decode(key, &bytes)?;
+                    let record =
+                        Self::decode(key, &bytes).map_err(|e| self.after_earlier_attempt(e))?;
                     if record.conflicts(&fingerprint) {
                         return Err(Self::conflict(key));
                     }
                     return Self::replay(key, record);
                 }
                 Claim::Leased(bytes) => {
-                    let record = Self::decode(key, &bytes)?;
+                    let record =
+                        Self::decode(key, &bytes).map_err(|e| self.after_earlier_attempt(e))?;
                     if record.conflicts(&fingerprint) {
                         return Err(Self::conflict(key));
                     }

@@ -32,7 +32,7 @@ impl OnceSubmitter {
             Ok(record) => record,
             Err(e) => {
                 give_back().await;
-                return Err(e);
+                return Err(self.after_earlier_attempt(e));
             }
         };
         if record.conflicts(fingerprint) {
@@ -70,7 +70,7 @@ impl OnceSubmitter {
                 Ok(lock) => Some(lock),
                 Err(e) => {
                     give_back().await;
-                    return Err(e);
+                    return Err(self.after_earlier_attempt(e));
                 }
             }
         } else {

@@ -699,3 +699,61 @@ async fn in_one_process_a_memory_store_gives_the_same_guarantee() {
     submitter.submit(&k, &request).await.unwrap_err();
     assert_eq!(sandbox.creates(), before + 1);
 }
+
+/// A key whose entry cannot be read (settled, or held by another call)
+/// may stand for a request that reached the carrier: the call sends
+/// nothing and answers an unknown outcome, never "never sent".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_entry_is_an_unknown_outcome_with_nothing_sent() {
+    use numport::store::{Claim, Hold};
+    use sha2::{Digest, Sha256};
+
+    let sandbox = Sandbox::start("cellhire").await;
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let client = sandbox.client();
+    let account = client.account_reference().unwrap();
+    let submitter = once(client, store.clone());
+    let store_key = |text: &str| {
+        let digest = Sha256::digest(text.as_bytes());
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        format!("{account}:once:{hex}")
+    };
+    let long = Duration::from_secs(3600);
+    // Settled, unreadable.
+    let settled = store_key("unreadable-settled");
+    let Claim::New(token) = store
+        .claim(&settled, b"{not json", long, long)
+        .await
+        .unwrap()
+    else {
+        panic!("a fresh key")
+    };
+    assert!(
+        store
+            .record(&settled, &token, b"{not json", Hold::Settle, long)
+            .await
+            .unwrap()
+    );
+    // Held by another call, unreadable.
+    let held = store_key("unreadable-held");
+    assert!(matches!(
+        store.claim(&held, b"{not json", long, long).await.unwrap(),
+        Claim::New(_)
+    ));
+    for text in ["unreadable-settled", "unreadable-held"] {
+        let e = submitter
+            .submit(&key(text), &sandbox.request(8))
+            .await
+            .unwrap_err();
+        assert!(e.is_outcome_unknown() && !e.is_never_sent(), "{text}: {e}");
+        assert!(
+            matches!(problem(&e), Some(IdempotencyProblem::Store { .. })),
+            "{text}: {e:?}"
+        );
+        assert!(
+            e.to_string().contains("could not be read") && e.to_string().contains(text),
+            "{text}: {e}"
+        );
+    }
+    assert_eq!(sandbox.creates(), 0);
+}
