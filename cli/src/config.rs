@@ -77,7 +77,7 @@ impl Session {
 }
 
 /// A variable's value from the environment; an empty one counts as unset.
-fn env(name: &str) -> Option<String> {
+pub fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 

@@ -19,7 +19,7 @@ use numport::{
 use tokio::sync::watch;
 
 use crate::args::{FollowArgs, Global, carrier_name};
-use crate::config::{self, Session};
+use crate::config::{self, Session, env};
 use crate::failure::{self, CliResult, Failure};
 use crate::signals::Signals;
 
@@ -390,11 +390,6 @@ fn line(name: &str, report: &RoundReport) -> String {
         ),
         _ => format!("{name}: did not hold the lease (another follower holds it): nothing read"),
     }
-}
-
-/// A variable's value; an empty one counts as unset.
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use numport::webhook::{Relay, RelayCounts, RetrySchedule, WebhookError, WebhookS
 use numport::{Events, REDIS_URL_VAR, Redactor};
 
 use crate::args::{Global, RelayArgs};
+use crate::config::env;
 use crate::failure::{self, CliResult, Failure};
 use crate::signals::Signals;
 
@@ -161,9 +162,4 @@ fn read_secret_file(path: &Path) -> CliResult<String> {
         .read_to_string(&mut text)
         .map_err(|e| Failure::usage(format!("--secret-file {}: {e}", path.display())))?;
     Ok(text.lines().next().unwrap_or_default().trim().to_owned())
-}
-
-/// A variable's value; an empty one counts as unset.
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
 }
