@@ -24,7 +24,7 @@ use crate::model::{
     Reconciliation, Submission, SubmittedOrder,
 };
 use crate::operation::Carrier;
-use crate::provider::{BulkOptions, Capabilities, PortProvider, Tracking};
+use crate::provider::{BulkOptions, Capabilities, PortProvider, Tracking, account_of};
 use crate::status::{CarrierStatus, PortStatus};
 use crate::store::{MAX_INDEX_MEMBERS, Store, StoreError};
 
@@ -543,13 +543,7 @@ impl Recorded {
     /// Errors with [`Error::Config`] when the provider names no account
     /// ([`PortProvider::account_reference`]).
     pub fn new(provider: Arc<dyn PortProvider>, ledger: Ledger) -> Result<Self> {
-        let account = provider.account_reference().ok_or_else(|| {
-            Error::Config(format!(
-                "the {} provider names no account (PortProvider::account_reference), \
-                 so its orders cannot be told from another account's",
-                provider.carrier()
-            ))
-        })?;
+        let account = account_of(&*provider, "its orders")?;
         ledger.check_settings()?;
         Ok(Self {
             inner: provider,

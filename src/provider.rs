@@ -149,6 +149,19 @@ fn unsupported(carrier: Carrier, operation: Operation) -> Error {
     Error::Unsupported { carrier, operation }
 }
 
+/// `provider`'s [`PortProvider::account_reference`], or [`Error::Config`]
+/// saying that its `what` (its orders, its idempotency keys) cannot be
+/// told from another account's without one.
+pub(crate) fn account_of(provider: &dyn PortProvider, what: &str) -> Result<String> {
+    provider.account_reference().ok_or_else(|| {
+        Error::Config(format!(
+            "the {} provider names no account (PortProvider::account_reference), so {what} \
+             cannot be told from another account's",
+            provider.carrier()
+        ))
+    })
+}
+
 /// A carrier that ports numbers in.
 ///
 /// Dyn-compatible: hold adapters as `Arc<dyn PortProvider>` and route requests

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::events::Events;
 use crate::http::{Sleep, TokioSleep};
 use crate::ledger::Ledger;
-use crate::provider::PortProvider;
+use crate::provider::{PortProvider, account_of};
 
 use super::lease::{Acquired, Fence, FollowerLease, LeaseKeeper, LeaseSlot, lock};
 use super::round::{Counts, Memory, Round, RoundLease, RoundReport, Stop};
@@ -212,13 +212,7 @@ impl Follower {
 
     /// The provider's account reference, or [`Error::Config`].
     fn account(&self) -> Result<String> {
-        self.provider.account_reference().ok_or_else(|| {
-            Error::Config(format!(
-                "the {} provider names no account (PortProvider::account_reference), \
-                 so its orders cannot be told from another account's",
-                self.provider.carrier()
-            ))
-        })
+        account_of(&*self.provider, "its orders")
     }
 
     fn keeper<'a>(&'a self, key: &'a str) -> LeaseKeeper<'a> {

@@ -16,7 +16,7 @@ use crate::error::{Error, IdempotencyProblem, Result};
 use crate::ledger::Ledger;
 use crate::model::{PortRequest, Submission};
 use crate::operation::Operation;
-use crate::provider::PortProvider;
+use crate::provider::{PortProvider, account_of};
 use crate::store::{Claim, LockToken, Store, StoreError};
 
 /// The longest [`OnceSubmitter::deadline`] and
@@ -187,13 +187,7 @@ impl OnceSubmitter {
 
     /// The store key of `key` under the provider's account.
     pub(super) fn store_key(&self, key: &IdempotencyKey) -> Result<String> {
-        let account = self.provider.account_reference().ok_or_else(|| {
-            Error::Config(format!(
-                "the {} provider names no account (PortProvider::account_reference), \
-                 so its idempotency keys cannot be told from another account's",
-                self.provider.carrier()
-            ))
-        })?;
+        let account = account_of(&*self.provider, "its idempotency keys")?;
         Ok(format!(
             "{account}:once:{}",
             hex(&Sha256::digest(key.as_str().as_bytes()))
