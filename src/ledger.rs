@@ -107,6 +107,18 @@ impl LedgerEntry {
     }
 }
 
+/// How many times [`Ledger`] reads an entry again and retries its change
+/// when another writer changed the entry between its read and its write.
+const MAX_SWAPS: usize = 16;
+
+/// What a change of an entry does with what it read.
+enum Edit<T> {
+    /// Write this entry back (when nobody wrote in between) and answer `T`.
+    Write(Box<LedgerEntry>, T),
+    /// Write nothing; answer `T`.
+    Keep(T),
+}
+
 /// What [`Ledger::stage_changes`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Staged {
@@ -129,12 +141,12 @@ pub(crate) enum Staged {
 /// The ledger is sealed with the store's [`SealingKey`] when it has one
 /// (`RedisStore`), as every value it writes.
 ///
-/// Each store step is atomic (a Lua script in Redis); an update reads the
-/// entry and writes it back, so two replicas updating one order at the same
-/// moment keep the later write. An ended order is never reopened by a read
-/// made after it was recorded as ended; one overwritten in that race by an
-/// older open status is listed as open until the next read of it (the
-/// next `watch_many` round) records it ended again.
+/// Each update reads the entry and writes it back with a compare-and-set
+/// ([`Store::index_swap`], a Lua script in Redis): when another replica
+/// wrote the entry in between, the update reads it again and applies
+/// itself to what is there now, so no write is lost (a follower's change
+/// counter and unpublished changes included). An ended order is never
+/// reopened by a read of an open status.
 ///
 /// [`SealingKey`]: crate::store
 #[derive(Clone)]
@@ -237,15 +249,9 @@ impl Ledger {
         &self,
         call: impl Future<Output = std::result::Result<T, StoreError>>,
     ) -> Result<T> {
-        let timeout = self.store.timeout();
-        match tokio::time::timeout(timeout, call).await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) => Err(Self::error(e)),
-            Err(_) => Err(Self::error(format!(
-                "store {}: no answer within {timeout:?}",
-                self.store.name()
-            ))),
-        }
+        crate::store::within(&*self.store, self.store.timeout(), call)
+            .await
+            .map_err(Self::error)
     }
 
     fn decode(bytes: &[u8]) -> Result<LedgerEntry> {
@@ -253,19 +259,49 @@ impl Ledger {
             .map_err(|e| Self::error(format!("an entry could not be read ({e})")))
     }
 
-    /// Writes `entry` with the lifetime its status calls for.
-    async fn put(&self, entry: &LedgerEntry) -> Result<()> {
+    /// Reads the entry of order `id` of `carrier`'s account `account`,
+    /// hands it to `edit`, and writes back what `edit` answers, only when
+    /// nobody wrote the entry in between ([`Store::index_swap`]); when
+    /// someone did, reads it again and asks `edit` again, at most
+    /// [`MAX_SWAPS`] times. The written entry lives as its status calls
+    /// for.
+    async fn change<T>(
+        &self,
+        carrier: Carrier,
+        account: &str,
+        id: &PortId,
+        mut edit: impl FnMut(Option<LedgerEntry>) -> Edit<T>,
+    ) -> Result<T> {
         self.check_settings()?;
-        let value = serde_json::to_vec(entry).map_err(Self::error)?;
-        let ttl = if entry.is_open() {
-            OPEN_LIFETIME
-        } else {
-            self.keep_after_end
-        };
-        let index = index(entry.carrier);
-        let member = member(&entry.account, &entry.order_id);
-        self.bounded(self.store.index_put(&index, &member, &value, ttl))
-            .await
+        let index = index(carrier);
+        let member = member(account, id);
+        for _ in 0..MAX_SWAPS {
+            let read = self.bounded(self.store.index_get(&index, &member)).await?;
+            let entry = read.as_deref().map(Self::decode).transpose()?;
+            let (entry, answer) = match edit(entry) {
+                Edit::Keep(answer) => return Ok(answer),
+                Edit::Write(entry, answer) => (entry, answer),
+            };
+            let value = serde_json::to_vec(&entry).map_err(Self::error)?;
+            let ttl = if entry.is_open() {
+                OPEN_LIFETIME
+            } else {
+                self.keep_after_end
+            };
+            let swapped = self
+                .bounded(
+                    self.store
+                        .index_swap(&index, &member, read.as_deref(), &value, ttl),
+                )
+                .await?;
+            if swapped {
+                return Ok(answer);
+            }
+        }
+        Err(Self::error(format!(
+            "the entry of order {id} changed under {MAX_SWAPS} updates in a row; nothing was \
+             written, try again"
+        )))
     }
 
     /// The entry of order `id` of `carrier`'s account `account` (its
@@ -296,32 +332,39 @@ impl Ledger {
     ) -> Result<()> {
         self.check_settings()?;
         for order in &submission.orders {
-            let now = Utc::now();
-            let entry = match self.entry(submission.carrier, account, &order.id).await? {
-                Some(mut entry) => {
-                    if idempotency_key.is_some() && entry.idempotency_key.is_none() {
+            let account = account.to_owned();
+            self.change(submission.carrier, &account, &order.id, |entry| {
+                let now = Utc::now();
+                match entry {
+                    Some(mut entry) => {
+                        if idempotency_key.is_none() || entry.idempotency_key.is_some() {
+                            return Edit::Keep(());
+                        }
                         entry.idempotency_key = idempotency_key.map(str::to_owned);
                         entry.updated_at = now;
+                        Edit::Write(Box::new(entry), ())
                     }
-                    entry
+                    None => Edit::Write(
+                        Box::new(LedgerEntry {
+                            carrier: submission.carrier,
+                            account: account.clone(),
+                            order_id: order.id.clone(),
+                            numbers: order.numbers.clone(),
+                            submitted_at: submission.submitted_at,
+                            status: None,
+                            carrier_status: None,
+                            message: None,
+                            idempotency_key: idempotency_key.map(str::to_owned),
+                            updated_at: now,
+                            changes: 0,
+                            published: None,
+                            outbox: Vec::new(),
+                        }),
+                        (),
+                    ),
                 }
-                None => LedgerEntry {
-                    carrier: submission.carrier,
-                    account: account.to_owned(),
-                    order_id: order.id.clone(),
-                    numbers: order.numbers.clone(),
-                    submitted_at: submission.submitted_at,
-                    status: None,
-                    carrier_status: None,
-                    message: None,
-                    idempotency_key: idempotency_key.map(str::to_owned),
-                    updated_at: now,
-                    changes: 0,
-                    published: None,
-                    outbox: Vec::new(),
-                },
-            };
-            self.put(&entry).await?;
+            })
+            .await?;
         }
         Ok(())
     }
@@ -339,26 +382,27 @@ impl Ledger {
         carrier_status: &CarrierStatus,
         message: Option<&String>,
     ) -> Result<bool> {
-        self.check_settings()?;
-        let Some(mut entry) = self.entry(carrier, account, id).await? else {
-            return Ok(false);
-        };
-        if !entry.is_open() && !status.is_terminal() {
-            return Ok(true);
-        }
         let message = cut(message.cloned());
-        if entry.status == Some(status)
-            && entry.carrier_status.as_ref() == Some(carrier_status)
-            && entry.message == message
-        {
-            return Ok(true);
-        }
-        entry.status = Some(status);
-        entry.carrier_status = Some(carrier_status.clone());
-        entry.message = message;
-        entry.updated_at = Utc::now();
-        self.put(&entry).await?;
-        Ok(true)
+        self.change(carrier, account, id, |entry| {
+            let Some(mut entry) = entry else {
+                return Edit::Keep(false);
+            };
+            if !entry.is_open() && !status.is_terminal() {
+                return Edit::Keep(true);
+            }
+            if entry.status == Some(status)
+                && entry.carrier_status.as_ref() == Some(carrier_status)
+                && entry.message == message
+            {
+                return Edit::Keep(true);
+            }
+            entry.status = Some(status);
+            entry.carrier_status = Some(carrier_status.clone());
+            entry.message.clone_from(&message);
+            entry.updated_at = Utc::now();
+            Edit::Write(Box::new(entry), true)
+        })
+        .await
     }
 
     /// Updates the entry of `order` (read from the account `account`);
@@ -422,28 +466,27 @@ impl Ledger {
         let (Some(first), Some(last)) = (events.first(), events.last()) else {
             return Ok(Staged::Skipped);
         };
-        let Some(mut entry) = self
-            .entry(first.carrier, &first.account, &first.order_id)
-            .await?
-        else {
-            return Ok(Staged::Skipped);
-        };
-        if !entry.outbox.is_empty() || entry.changes.checked_add(1) != Some(first.sequence) {
-            return Ok(Staged::Skipped);
-        }
-        entry.changes = last.sequence;
-        entry.published = Some(last.to);
-        if entry.is_open() || last.to.is_terminal() {
-            entry.status = Some(last.to);
-            if let Some(words) = &last.carrier_status {
-                entry.carrier_status = Some(words.clone());
+        self.change(first.carrier, &first.account, &first.order_id, |entry| {
+            let Some(mut entry) = entry else {
+                return Edit::Keep(Staged::Skipped);
+            };
+            if !entry.outbox.is_empty() || entry.changes.checked_add(1) != Some(first.sequence) {
+                return Edit::Keep(Staged::Skipped);
             }
-            entry.message = cut(last.message.clone());
-        }
-        entry.outbox = events.to_vec();
-        entry.updated_at = Utc::now();
-        self.put(&entry).await?;
-        Ok(Staged::Written)
+            entry.changes = last.sequence;
+            entry.published = Some(last.to);
+            if entry.is_open() || last.to.is_terminal() {
+                entry.status = Some(last.to);
+                if let Some(words) = &last.carrier_status {
+                    entry.carrier_status = Some(words.clone());
+                }
+                entry.message = cut(last.message.clone());
+            }
+            entry.outbox = events.to_vec();
+            entry.updated_at = Utc::now();
+            Edit::Write(Box::new(entry), Staged::Written)
+        })
+        .await
     }
 
     /// Empties the outbox of the order `events` are changes of, once the
@@ -454,19 +497,18 @@ impl Ledger {
         let Some(first) = events.first() else {
             return Ok(false);
         };
-        let Some(mut entry) = self
-            .entry(first.carrier, &first.account, &first.order_id)
-            .await?
-        else {
-            return Ok(false);
-        };
-        let held = entry.outbox.iter().map(|e| &e.id);
-        if !held.eq(events.iter().map(|e| &e.id)) {
-            return Ok(false);
-        }
-        entry.outbox.clear();
-        self.put(&entry).await?;
-        Ok(true)
+        self.change(first.carrier, &first.account, &first.order_id, |entry| {
+            let Some(mut entry) = entry else {
+                return Edit::Keep(false);
+            };
+            let held = entry.outbox.iter().map(|e| &e.id);
+            if !held.eq(events.iter().map(|e| &e.id)) {
+                return Edit::Keep(false);
+            }
+            entry.outbox.clear();
+            Edit::Write(Box::new(entry), true)
+        })
+        .await
     }
 
     /// Every entry of `carrier` (every account), open or recently ended,

@@ -282,12 +282,7 @@ async fn bounded_by<T>(
     timeout: Duration,
     call: impl Future<Output = std::result::Result<T, StoreError>>,
 ) -> Result<T> {
-    match tokio::time::timeout(timeout, call).await {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(e)) => Err(events_error(e)),
-        Err(_) => Err(events_error(format!(
-            "store {}: no answer within {timeout:?}",
-            store.name()
-        ))),
-    }
+    crate::store::within(&**store, timeout, call)
+        .await
+        .map_err(events_error)
 }

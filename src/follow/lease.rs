@@ -209,15 +209,9 @@ impl LeaseKeeper<'_> {
         &self,
         call: impl Future<Output = std::result::Result<T, StoreError>>,
     ) -> Result<T> {
-        let timeout = self.store.timeout();
-        match tokio::time::timeout(timeout, call).await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) => Err(self.error(e)),
-            Err(_) => Err(self.error(format!(
-                "store {}: no answer within {timeout:?}",
-                self.store.name()
-            ))),
-        }
+        crate::store::within(&**self.store, self.store.timeout(), call)
+            .await
+            .map_err(|e| self.error(e))
     }
 
     fn value(&self, epoch: u64) -> Result<Vec<u8>> {

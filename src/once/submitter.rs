@@ -199,15 +199,7 @@ impl OnceSubmitter {
         &self,
         call: impl Future<Output = Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
-        let timeout = self.store.timeout();
-        tokio::time::timeout(timeout, call)
-            .await
-            .unwrap_or_else(|_| {
-                Err(StoreError::new(
-                    self.store.name(),
-                    format!("no answer within {timeout:?}"),
-                ))
-            })
+        crate::store::within(&*self.store, self.store.timeout(), call).await
     }
 
     pub(super) fn store_error(key: &IdempotencyKey, message: impl fmt::Display) -> Error {

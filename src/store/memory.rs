@@ -95,6 +95,58 @@ impl Inner {
 }
 
 impl MemoryStore {
+    /// [`Store::index_put`] when `guard` is `None`; [`Store::index_swap`]
+    /// of `expected` when it is `Some(expected)`: false, nothing written,
+    /// when the member's live value is not `expected`.
+    fn put_member(
+        &self,
+        op: &str,
+        index: &str,
+        member: &str,
+        guard: Option<Option<&[u8]>>,
+        value: &[u8],
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        check_index_names(self.name(), op, index, Some(member))?;
+        check_size(self.name(), op, value)?;
+        let mut inner = self.inner();
+        let now = Instant::now();
+        if let Some(expected) = guard {
+            let current = inner
+                .indexes
+                .get(index)
+                .and_then(|members| members.get(member))
+                .filter(|(_, until)| *until > now)
+                .map(|(value, _)| value.as_slice());
+            if current != expected {
+                return Ok(false);
+            }
+        }
+        let until = later(now, ttl.max(Duration::from_millis(1)));
+        let crowded = |inner: &Inner| {
+            inner.indexes.get(index).is_some_and(|members| {
+                members.len() >= MAX_INDEX_MEMBERS && !members.contains_key(member)
+            })
+        };
+        // Expired members are dropped when they would make the index full
+        // (and when it is listed): a put stays cheap.
+        if crowded(&inner) {
+            inner.live_index(index, now);
+        }
+        if crowded(&inner) {
+            return Err(StoreError::new(
+                self.name(),
+                format!("{op}: the index holds {MAX_INDEX_MEMBERS} members already"),
+            ));
+        }
+        inner
+            .indexes
+            .entry(index.to_owned())
+            .or_default()
+            .insert(member.to_owned(), (value.to_vec(), until));
+        Ok(true)
+    }
+
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
@@ -287,34 +339,19 @@ impl Store for MemoryStore {
         value: &[u8],
         ttl: Duration,
     ) -> Result<(), StoreError> {
-        check_index_names(self.name(), "index_put", index, Some(member))?;
-        check_size(self.name(), "index_put", value)?;
-        let mut inner = self.inner();
-        let now = Instant::now();
-        let until = later(now, ttl.max(Duration::from_millis(1)));
-        let crowded = |inner: &Inner| {
-            inner.indexes.get(index).is_some_and(|members| {
-                members.len() >= MAX_INDEX_MEMBERS && !members.contains_key(member)
-            })
-        };
-        // Expired members are dropped when they would make the index full
-        // (and when it is listed): a put stays cheap.
-        if crowded(&inner) {
-            inner.live_index(index, now);
-        }
-        let full = crowded(&inner);
-        if full {
-            return Err(StoreError::new(
-                self.name(),
-                format!("index_put: the index holds {MAX_INDEX_MEMBERS} members already"),
-            ));
-        }
-        inner
-            .indexes
-            .entry(index.to_owned())
-            .or_default()
-            .insert(member.to_owned(), (value.to_vec(), until));
-        Ok(())
+        self.put_member("index_put", index, member, None, value, ttl)
+            .map(|_| ())
+    }
+
+    async fn index_swap(
+        &self,
+        index: &str,
+        member: &str,
+        expected: Option<&[u8]>,
+        value: &[u8],
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        self.put_member("index_swap", index, member, Some(expected), value, ttl)
     }
 
     async fn index_get(&self, index: &str, member: &str) -> Result<Option<Vec<u8>>, StoreError> {

@@ -82,6 +82,24 @@ pub(crate) fn check_size(store: &'static str, op: &str, value: &[u8]) -> Result<
 }
 pub(crate) use shared::Shared;
 
+/// `call`, a call to `store`, given at most `timeout`: past it, an error of
+/// `store` saying that no answer came. Every store call the crate makes
+/// outside [`Shared`] goes through here.
+pub(crate) async fn within<T>(
+    store: &dyn Store,
+    timeout: Duration,
+    call: impl std::future::Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    tokio::time::timeout(timeout, call)
+        .await
+        .unwrap_or_else(|_| {
+            Err(StoreError::new(
+                store.name(),
+                format!("no answer within {timeout:?}"),
+            ))
+        })
+}
+
 /// The largest value a client reads back from (or writes to) a store, in
 /// bytes: 4 MiB, the default HTTP body limit
 /// ([`crate::http::DEFAULT_MAX_BODY_BYTES`]). Every value the crate stores
@@ -406,6 +424,33 @@ pub trait Store: Send + Sync + fmt::Debug {
         ttl: Duration,
     ) -> Result<(), StoreError> {
         let _ = (index, member, value, ttl);
+        Err(no_indexes(self.name()))
+    }
+
+    /// Compare-and-set on one member of an index: writes `value` under
+    /// `member` of `index` for `ttl`, as [`Store::index_put`], only when
+    /// the member's value is still `expected` (`None`: only when the
+    /// member is absent or expired). True when written; false, with
+    /// nothing written, when the member holds something else. The check
+    /// and the write are one atomic step, so of two callers that read the
+    /// same value and both swap, exactly one succeeds: a read-modify-write
+    /// that loses re-reads and tries again instead of overwriting.
+    ///
+    /// `expected` is compared with what [`Store::index_get`] answers (the
+    /// opened value, for a sealing store), byte for byte. The bounds are
+    /// those of [`Store::index_put`].
+    ///
+    /// The default, for stores written before it existed, is an error
+    /// (nothing is stored); the order ledger ([`crate::Ledger`]) needs it.
+    async fn index_swap(
+        &self,
+        index: &str,
+        member: &str,
+        expected: Option<&[u8]>,
+        value: &[u8],
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let _ = (index, member, expected, value, ttl);
         Err(no_indexes(self.name()))
     }
 

@@ -133,11 +133,18 @@ return 0
 /// An index is a sorted set at `KEYS[1]` whose members are scored by when
 /// they expire (ms on Redis's own clock), each member's value a plain key
 /// `KEYS[2]` living as long. `ARGV`: member, value, lifetime (ms), most
-/// members. Drops expired members, refuses a new member into a full index
-/// (0), else writes both and makes the set live as long as its
-/// longest-lived member (1).
+/// members, guard (`any`; `absent`: only when `KEYS[2]` does not exist;
+/// `value`: only when `KEYS[2]` holds exactly `ARGV[6]`). Answers 2 when
+/// the guard fails (nothing written); drops expired members, refuses a new
+/// member into a full index (0), else writes both and makes the set live
+/// as long as its longest-lived member (1).
 const INDEX_PUT: &str = r"
 if redis.replicate_commands then redis.replicate_commands() end
+if ARGV[5] == 'absent' then
+  if redis.call('EXISTS', KEYS[2]) == 1 then return 2 end
+elseif ARGV[5] == 'value' then
+  if redis.call('GET', KEYS[2]) ~= ARGV[6] then return 2 end
+end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local ttl = tonumber(ARGV[3])
@@ -192,6 +199,16 @@ while n < want do
 end
 return out
 ";
+
+/// What [`INDEX_PUT`] checks before writing.
+enum Guard {
+    /// Nothing: write.
+    Any,
+    /// The member's value key does not exist.
+    Absent,
+    /// The member's value key holds exactly these (stored, sealed) bytes.
+    Value(Vec<u8>),
+}
 
 /// The Redis key holding the value of `member` of `index`.
 fn member_prefix(index: &str) -> String {
@@ -473,6 +490,54 @@ fn lease_millis(d: Duration) -> u64 {
 
 impl RedisStore {
     /// `value` sealed for `key` when the store seals, else as is.
+    /// Runs [`INDEX_PUT`] under `guard`: true when written, false when the
+    /// guard failed (nothing written).
+    async fn put_member(
+        &self,
+        op: &'static str,
+        index: &str,
+        member: &str,
+        guard: Guard,
+        value: &[u8],
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        check_index_names(NAME, op, index, Some(member))?;
+        let key = format!("{}{member}", member_prefix(index));
+        let sealed = self.sealed(op, &key, value)?;
+        let sealed = sealed.as_slice();
+        let ttl_ms = millis(ttl);
+        let script = &self.index_put;
+        let key = key.as_str();
+        let (mode, expected): (&str, &[u8]) = match &guard {
+            Guard::Any => ("any", b""),
+            Guard::Absent => ("absent", b""),
+            Guard::Value(stored) => ("value", stored),
+        };
+        let stored: i64 = self
+            .run(op, |mut c| async move {
+                script
+                    .key(index)
+                    .key(key)
+                    .arg(member)
+                    .arg(sealed)
+                    .arg(ttl_ms)
+                    .arg(MAX_INDEX_MEMBERS)
+                    .arg(mode)
+                    .arg(expected)
+                    .invoke_async(&mut c)
+                    .await
+            })
+            .await?;
+        match stored {
+            1 => Ok(true),
+            2 => Ok(false),
+            _ => Err(Self::error(
+                op,
+                format!("the index holds {MAX_INDEX_MEMBERS} members already"),
+            )),
+        }
+    }
+
     pub(super) fn sealed(&self, op: &str, key: &str, value: &[u8]) -> Result<Vec<u8>, StoreError> {
         check_size(NAME, op, value)?;
         match &self.sealer {
@@ -839,34 +904,42 @@ impl Store for RedisStore {
         value: &[u8],
         ttl: Duration,
     ) -> Result<(), StoreError> {
-        check_index_names(NAME, "index_put", index, Some(member))?;
+        self.put_member("index_put", index, member, Guard::Any, value, ttl)
+            .await
+            .map(|_| ())
+    }
+
+    async fn index_swap(
+        &self,
+        index: &str,
+        member: &str,
+        expected: Option<&[u8]>,
+        value: &[u8],
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        check_index_names(NAME, "index_swap", index, Some(member))?;
         let key = format!("{}{member}", member_prefix(index));
-        let sealed = self.sealed("index_put", &key, value)?;
-        let sealed = sealed.as_slice();
-        let ttl_ms = millis(ttl);
-        let script = &self.index_put;
-        let key = key.as_str();
-        let stored: i64 = self
-            .run("index_put", |mut c| async move {
-                script
-                    .key(index)
-                    .key(key)
-                    .arg(member)
-                    .arg(sealed)
-                    .arg(ttl_ms)
-                    .arg(MAX_INDEX_MEMBERS)
-                    .invoke_async(&mut c)
-                    .await
+        let k = key.as_str();
+        // The stored value is sealed with a fresh nonce at every write, so
+        // the raw bytes read here stand for this one write: the script
+        // below writes only while they are still there.
+        let stored: Option<Vec<u8>> = self
+            .run("index_swap", |mut c| async move {
+                redis::cmd("GET").arg(k).query_async(&mut c).await
             })
             .await?;
-        if stored == 1 {
-            Ok(())
-        } else {
-            Err(Self::error(
-                "index_put",
-                format!("the index holds {MAX_INDEX_MEMBERS} members already"),
-            ))
-        }
+        let guard = match (stored, expected) {
+            (None, None) => Guard::Absent,
+            (Some(stored), Some(expected)) => {
+                if self.opened("index_swap", &key, stored.clone())? != expected {
+                    return Ok(false);
+                }
+                Guard::Value(stored)
+            }
+            _ => return Ok(false),
+        };
+        self.put_member("index_swap", index, member, guard, value, ttl)
+            .await
     }
 
     async fn index_get(&self, index: &str, member: &str) -> Result<Option<Vec<u8>>, StoreError> {

@@ -97,13 +97,7 @@ pub(crate) async fn bounded<T>(
     store: &Arc<dyn Store>,
     call: impl Future<Output = Result<T, StoreError>>,
 ) -> Result<T, WebhookError> {
-    let timeout = store.timeout();
-    match tokio::time::timeout(timeout, call).await {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(e)) => Err(events_error(e)),
-        Err(_) => Err(events_error(format!(
-            "store {}: no answer within {timeout:?}",
-            store.name()
-        ))),
-    }
+    crate::store::within(&**store, store.timeout(), call)
+        .await
+        .map_err(events_error)
 }

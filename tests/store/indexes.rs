@@ -1,5 +1,5 @@
 //! The index contract ([`Store::index_put`], [`Store::index_get`],
-//! [`Store::index_remove`], [`Store::index_list`]): one suite that every
+//! [`Store::index_swap`], [`Store::index_remove`], [`Store::index_list`]): one suite that every
 //! store passes, run on a [`MemoryStore`] shared by two handles and on two
 //! `RedisStore`s (two replicas) against one real `redis-server`, plain and
 //! sealed.
@@ -117,6 +117,71 @@ pub(crate) async fn contract(a: Arc<dyn Store>, b: Arc<dyn Store>) {
     assert!(a.index_remove(INDEX, &at_limit).await.unwrap());
     assert!(listed(&*a, 10).await.is_empty());
 
+    // Compare-and-set: a swap writes only over what it expects.
+    assert!(a.index_swap(INDEX, "s", None, b"s1", TTL).await.unwrap());
+    // Absent expected, present found: nothing written.
+    assert!(!b.index_swap(INDEX, "s", None, b"other", TTL).await.unwrap());
+    // A stale expectation: nothing written.
+    assert!(
+        !b.index_swap(INDEX, "s", Some(b"s0"), b"other", TTL)
+            .await
+            .unwrap()
+    );
+    assert_eq!(a.index_get(INDEX, "s").await.unwrap(), Some(b"s1".to_vec()));
+    assert!(
+        b.index_swap(INDEX, "s", Some(b"s1"), b"s2", TTL)
+            .await
+            .unwrap()
+    );
+    assert_eq!(a.index_get(INDEX, "s").await.unwrap(), Some(b"s2".to_vec()));
+    // Present expected, absent found: nothing written (not recreated).
+    assert!(a.index_remove(INDEX, "s").await.unwrap());
+    assert!(
+        !a.index_swap(INDEX, "s", Some(b"s2"), b"s3", TTL)
+            .await
+            .unwrap()
+    );
+    assert_eq!(b.index_get(INDEX, "s").await.unwrap(), None);
+    assert!(listed(&*b, 10).await.is_empty());
+    // An expired member counts as absent.
+    a.index_put(INDEX, "s", b"brief", Duration::from_millis(20))
+        .await
+        .unwrap();
+    until_gone(&*a, "s", Duration::from_millis(10)).await;
+    assert!(a.index_swap(INDEX, "s", None, b"s4", TTL).await.unwrap());
+    assert!(a.index_remove(INDEX, "s").await.unwrap());
+    // Bounds as for a put: nothing stored.
+    assert!(a.index_swap(INDEX, &long, None, b"v", TTL).await.is_err());
+    assert!(a.index_swap(INDEX, "s", None, &big, TTL).await.is_err());
+    assert!(listed(&*a, 10).await.is_empty());
+    // Many replicas incrementing one counter by read and swap, each
+    // retrying on a lost swap: no increment is lost.
+    a.index_put(INDEX, "n", b"0", TTL).await.unwrap();
+    let bumps = (0..40).map(|i| {
+        let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+        async move {
+            let mut lost = 0;
+            loop {
+                let read = store.index_get(INDEX, "n").await.unwrap().unwrap();
+                let n: u64 = std::str::from_utf8(&read).unwrap().parse().unwrap();
+                let next = (n + 1).to_string();
+                if store
+                    .index_swap(INDEX, "n", Some(&read), next.as_bytes(), TTL)
+                    .await
+                    .unwrap()
+                {
+                    return lost;
+                }
+                lost += 1;
+                tokio::task::yield_now().await;
+            }
+        }
+    });
+    let lost: usize = join_all(bumps).await.into_iter().sum();
+    assert_eq!(a.index_get(INDEX, "n").await.unwrap(), Some(b"40".to_vec()));
+    println!("index_swap: 40 increments from 2 handles, {lost} lost swap(s) retried");
+    assert!(a.index_remove(INDEX, "n").await.unwrap());
+
     // Many replicas putting at once: every member listed once.
     let puts = (0..200).map(|i| {
         let store = if i % 2 == 0 { a.clone() } else { b.clone() };
@@ -152,6 +217,7 @@ async fn a_store_without_indexes_refuses_them() {
         "store old: this store does not implement indexes"
     );
     assert!(old.index_get(INDEX, "m").await.is_err());
+    assert!(old.index_swap(INDEX, "m", None, b"v", TTL).await.is_err());
     assert!(old.index_remove(INDEX, "m").await.is_err());
     assert!(old.index_list(INDEX, 1).await.is_err());
     assert_eq!(

@@ -563,3 +563,173 @@ async fn orders_a_reconcile_finds_are_recorded() {
     assert_eq!(entries[0].submitted_at, attempted_at);
     assert_eq!(entries[0].status, Some(found[0].status));
 }
+
+/// A replica's store whose first index write waits, once its read is done,
+/// until the test lets it go: what another replica writes in between is
+/// what a plain read-then-write would lose.
+#[derive(Debug)]
+struct Paused {
+    inner: Arc<dyn Store>,
+    /// Signalled when the first write arrives.
+    reached: Arc<tokio::sync::Notify>,
+    /// Lets that write go.
+    release: Arc<tokio::sync::Notify>,
+    /// Index writes seen (swaps and puts).
+    writes: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl Store for Paused {
+    fn name(&self) -> &'static str {
+        "paused"
+    }
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, numport::store::StoreError> {
+        self.inner.get(key).await
+    }
+    async fn put(
+        &self,
+        key: &str,
+        value: &[u8],
+        ttl: Duration,
+    ) -> Result<(), numport::store::StoreError> {
+        self.inner.put(key, value, ttl).await
+    }
+    async fn remove_if(
+        &self,
+        key: &str,
+        expected: &[u8],
+    ) -> Result<bool, numport::store::StoreError> {
+        self.inner.remove_if(key, expected).await
+    }
+    async fn try_lock(
+        &self,
+        key: &str,
+        ttl: Duration,
+    ) -> Result<Option<numport::store::LockToken>, numport::store::StoreError> {
+        self.inner.try_lock(key, ttl).await
+    }
+    async fn unlock(
+        &self,
+        key: &str,
+        token: &numport::store::LockToken,
+    ) -> Result<(), numport::store::StoreError> {
+        self.inner.unlock(key, token).await
+    }
+    async fn take_budget(
+        &self,
+        key: &str,
+        limit: u32,
+        window: Duration,
+    ) -> Result<numport::store::Budget, numport::store::StoreError> {
+        self.inner.take_budget(key, limit, window).await
+    }
+    async fn index_get(
+        &self,
+        index: &str,
+        member: &str,
+    ) -> Result<Option<Vec<u8>>, numport::store::StoreError> {
+        self.inner.index_get(index, member).await
+    }
+    async fn index_put(
+        &self,
+        index: &str,
+        member: &str,
+        value: &[u8],
+        ttl: Duration,
+    ) -> Result<(), numport::store::StoreError> {
+        self.pause().await;
+        self.inner.index_put(index, member, value, ttl).await
+    }
+    async fn index_swap(
+        &self,
+        index: &str,
+        member: &str,
+        expected: Option<&[u8]>,
+        value: &[u8],
+        ttl: Duration,
+    ) -> Result<bool, numport::store::StoreError> {
+        self.pause().await;
+        self.inner
+            .index_swap(index, member, expected, value, ttl)
+            .await
+    }
+}
+
+impl Paused {
+    async fn pause(&self) {
+        use std::sync::atomic::Ordering;
+        if self.writes.fetch_add(1, Ordering::SeqCst) == 0 {
+            self.reached.notify_one();
+            self.release.notified().await;
+        }
+    }
+}
+
+/// Two replicas update one entry at once: one reads it, the other writes
+/// (the idempotency key its submission was made under), then the first
+/// writes. The first one's write is retried on what is there now: the
+/// entry holds both, and the first replica wrote twice (one lost swap).
+#[tokio::test]
+async fn concurrent_updates_of_one_entry_lose_nothing() {
+    use numport::{CarrierStatus, PortOrder, Submission, SubmittedOrder};
+
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let account = "numport:cellhire:0123456789abcdef0123456789abcdef";
+    let id = PortId::new("P1").unwrap();
+    let submission = Submission::new(
+        Carrier::Cellhire,
+        vec![SubmittedOrder::new(
+            id.clone(),
+            vec![],
+            serde_json::Value::Null,
+        )],
+    );
+    let first = Ledger::new(store.clone());
+    first.record(account, &submission, None).await.unwrap();
+
+    let paused = Arc::new(Paused {
+        inner: store.clone(),
+        reached: Arc::new(tokio::sync::Notify::new()),
+        release: Arc::new(tokio::sync::Notify::new()),
+        writes: std::sync::atomic::AtomicUsize::new(0),
+    });
+    let reader = Ledger::new(paused.clone());
+    let order = PortOrder::new(
+        id.clone(),
+        Carrier::Cellhire,
+        PortStatus::Submitted,
+        CarrierStatus {
+            name: "Submitted".to_owned(),
+            id: None,
+        },
+    );
+    let observing = tokio::spawn(async move { reader.observe(account, &order).await });
+    tokio::time::timeout(Duration::from_secs(10), paused.reached.notified())
+        .await
+        .expect("the observing replica never wrote");
+
+    // In between its read and its write, another replica records the key.
+    first
+        .record(account, &submission, Some("row-7"))
+        .await
+        .unwrap();
+    paused.release.notify_one();
+    let observed = tokio::time::timeout(Duration::from_secs(10), observing)
+        .await
+        .expect("the observing replica never finished")
+        .unwrap();
+    assert!(observed.unwrap());
+
+    let entry = first
+        .entry(Carrier::Cellhire, account, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(entry.status, Some(PortStatus::Submitted));
+    assert_eq!(entry.idempotency_key.as_deref(), Some("row-7"));
+    assert_eq!(
+        paused.writes.load(std::sync::atomic::Ordering::SeqCst),
+        2,
+        "one lost swap, one written"
+    );
+}

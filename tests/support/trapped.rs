@@ -119,6 +119,18 @@ impl Store for Trapped {
     ) -> Result<(), StoreError> {
         self.inner.index_put(index, member, value, ttl).await
     }
+    async fn index_swap(
+        &self,
+        index: &str,
+        member: &str,
+        expected: Option<&[u8]>,
+        value: &[u8],
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        self.inner
+            .index_swap(index, member, expected, value, ttl)
+            .await
+    }
     async fn index_get(&self, index: &str, member: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.inner.index_get(index, member).await
     }
