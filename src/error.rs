@@ -274,12 +274,15 @@ pub enum Error {
     },
 
     /// Any other HTTP error status.
-    #[error("{carrier} answered HTTP {status}: {message}")]
+    #[error("{carrier} answered HTTP {status}{}: {message}", retry_suffix(*.retry_after))]
     Api {
         /// The carrier.
         carrier: Carrier,
         /// The HTTP status.
         status: u16,
+        /// How long the carrier asked us to wait (its `Retry-After`, as a
+        /// 503 may carry), when it said.
+        retry_after: Option<Duration>,
         /// The carrier's message, or the start of its body.
         message: String,
     },
@@ -770,10 +773,13 @@ impl Error {
         }
     }
 
-    /// How long the carrier asked us to wait, for [`Error::RateLimited`].
+    /// How long the carrier asked us to wait (its `Retry-After`, at most a
+    /// day), for [`Error::RateLimited`] and for another error status that
+    /// carried one ([`Error::Api`], a 503 say). The watch helpers and the
+    /// follower wait at least this long (bounded) before asking again.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Self::RateLimited { retry_after, .. } => *retry_after,
+            Self::RateLimited { retry_after, .. } | Self::Api { retry_after, .. } => *retry_after,
             _ => None,
         }
     }
@@ -890,12 +896,14 @@ mod tests {
         let e = Error::Api {
             carrier: Carrier::Cellhire,
             status: 502,
+            retry_after: None,
             message: "bad gateway".into(),
         };
         assert!(e.is_retryable());
         let e = Error::Api {
             carrier: Carrier::Cellhire,
             status: 418,
+            retry_after: None,
             message: "teapot".into(),
         };
         assert!(!e.is_retryable());

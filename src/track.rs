@@ -651,6 +651,7 @@ mod tests {
                 let e = Error::Api {
                     carrier: Carrier::INumbering,
                     status: 503,
+                    retry_after: None,
                     message: "script over".into(),
                 };
                 return stream::iter(vec![Err(e)]).boxed();

@@ -351,6 +351,7 @@ mod tests {
         Error::Api {
             carrier: Carrier::Cellhire,
             status,
+            retry_after: None,
             message: "x".into(),
         }
     }

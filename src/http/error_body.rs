@@ -254,6 +254,7 @@ pub(crate) fn error_for_status(
         _ => Error::Api {
             carrier,
             status,
+            retry_after,
             message: with_fields(&message),
         },
     }

@@ -478,10 +478,12 @@ async fn a_lasting_html_502_on_a_read_is_an_api_error_after_three_attempts() {
         Error::Api {
             carrier,
             status,
+            retry_after,
             message,
         } => {
             assert_eq!(carrier, Carrier::Cellhire);
             assert_eq!(status, 502);
+            assert_eq!(retry_after, None);
             assert_eq!(message, "HTML error page: 502 Bad Gateway");
         }
         other => panic!("expected Api, got {other:?}"),
@@ -492,6 +494,47 @@ async fn a_lasting_html_502_on_a_read_is_an_api_error_after_three_attempts() {
         [Duration::from_millis(1), Duration::from_millis(2)]
     );
     assert_requests(&t.server, &[details_get(), details_get(), details_get()]).await;
+}
+
+/// A 503 whose `Retry-After` is longer than the client waits within a
+/// call: the call ends at once (no second attempt) and the error carries
+/// the carrier's ask, for the caller or the watch helpers to honour.
+#[tokio::test]
+async fn a_503_with_a_long_retry_after_ends_the_read_with_the_ask() {
+    let t = setup().await;
+    mount_details_once(
+        &t.server,
+        ResponseTemplate::new(503)
+            .insert_header("Retry-After", "120")
+            .set_body_string("Down for maintenance"),
+        1,
+    )
+    .await;
+
+    let err = details(&t).await.unwrap_err();
+
+    assert!(err.is_retryable(), "{err:?}");
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(120)));
+    match &err {
+        Error::Api {
+            carrier,
+            status,
+            retry_after,
+            message,
+        } => {
+            assert_eq!(*carrier, Carrier::Cellhire);
+            assert_eq!(*status, 503);
+            assert_eq!(*retry_after, Some(Duration::from_secs(120)));
+            assert_eq!(message, "Down for maintenance");
+        }
+        other => panic!("expected Api, got {other:?}"),
+    }
+    assert_eq!(
+        err.to_string(),
+        "Cellhire answered HTTP 503 (retry after 120s): Down for maintenance"
+    );
+    assert!(t.sleeps.delays().is_empty());
+    assert_requests(&t.server, &[details_get()]).await;
 }
 
 #[tokio::test]
@@ -515,10 +558,12 @@ async fn a_500_on_create_is_never_retried() {
         Some(Error::Api {
             carrier,
             status,
+            retry_after,
             message,
         }) => {
             assert_eq!(*carrier, Carrier::Cellhire);
             assert_eq!(*status, 500);
+            assert_eq!(*retry_after, None);
             assert_eq!(message, "An error occurred while processing your request.");
         }
         other => panic!("expected an unknown outcome caused by Api, got {other:?}"),

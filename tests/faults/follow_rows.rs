@@ -693,6 +693,32 @@ pub fn watch_rows() -> Vec<Row> {
             errors: vec!["Timeout"],
             waits: vec![3600],
         },
+        WatchCase {
+            name: "Cellhire: 503 with Retry-After 120 on the listing: the next round waits 120 s",
+            target: Target::ChListPage,
+            setup: Box::new(|ctx| {
+                ctx.server.route(
+                    "GET",
+                    &api(""),
+                    dynamic(|_, hit| {
+                        if hit == 0 {
+                            Act::Reply(
+                                Reply::json(503, &json!({"message": "maintenance"}))
+                                    .header("retry-after", "120"),
+                            )
+                        } else {
+                            listing(1, 1, vec![entry(1, false)])
+                        }
+                    }),
+                );
+            }),
+            ids: s(&[guid(1).as_str()]),
+            rounds: 2,
+            expect: vec![exactly("GET", api(""), 2)],
+            changes: vec![format!("{}:None->Submitted", guid(1))],
+            errors: vec!["Timeout"],
+            waits: vec![120],
+        },
     ];
     cases.into_iter().map(watch_row).collect()
 }

@@ -258,6 +258,7 @@ pub(super) fn error_for_code(
         _ => Error::Api {
             carrier: CARRIER,
             status: code,
+            retry_after,
             message,
         },
     }
