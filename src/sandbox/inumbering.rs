@@ -552,6 +552,33 @@ async fn stall_answer(db: &Db) {
     }
 }
 
+/// How many port orders the sandbox can create: as many as there are
+/// 5-character ids in [`pid_for`]'s ranges.
+const MAX_PORTS: u64 = 9_999 + 10 * 36u64.pow(4);
+
+/// The 5-character id (the document's `pid`) of the `n`th port order
+/// (from 1, at most [`MAX_PORTS`]): `P0001` to `P9999`, then `Q` to `Z`
+/// followed by 4 base-36 digits (`Q0000`, `Q0001`, …, `Zzzzz`).
+fn pid_for(n: u64) -> String {
+    if n <= 9_999 {
+        return format!("P{n:04}");
+    }
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let block = 36u64.pow(4);
+    let m = n - 10_000;
+    let letter = b"QRSTUVWXYZ"[usize::try_from((m / block).min(9)).unwrap_or(9)];
+    let mut rest = m % block;
+    let mut tail = [b'0'; 4];
+    for at in (0..4).rev() {
+        tail[at] = DIGITS[usize::try_from(rest % 36).unwrap_or(0)];
+        rest /= 36;
+    }
+    let mut pid = String::with_capacity(5);
+    pid.push(char::from(letter));
+    pid.extend(tail.iter().map(|b| char::from(*b)));
+    pid
+}
+
 fn new_port(s: &mut State, account: u64, numbers: Vec<String>, admin: bool) -> (String, u64) {
     s.next += 1;
     let order_id = 102_643 + s.next;
@@ -559,7 +586,7 @@ fn new_port(s: &mut State, account: u64, numbers: Vec<String>, admin: bool) -> (
         .iter()
         .any(|n| n.ends_with(INumberingSandbox::REJECTED_SUFFIX))
         .then_some(REJECTION);
-    let pid = format!("P{:04}", s.next);
+    let pid = pid_for(s.next);
     let created = Utc::now().timestamp();
     let pin = format!("{}", 1000 + random_u64() % 9000);
     s.owned
@@ -669,6 +696,9 @@ fn port_in_order_now(db: &Db, uri: &Uri, headers: &HeaderMap, body: &Bytes) -> R
     }
     if let Some(tn) = tns.iter().find(|tn| not_portable(tn).is_some()) {
         return v2_error(409, &format!("TN {tn} is not portable"));
+    }
+    if s.next >= MAX_PORTS {
+        return v2_error(503, "The sandbox has no port order id left");
     }
     let (_, order_id) = new_port(&mut s, acct, tns, true);
     s.stall_answer = s.stall_create.take();
@@ -793,6 +823,9 @@ fn account_port_now(db: &Db, uri: &Uri, headers: &HeaderMap, body: &Bytes) -> Re
     if s.balance < fee {
         return v22_error(402, "Insufficient balance");
     }
+    if s.next >= MAX_PORTS {
+        return v22_error(503, "The sandbox has no port order id left");
+    }
     s.balance -= fee;
     let (pid, _) = new_port(&mut s, acct, dids, false);
     let ticket = 88_000 + s.next;
@@ -905,4 +938,32 @@ async fn pin_update(Shared(db): Shared<Db>, uri: Uri, headers: HeaderMap, body: 
         StatusCode::OK,
         json!({"statusCode": "200", "portOutPin": {"tnList": {"tnItem": out}}, "status": "Success"}),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_pid_has_the_documented_5_characters_and_is_unique() {
+        assert_eq!(pid_for(1), "P0001");
+        assert_eq!(pid_for(9_999), "P9999");
+        assert_eq!(pid_for(10_000), "Q0000");
+        assert_eq!(pid_for(10_001), "Q0001");
+        assert_eq!(pid_for(10_000 + 36u64.pow(4)), "R0000");
+        assert_eq!(pid_for(MAX_PORTS), "Zzzzz");
+        let mut seen = std::collections::HashSet::new();
+        let sample = (1..=30_000).chain((MAX_PORTS - 30_000)..=MAX_PORTS);
+        for n in sample {
+            let pid = pid_for(n);
+            assert_eq!(pid.len(), 5, "{n}: {pid}");
+            assert!(pid.bytes().all(|b| b.is_ascii_alphanumeric()), "{pid}");
+            assert!(seen.insert(pid), "{n} repeats an id");
+        }
+        // Around every range's edge.
+        for letter in 0..10u64 {
+            let start = 10_000 + letter * 36u64.pow(4);
+            assert_ne!(pid_for(start - 1), pid_for(start));
+        }
+    }
 }
