@@ -13,6 +13,7 @@ use crate::setup::{
     cellhire, cellhire_calls, cellhire_orders, cellhire_sandbox, chains, follower, inumbering,
     inumbering_orders, stream,
 };
+use crate::support::patience::Patience;
 
 const CELLHIRE_FLOW: [PortStatus; 6] = [
     PortStatus::Received,
@@ -107,7 +108,10 @@ async fn a_status_read_through_recorded_is_published_before_the_next_one() {
     assert_eq!((report.changed, report.published), (2, 3));
     // Order 1 read elsewhere until it ends: the ledger holds it ended, and
     // no longer open; its end is published from the ledger.
-    while recorded.order(&ids[1]).await.unwrap().status != PortStatus::Complete {}
+    let patience = Patience::waiting_for("order 1 read as complete");
+    while recorded.order(&ids[1]).await.unwrap().status != PortStatus::Complete {
+        patience.check();
+    }
     let report = follower.round().await.unwrap();
     assert_eq!((report.followed, report.published), (1, 2));
 
@@ -153,7 +157,9 @@ async fn run_follows_until_shutdown_and_hands_the_lease_back() {
     };
     let ledger = Ledger::new(store.clone());
     // Until every order ended and its end is on the stream.
+    let patience = Patience::waiting_for("every order ended and its end on the stream");
     loop {
+        patience.check();
         let entries = ledger.entries(Carrier::INumbering).await.unwrap();
         if entries
             .iter()
@@ -221,7 +227,9 @@ async fn run_reporting_reports_each_round_with_its_counts_and_hands_the_lease_ba
     };
     // Until a round found nothing open (every order ended and was
     // published in an earlier one).
+    let patience = Patience::waiting_for("a round that found nothing open");
     loop {
+        patience.check();
         if seen.lock().unwrap().iter().any(|s| s.1 == 0) {
             break;
         }

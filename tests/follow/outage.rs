@@ -16,6 +16,7 @@ use redis_server::RedisServer;
 use crate::setup::{
     Logged, chains, follower, inumbering, inumbering_orders, redis_store, status_calls, stream,
 };
+use crate::support::patience::Patience;
 use crate::support::redis_server;
 
 const ORDERS: usize = 200;
@@ -65,7 +66,9 @@ async fn no_follower_polls_past_its_fencing_bound_while_redis_is_down_and_none_l
         }));
     }
     // A round went through.
+    let patience = Patience::waiting_for("a first round through");
     loop {
+        patience.check();
         let entries = ledger.entries(Carrier::INumbering).await.unwrap();
         if entries
             .iter()
@@ -88,7 +91,9 @@ async fn no_follower_polls_past_its_fencing_bound_while_redis_is_down_and_none_l
     shutdown_saving(&mut redis).await;
     let stopped_at = Utc::now();
     // Every follower stops holding, and every fencing bound passes.
+    let patience = Patience::waiting_for("every follower past its fencing bound");
     let bounds = loop {
+        patience.check();
         let statuses: Vec<_> = fleet.iter().map(Follower::lease_status).collect();
         let now = Utc::now();
         if statuses
@@ -126,7 +131,9 @@ async fn no_follower_polls_past_its_fencing_bound_while_redis_is_down_and_none_l
 
     // Redis comes back with what it held: the following resumes.
     redis.restart();
+    let patience = Patience::waiting_for("every order ended after the restart");
     loop {
+        patience.check();
         // The test's own connection may fail once on the restarted server.
         let Ok(entries) = ledger.entries(Carrier::INumbering).await else {
             tokio::time::sleep(Duration::from_millis(10)).await;

@@ -15,6 +15,7 @@ use numport::{Carrier, Follower, Ledger, PortStatus};
 use redis_server::RedisServer;
 
 use crate::setup::{chains, follower, inumbering, inumbering_orders, redis_store, stream};
+use crate::support::patience::Patience;
 use crate::support::redis_server;
 use crate::support::trapped::{Trap, Trapped};
 
@@ -67,7 +68,9 @@ async fn a_holder_aborted_mid_round_is_taken_over_within_the_lease_and_nothing_i
     let mut fleet: Vec<Option<Follower>> = fleet.into_iter().map(Some).collect();
 
     // Every order's first status on the stream: a round went through.
+    let patience = Patience::waiting_for("a first round through");
     loop {
+        patience.check();
         let entries = ledger.entries(Carrier::INumbering).await.unwrap();
         if entries
             .iter()
@@ -78,7 +81,9 @@ async fn a_holder_aborted_mid_round_is_taken_over_within_the_lease_and_nothing_i
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     trap.arm();
+    let patience = Patience::waiting_for("the trap to spring");
     let dead = loop {
+        patience.check();
         if let Some(n) = trap.sprung() {
             break n;
         }
@@ -103,7 +108,9 @@ async fn a_holder_aborted_mid_round_is_taken_over_within_the_lease_and_nothing_i
     assert!(waiting >= 1, "the round was cut while publishing");
 
     // Another follower takes over, one epoch on.
+    let patience = Patience::waiting_for("another follower to take over");
     let (next, new_bound, taken_at) = loop {
+        patience.check();
         let taken = fleet.iter().enumerate().find_map(|(n, f)| {
             let status = f.as_ref()?.lease_status();
             (status.held && status.epoch == Some(old_epoch + 1)).then_some((n, status.until?))
@@ -134,7 +141,9 @@ async fn a_holder_aborted_mid_round_is_taken_over_within_the_lease_and_nothing_i
     assert_ne!(next, dead);
 
     // The new holder follows every order to its end.
+    let patience = Patience::waiting_for("every order ended");
     loop {
+        patience.check();
         let entries = ledger.entries(Carrier::INumbering).await.unwrap();
         if entries
             .iter()

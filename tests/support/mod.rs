@@ -3,7 +3,8 @@
 //! ([`mock`]), the Cellhire mock-server helpers ([`cellhire`]) and a real
 //! `redis-server` ([`redis_server`]), a store that hangs a follower
 //! mid-publish ([`trapped`]) and one with only the basic methods
-//! ([`basic_store`]).
+//! ([`basic_store`]), and a bound on a test's polling waits
+//! ([`patience`]).
 //!
 //! Each top-level file under `tests/` is a binary that declares `mod support;`
 //! and uses the part it needs.
@@ -15,6 +16,7 @@ pub mod basic_store;
 pub mod cellhire;
 pub mod clients;
 pub mod mock;
+pub mod patience;
 pub mod redis_server;
 pub mod requests;
 pub mod trapped;

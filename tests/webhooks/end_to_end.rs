@@ -28,6 +28,7 @@ use numport::{
 use tokio::task::JoinHandle;
 
 use crate::receiver::{Receiver, secret};
+use crate::support::patience::Patience;
 use crate::support::redis_server::RedisServer;
 use crate::support::trapped::{Trap, Trapped};
 
@@ -112,7 +113,9 @@ async fn round_all(
         .collect();
     let mut reports = Vec::new();
     let mut death = None;
+    let patience = Patience::waiting_for("every follower round to end");
     loop {
+        patience.check();
         for f in fleet.iter().flatten() {
             let status = f.lease_status();
             if let (true, Some(epoch), Some(until)) = (status.held, status.epoch, status.until) {
