@@ -22,9 +22,15 @@ const SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
 type Received = Arc<Mutex<Vec<Result<PortEvent, String>>>>;
 
 /// A receiver on loopback that answers 204 to each request after checking
-/// it with `numport::webhook::verify` (a minimal HTTP/1.1 reader: this
-/// package has no HTTP server).
+/// it with `numport::webhook::verify`.
 async fn receiver() -> (String, Received) {
+    answering("204 No Content").await
+}
+
+/// A receiver on loopback that answers `status` (e.g. `410 Gone`) to each
+/// request after checking it with `numport::webhook::verify` (a minimal
+/// HTTP/1.1 reader: this package has no HTTP server).
+async fn answering(status: &'static str) -> (String, Received) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/hooks", listener.local_addr().unwrap());
     let received: Received = Arc::default();
@@ -76,9 +82,9 @@ async fn receiver() -> (String, Received) {
                 let verified =
                     verify(&secret, &headers, body, chrono::Utc::now()).map_err(|e| e.to_string());
                 out.lock().unwrap().push(verified);
-                let _ = socket
-                    .write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
-                    .await;
+                let answer =
+                    format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                let _ = socket.write_all(answer.as_bytes()).await;
             });
         }
     });
@@ -241,5 +247,158 @@ async fn relay_without_its_secret_or_redis_is_a_configuration_error() {
             .len(),
         1,
         "the event is still new to the relays' group"
+    );
+}
+
+/// The group's entries not yet delivered to it (`new`) or pending for the
+/// consumer `consumer`.
+async fn unread(store: &Arc<dyn Store>, stream: &str, consumer: &str, new: bool) -> usize {
+    store
+        .stream_read(
+            stream,
+            "numport-relay",
+            consumer,
+            !new,
+            10,
+            std::time::Duration::ZERO,
+        )
+        .await
+        .unwrap()
+        .len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relay_reads_its_secret_from_a_file() {
+    let redis = RedisServer::start();
+    let store: Arc<dyn Store> = Arc::new(RedisStore::builder(redis.url()).build().unwrap());
+    Events::new(store.clone())
+        .publish(&event("ORD-3", 1, PortStatus::Submitted))
+        .await
+        .unwrap();
+    let (url, received) = receiver().await;
+    let dir = std::env::temp_dir().join(format!("numport-relay-secret-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("webhook.secret");
+    std::fs::write(&file, format!("{SECRET}\n")).unwrap();
+    let env: Env = vec![("NUMPORT_REDIS_URL".into(), redis.url())];
+    let file_arg = file.to_str().unwrap();
+
+    let out =
+        run(numport(&env).args(["relay", "--url", &url, "--once", "--secret-file", file_arg]))
+            .expect(0);
+    assert!(out.stderr.contains("1 delivered"), "{}", out.stderr);
+    assert!(
+        !out.stderr.contains("C2FVsBQIhrscChlQIMV"),
+        "{}",
+        out.stderr
+    );
+    let got = received.lock().unwrap().clone();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].as_ref().unwrap().order_id.as_str(), "ORD-3");
+
+    // A missing file: a configuration error naming it, nothing sent.
+    let missing = dir.join("absent.secret");
+    let out = run(numport(&env).args([
+        "relay",
+        "--url",
+        &url,
+        "--once",
+        "--secret-file",
+        missing.to_str().unwrap(),
+    ]))
+    .expect(2);
+    assert!(
+        out.stderr.contains("--secret-file") && out.stderr.contains("absent.secret"),
+        "{}",
+        out.stderr
+    );
+    // A file holding something else: named, not shown.
+    std::fs::write(&file, "whsec_c2hvcnQ=\n").unwrap();
+    let out =
+        run(numport(&env).args(["relay", "--url", &url, "--once", "--secret-file", file_arg]))
+            .expect(2);
+    assert!(
+        out.stderr
+            .contains("webhook.secret: the webhook secret is invalid"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("c2hvcnQ"), "{}", out.stderr);
+    assert_eq!(received.lock().unwrap().len(), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relay_exits_1_after_a_dead_letter() {
+    let redis = RedisServer::start();
+    let store: Arc<dyn Store> = Arc::new(RedisStore::builder(redis.url()).build().unwrap());
+    Events::new(store.clone())
+        .publish(&event("ORD-4", 1, PortStatus::Submitted))
+        .await
+        .unwrap();
+    let (url, received) = answering("500 Internal Server Error").await;
+    let env: Env = vec![
+        ("NUMPORT_REDIS_URL".into(), redis.url()),
+        ("NUMPORT_WEBHOOK_SECRET".into(), SECRET.into()),
+    ];
+    // One attempt, no retry: the refused event is dead-lettered at once.
+    let out = run(numport(&env).args([
+        "relay",
+        "--url",
+        &url,
+        "--once",
+        "--schedule",
+        "0s",
+        "--consumer",
+        "cron",
+    ]))
+    .expect(1);
+    assert!(
+        out.stderr
+            .contains("0 delivered, 0 to retry, 1 dead-lettered"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(received.lock().unwrap().len(), 1, "one attempt");
+    let dead = format!("{}:dead", numport::DEFAULT_EVENT_STREAM);
+    assert_eq!(store.stream_len(&dead).await.unwrap(), 1);
+    // Acknowledged on the stream: nothing new, nothing pending.
+    assert_eq!(
+        unread(&store, numport::DEFAULT_EVENT_STREAM, "cron", true).await,
+        0
+    );
+    assert_eq!(
+        unread(&store, numport::DEFAULT_EVENT_STREAM, "cron", false).await,
+        0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relay_stops_with_exit_1_when_the_endpoint_is_gone() {
+    let redis = RedisServer::start();
+    let store: Arc<dyn Store> = Arc::new(RedisStore::builder(redis.url()).build().unwrap());
+    Events::new(store.clone())
+        .publish(&event("ORD-5", 1, PortStatus::Submitted))
+        .await
+        .unwrap();
+    let (url, received) = answering("410 Gone").await;
+    let env: Env = vec![
+        ("NUMPORT_REDIS_URL".into(), redis.url()),
+        ("NUMPORT_WEBHOOK_SECRET".into(), SECRET.into()),
+    ];
+    let out =
+        run(numport(&env).args(["relay", "--url", &url, "--once", "--consumer", "cron"])).expect(1);
+    assert!(
+        out.stderr.contains("410") && out.stderr.contains("nothing was acknowledged"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(received.lock().unwrap().len(), 1, "one attempt");
+    let dead = format!("{}:dead", numport::DEFAULT_EVENT_STREAM);
+    assert_eq!(store.stream_len(&dead).await.unwrap(), 0);
+    // Not acknowledged: the event is pending for the consumer that took it.
+    assert_eq!(
+        unread(&store, numport::DEFAULT_EVENT_STREAM, "cron", false).await,
+        1
     );
 }
