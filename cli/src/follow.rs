@@ -43,9 +43,6 @@ lease midway (with --once; following, rounds are tried again, and the exit
 code after Ctrl-C says whether any failed); 2 a usage or configuration
 error, or no carrier that can be followed (nothing sent).";
 
-/// The longest a carrier's `Retry-After` may hold the next round back.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
-
 /// The variables whose presence says a carrier is configured (the names
 /// `numport::Registry::from_env` looks at).
 const CONFIGURED_BY: [(Carrier, &[&str]); 3] = [
@@ -93,13 +90,6 @@ impl Timing {
         }
         let lease = args.lease.unwrap_or(DEFAULT_FOLLOW_LEASE);
         Ok(Self { interval, lease })
-    }
-
-    /// How long a follower that could not take the lease waits before it
-    /// tries again (as [`Follower::run`] does): the interval, at most a
-    /// quarter of the lease.
-    fn standby(self) -> Duration {
-        self.interval.min(self.lease / 4)
     }
 }
 
@@ -315,17 +305,9 @@ async fn follow(
             }
             Some(e) => {
                 tally.failed = tally.failed.saturating_add(1);
-                // A round that failed under the lease is tried again after
-                // the interval (longer when the carrier asks); a lease that
-                // could not be taken, after the standby.
-                let wait = if report.held() {
-                    e.retry_after()
-                        .map(|asked| asked.min(MAX_RETRY_AFTER))
-                        .filter(|asked| *asked > timing.interval)
-                        .unwrap_or(timing.interval)
-                } else {
-                    timing.standby()
-                };
+                // The follower's own wait: the interval, longer when the
+                // carrier asks; the standby after a lease not taken.
+                let wait = report.next_try_in.unwrap_or(timing.interval);
                 eprintln!(
                     "numport: {}: the round failed: {}; trying again in {wait:?}",
                     f.name(),
@@ -412,9 +394,8 @@ mod tests {
         let secs = Duration::from_secs;
         let t = timing(&[]).unwrap();
         assert_eq!((t.interval, t.lease), (secs(30), secs(10)));
-        assert_eq!(t.standby(), Duration::from_millis(2500));
         let t = timing(&["--interval", "1s"]).unwrap();
-        assert_eq!((t.lease, t.standby()), (secs(10), secs(1)));
+        assert_eq!((t.interval, t.lease), (secs(1), secs(10)));
         let t = timing(&["--interval", "1h"]).unwrap();
         assert_eq!(t.lease, DEFAULT_FOLLOW_LEASE);
         let t = timing(&["--once"]).unwrap();

@@ -345,7 +345,7 @@ impl Follower {
         let account = self.account()?;
         let key = format!("{account}:follow");
         let keeper = self.keeper(&key);
-        let standby = self.interval.min(self.lease / 4);
+        let standby = self.standby();
         let follow = async {
             loop {
                 match keeper.acquire().await {
@@ -354,7 +354,7 @@ impl Follower {
                             .await
                     }
                     Ok(Acquired::Elsewhere(epoch)) => {
-                        on_round(&RoundReport::elsewhere(epoch), None)
+                        on_round(&RoundReport::elsewhere(epoch).then_after(standby), None)
                     }
                     Err(error) => {
                         tracing::warn!(
@@ -362,7 +362,10 @@ impl Follower {
                             %error,
                             "the follower could not take its lease; it tries again"
                         );
-                        on_round(&RoundReport::elsewhere(None), Some(&error));
+                        on_round(
+                            &RoundReport::elsewhere(None).then_after(standby),
+                            Some(&error),
+                        );
                     }
                 }
                 self.sleep.sleep(standby).await;
@@ -412,14 +415,16 @@ impl Follower {
                                 %error,
                                 "the follower's round failed; it tries again after the interval"
                             );
-                            on_round(&report, Some(&error));
-                            error
+                            let wait = error
                                 .retry_after()
                                 .map(|asked| asked.min(MAX_RETRY_AFTER))
                                 .filter(|asked| *asked > self.interval)
-                                .unwrap_or(self.interval)
+                                .unwrap_or(self.interval);
+                            on_round(&report.then_after(wait), Some(&error));
+                            wait
                         }
                         _ => {
+                            let report = report.then_after(self.interval);
                             tracing::debug!(%carrier, ?report, "follower round");
                             on_round(&report, None);
                             self.interval
@@ -436,10 +441,19 @@ impl Follower {
         }
         let cut = lock(&in_flight).take();
         if let Some(counts) = cut {
-            let report = counts.report(RoundLease::Lost { epoch });
+            let report = counts
+                .report(RoundLease::Lost { epoch })
+                .then_after(self.standby());
             tracing::debug!(%carrier, ?report, "follower round stopped: the lease ended");
             on_round(&report, None);
         }
+    }
+
+    /// How long a try that did not end in a round under the lease waits
+    /// before the next: the interval, at most a quarter of the lease (a
+    /// standby follower takes over well within a lease).
+    fn standby(&self) -> Duration {
+        self.interval.min(self.lease / 4)
     }
 
     /// Hands the lease back if this follower holds it: another follower

@@ -7,6 +7,7 @@ use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -70,6 +71,14 @@ pub struct RoundReport {
     /// The orders the carrier says do not exist (on complete evidence):
     /// logged, and left in the ledger.
     pub missing: usize,
+    /// How long [`crate::Follower::run`] waits after this report before
+    /// its next try: the interval after a round; after a failed round,
+    /// longer when the carrier's `Retry-After` asks (at most an hour);
+    /// after a try that found the lease elsewhere, could not take it, or
+    /// lost it, the standby (the interval, at most a quarter of the
+    /// lease). `None` from [`crate::Follower::round`], which schedules
+    /// nothing.
+    pub next_try_in: Option<Duration>,
 }
 
 impl RoundReport {
@@ -82,6 +91,14 @@ impl RoundReport {
         )
     }
 
+    /// This report, saying the next try comes after `wait`.
+    pub(crate) fn then_after(self, wait: Duration) -> Self {
+        Self {
+            next_try_in: Some(wait),
+            ..self
+        }
+    }
+
     pub(crate) fn elsewhere(epoch: Option<u64>) -> Self {
         Self {
             lease: RoundLease::Elsewhere { epoch },
@@ -89,6 +106,7 @@ impl RoundReport {
             changed: 0,
             published: 0,
             missing: 0,
+            next_try_in: None,
         }
     }
 }
@@ -114,6 +132,7 @@ impl Counts {
             changed: self.changed.load(Ordering::Relaxed),
             published: self.published.load(Ordering::Relaxed),
             missing: self.missing.load(Ordering::Relaxed),
+            next_try_in: None,
         }
     }
 }

@@ -199,8 +199,16 @@ async fn run_reporting_reports_each_round_with_its_counts_and_hands_the_lease_ba
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
     let ids = inumbering_orders(&sandbox, &store, 3, false).await;
     let running = follower(inumbering(&sandbox, &store), &store).interval(Duration::from_millis(5));
-    // Each try's report: (lease, followed, changed, published, error).
-    type Seen = (RoundLease, usize, usize, usize, Option<String>);
+    // Each try's report: (lease, followed, changed, published, error,
+    // next try in).
+    type Seen = (
+        RoundLease,
+        usize,
+        usize,
+        usize,
+        Option<String>,
+        Option<Duration>,
+    );
     let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = {
@@ -219,7 +227,39 @@ async fn run_reporting_reports_each_round_with_its_counts_and_hands_the_lease_ba
                             report.changed,
                             report.published,
                             error.map(ToString::to_string),
+                            report.next_try_in,
                         ))
+                    },
+                )
+                .await
+        })
+    };
+    // A second follower of the account, started once the first holds the
+    // lease: every try of its finds the lease elsewhere and waits the
+    // standby (its interval, 40 ms, under a quarter of the 10 s lease).
+    let patience = Patience::waiting_for("the first follower's lease");
+    while !running.lease_status().held {
+        patience.check();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    type Tries = Arc<Mutex<Vec<(RoundLease, Option<Duration>)>>>;
+    let standby: Tries = Arc::default();
+    let (stop_standby, standby_stopped) = tokio::sync::oneshot::channel::<()>();
+    let standing_by = {
+        let other =
+            follower(inumbering(&sandbox, &store), &store).interval(Duration::from_millis(40));
+        let standby = standby.clone();
+        tokio::spawn(async move {
+            other
+                .run_reporting(
+                    async {
+                        let _ = standby_stopped.await;
+                    },
+                    move |report, _| {
+                        standby
+                            .lock()
+                            .unwrap()
+                            .push((report.lease, report.next_try_in));
                     },
                 )
                 .await
@@ -236,12 +276,22 @@ async fn run_reporting_reports_each_round_with_its_counts_and_hands_the_lease_ba
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     assert!(running.lease_status().held);
+    stop_standby.send(()).unwrap();
+    standing_by.await.unwrap().unwrap();
     stop.send(()).unwrap();
     task.await.unwrap().unwrap();
     assert!(!running.lease_status().held);
 
+    let standby = standby.lock().unwrap().clone();
+    assert!(!standby.is_empty());
+    for (lease, next) in &standby {
+        assert_eq!(*lease, RoundLease::Elsewhere { epoch: Some(1) });
+        assert_eq!(*next, Some(Duration::from_millis(40)));
+    }
+
     let seen = seen.lock().unwrap().clone();
     let held = RoundLease::Held { epoch: 1 };
+    let next = Some(Duration::from_millis(5));
     let first_empty = seen.iter().position(|s| s.1 == 0).unwrap();
     // One portStatus call a round moves every order one step: each round
     // follows the three orders and changes each one's entry; a step that
@@ -250,19 +300,19 @@ async fn run_reporting_reports_each_round_with_its_counts_and_hands_the_lease_ba
     assert_eq!(
         seen[..=first_empty],
         [
-            (held, 3, 3, 3, None),
-            (held, 3, 3, 3, None),
-            (held, 3, 3, 0, None),
-            (held, 3, 3, 3, None),
-            (held, 3, 3, 3, None),
-            (held, 0, 0, 0, None),
+            (held, 3, 3, 3, None, next),
+            (held, 3, 3, 3, None, next),
+            (held, 3, 3, 0, None, next),
+            (held, 3, 3, 3, None, next),
+            (held, 3, 3, 3, None, next),
+            (held, 0, 0, 0, None, next),
         ]
     );
     // The rounds after it (if any ran before the shutdown) found nothing.
     assert!(
         seen[first_empty..]
             .iter()
-            .all(|s| *s == (held, 0, 0, 0, None)),
+            .all(|s| *s == (held, 0, 0, 0, None, next)),
         "{seen:?}"
     );
     let chains = chains(stream(&store).await);
