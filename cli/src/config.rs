@@ -8,7 +8,7 @@ use numport::carrier::apeiron::{ApeironClient, ApeironClientBuilder};
 use numport::carrier::cellhire::{CellhireClient, CellhireClientBuilder};
 use numport::carrier::inumbering::{INumberingClient, INumberingClientBuilder};
 use numport::store::Store;
-use numport::{Carrier, PortProvider};
+use numport::{Carrier, Ledger, PortProvider, Recorded};
 
 use crate::failure::{CliResult, Failure};
 use crate::sandboxes::Sandboxes;
@@ -72,6 +72,26 @@ impl Session {
             Client::Cellhire(c) => Arc::new(c.clone()),
             Client::Apeiron(c) => Arc::new(c.clone()),
             Client::INumbering(c) => Arc::new(c.clone()),
+        }
+    }
+}
+
+impl Session {
+    /// The client as the carrier-neutral trait, keeping the order ledger
+    /// up to date when every machine shares the store (Redis,
+    /// `NUMPORT_REDIS_URL`): what `order`, `orders`, `watch`, `amend` and
+    /// `cancel` read of an order numport created is recorded in its entry,
+    /// which `numport follow` follows. A ledger that cannot be written is
+    /// logged, never a failure of the command. The plain client otherwise.
+    pub fn recorded_provider(&self, masker: &Redactor) -> CliResult<Arc<dyn PortProvider>> {
+        let provider = self.shared_provider();
+        match &self.store {
+            Some(store) if self.shared => {
+                let recorded = Recorded::new(provider, Ledger::new(store.clone()))
+                    .map_err(|e| Failure::api("cannot record orders in the ledger", &e, masker))?;
+                Ok(Arc::new(recorded))
+            }
+            _ => Ok(provider),
         }
     }
 }

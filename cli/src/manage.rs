@@ -106,7 +106,7 @@ pub async fn amend(args: &AmendArgs, global: &Global) -> CliResult {
     }
     let carrier: Carrier = args.carrier.into();
     let session = config::connect(carrier, global.sandbox, &mut masker).await?;
-    let provider = session.provider();
+    let provider = session.recorded_provider(&masker)?;
     provider
         .amend(&id, &amendment)
         .await
@@ -133,7 +133,7 @@ pub async fn cancel(args: &CancelArgs, global: &Global) -> CliResult {
         .collect::<CliResult<Vec<_>>>()?;
     let carrier: Carrier = args.carrier.into();
     let session = config::connect(carrier, global.sandbox, &mut masker).await?;
-    let provider = session.provider();
+    let provider = session.recorded_provider(&masker)?;
     let mut failed = 0;
     let mut results = Vec::new();
     for id in &ids {

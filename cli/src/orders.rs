@@ -76,7 +76,7 @@ pub async fn order(args: &OrderArgs, global: &Global) -> CliResult {
     let id = port_id(&args.id)?;
     let session = config::connect(args.carrier.into(), global.sandbox, &mut masker).await?;
     let order = session
-        .provider()
+        .recorded_provider(&masker)?
         .order(&id)
         .await
         .map_err(|e| Failure::api(&format!("cannot read order {id}"), &e, &masker))?;
@@ -172,7 +172,8 @@ pub async fn orders(args: &OrdersArgs, global: &Global) -> CliResult {
         .map(StatusFilter::parse)
         .transpose()?;
     let session = config::connect(args.carrier.into(), global.sandbox, &mut masker).await?;
-    let mut listing = session.provider().orders();
+    let provider = session.recorded_provider(&masker)?;
+    let mut listing = provider.orders();
     let mut views = Vec::new();
     while let Some(item) = listing.next().await {
         let summary: PortSummary =

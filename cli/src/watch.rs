@@ -141,7 +141,8 @@ pub async fn run(args: &WatchArgs, global: &Global) -> CliResult {
     config::learn_env_secrets(&mut masker);
     let (carrier, ids) = targets(args)?;
     let session = config::connect(carrier, global.sandbox, &mut masker).await?;
-    let provider = session.provider();
+    let provider = session.recorded_provider(&masker)?;
+    let provider = &*provider;
     if provider.tracking() == Tracking::Unsupported {
         let error = numport::Error::Unsupported {
             carrier,

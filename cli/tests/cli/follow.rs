@@ -550,3 +550,56 @@ async fn orders_a_resumed_run_finds_are_recorded_and_followed() {
     assert_eq!(sequences(&order(0)), [1, 2]);
     assert_eq!(sequences(&order(1)), [1]);
 }
+
+/// With Redis, what `numport order`, `orders` and `cancel` read of an order
+/// numport created is recorded in its ledger entry (the follower's next
+/// round starts from it); orders not read stay as they were.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_orders_and_cancel_record_what_they_read_in_the_ledger() {
+    let redis = RedisServer::start();
+    let (_cellhire, _inumbering, env) = carriers(&redis).await;
+    let dir = TempDir::new("ledger-reads");
+    let ids = submit_both(&env, &dir, 880, 2);
+    let ledger = Ledger::new(store(&redis));
+    let entry = |carrier: Carrier, id: &str| {
+        let ledger = ledger.clone();
+        let id = numport::PortId::new(id).unwrap();
+        async move {
+            ledger
+                .entries(carrier)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|e| e.order_id == id)
+                .expect("in the ledger")
+        }
+    };
+    let (ch0, ch1) = (&ids[&Carrier::Cellhire][0], &ids[&Carrier::Cellhire][1]);
+    assert_eq!(entry(Carrier::Cellhire, ch0).await.status, None);
+
+    // `order`: its entry holds what was printed.
+    let out = run(numport(&env).args(["order", "--carrier", "cellhire", "--json", ch0])).expect(0);
+    let shown = out.json();
+    let e = entry(Carrier::Cellhire, ch0).await;
+    assert!(e.status.is_some(), "{e:?}");
+    assert_eq!(
+        e.carrier_status.map(|s| s.name),
+        shown["carrier_status"].as_str().map(str::to_owned)
+    );
+    assert_eq!(entry(Carrier::Cellhire, ch1).await.status, None);
+
+    // `orders`: every listed order of numport's gets its status.
+    for id in &ids[&Carrier::INumbering] {
+        assert_eq!(entry(Carrier::INumbering, id).await.status, None);
+    }
+    run(numport(&env).args(["orders", "--carrier", "inumbering"])).expect(0);
+    for id in &ids[&Carrier::INumbering] {
+        let e = entry(Carrier::INumbering, id).await;
+        assert!(e.status.is_some(), "{e:?}");
+    }
+
+    // `cancel`: the order read again afterwards is recorded.
+    run(numport(&env).args(["cancel", "--carrier", "cellhire", ch1])).expect(0);
+    let e = entry(Carrier::Cellhire, ch1).await;
+    assert_eq!(e.status, Some(PortStatus::Cancelled), "{e:?}");
+}
