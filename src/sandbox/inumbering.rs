@@ -77,6 +77,9 @@
 //!   and leaves the others out of the answer.
 //! - [`INumberingSandbox::fail_next`] answers the next calls with 503, for
 //!   tests of retries.
+//! - Port order ids (`pid`) have the document's 5 characters: `P0001` to
+//!   `P9999`, then `Q0000` to `Zzzzz` (base 36). A create past the last
+//!   (16,806,159 orders) is answered 503 and creates nothing.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
